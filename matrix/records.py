@@ -1,0 +1,53 @@
+"""The dataset on disk: one schema-checked JSON file per load cell in data/cells/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+from matrix import UserError, jsonio, schema
+
+# Bump when the meaning of a record changes: every cell is then measured again.
+RECORD_FORMAT = 1
+
+
+def cells_dir(data: Path) -> Path:
+    return data / "cells"
+
+
+def path_for(data: Path, cell: str) -> Path:
+    return cells_dir(data) / f"{cell}.json"
+
+
+def check(rec: Any, where: str) -> None:
+    schema.check(rec, "record.schema.json", where)
+
+
+def write(data: Path, rec: dict[str, Any]) -> None:
+    check(rec, f"record {rec.get('cell')}")
+    jsonio.write_atomic(path_for(data, rec["cell"]), jsonio.dumps(rec))
+
+
+def read(path: Path) -> dict[str, Any]:
+    rec = jsonio.load(path)
+    check(rec, str(path))
+    return rec  # type: ignore[no-any-return]
+
+
+def read_existing(data: Path, cell: str) -> dict[str, Any] | None:
+    """The recorded cell, or None if absent; a damaged record is reported, not trusted."""
+    p = path_for(data, cell)
+    if not p.is_file():
+        return None
+    return read(p)
+
+
+def iter_records(data: Path) -> Iterator[dict[str, Any]]:
+    for p in sorted(cells_dir(data).glob("c*.json")):
+        yield read(p)
+
+
+def load_all(data: Path) -> list[dict[str, Any]]:
+    if not cells_dir(data).is_dir():
+        raise UserError(f"{cells_dir(data)}: no recorded cells (run `nox -s matrix` first)")
+    return list(iter_records(data))

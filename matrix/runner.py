@@ -1,0 +1,198 @@
+"""The main job: expand the grid, build what is missing, load every cell, record it."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import sys
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from matrix import UserError, __version__, grid as gridmod, records, toolchains
+from matrix.build import Artifact, Builder, default_cache_dir, sources_digest
+from matrix.grid import Cell, Grid
+from matrix.load import run_load, runner_provenance
+
+
+@dataclass
+class Summary:
+    cells: int = 0
+    reused: int = 0
+    measured: int = 0
+    go_builds: int = 0
+    artifacts_built: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    per_host: dict[tuple[str, ...], Counter[str]] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def data_lock(data: Path, wait: bool = True) -> Iterator[None]:
+    """One run per data directory: a second run waits (or refuses) instead of interleaving."""
+    data.mkdir(parents=True, exist_ok=True)
+    f = (data / ".matrix.lock").open("a+")
+    try:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise UserError(f"{data}: another plugin-matrix run holds {data / '.matrix.lock'}; "
+                                "try again when it ends") from None
+            print(f"waiting for another plugin-matrix run to finish with {data} ...",
+                  file=sys.stderr)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+    finally:
+        f.close()
+
+
+def inputs_digest(g: Grid, cell: Cell, tcs: dict[str, toolchains.Toolchain]) -> str:
+    """What decides a cell's result: reuse its record only while this stays the same."""
+    src = g.path.parent.parent / g.plugins[cell.plugin.plugin]["source"]
+    key = {"format": records.RECORD_FORMAT, "host": asdict(cell.host), "plugin": asdict(cell.plugin),
+           "host_go": tcs[cell.host.toolchain].version, "plugin_go": tcs[cell.plugin.toolchain].version,
+           "sources": sources_digest(src), "grid": {
+               "release": g.releases[cell.host.release], "pins": g.pins[cell.plugin.pins],
+               "hv": g.variants[cell.host.variant], "pv": g.variants[cell.plugin.variant],
+               "hp": g.platforms[cell.host.platform], "pp": g.platforms[cell.plugin.platform]}}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def run(grid_path: Path, data: Path, profile: str, releases: list[str] | None = None,
+        only_toolchains: list[str] | None = None, force: bool = False,
+        cache_dir: Path | None = None, console: Console | None = None,
+        wait_for_lock: bool = True) -> Summary:
+    console = console or Console(stderr=True)
+    g = gridmod.load(grid_path)
+    cells = g.cells(profile, releases, only_toolchains)
+    summary = Summary(cells=len(cells))
+    with data_lock(data, wait_for_lock):
+        used = sorted({c.host.toolchain for c in cells} | {c.plugin.toolchain for c in cells})
+        tcs = {t: toolchains.resolve(t, g.toolchains[t]) for t in used}
+        for tc in tcs.values():
+            if not tc.available:
+                hint = f"; to install: {tc.install}" if tc.install else ""
+                console.print(f"[yellow]note:[/] {tc.problem}: its cells are recorded as skipped{hint}")
+        builder = Builder(g, tcs, cache_dir or default_cache_dir(), force=force)
+        todo: list[tuple[Cell, str]] = []
+        for cell in cells:
+            digest = inputs_digest(g, cell, tcs)
+            old = None if force else records.read_existing(data, cell.id)
+            if old is not None and old["inputs"] == digest and old["axes"] == sorted(cell.axes):
+                summary.reused += 1
+                _count(summary, old)
+            else:
+                todo.append((cell, digest))
+        # Group by host so each host is built once and its cells follow one another.
+        todo.sort(key=lambda t: (t[0].host.release, t[0].host.toolchain, t[0].host.variant,
+                                 t[0].host.platform, t[0].id))
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TextColumn("{task.fields[step]}"),
+                      console=console, disable=not todo) as progress:
+            task = progress.add_task("cells", total=len(todo), step="")
+            builder.on_step = lambda s: progress.update(task, step=s)
+            for cell, digest in todo:
+                rec = measure(g, cell, digest, builder, tcs)
+                records.write(data, rec)
+                summary.measured += 1
+                _count(summary, rec)
+                progress.update(task, advance=1, step=f"{cell.id}: {rec['outcome']}")
+        summary.go_builds = builder.go_builds
+        summary.artifacts_built = len(builder.built)
+    return summary
+
+
+def _count(summary: Summary, rec: dict[str, Any]) -> None:
+    summary.outcomes[rec["outcome"]] += 1
+    h = rec["host"]
+    key = (h["release"], h["toolchain"]["id"], h["variant"], h["platform"])
+    summary.per_host.setdefault(key, Counter())[rec["outcome"]] += 1
+
+
+def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
+            tcs: dict[str, toolchains.Toolchain]) -> dict[str, Any]:
+    hs, ps = cell.host, cell.plugin
+    host = builder.host(hs)
+    plugin = builder.plugin(ps)
+    outcome, reason, load = _outcome(g, cell, host, plugin)
+    rel = g.releases[hs.release]
+    hplat, pplat = g.platforms[hs.platform], g.platforms[ps.platform]
+    pdef = g.plugins[ps.plugin]
+    emulator = hplat.get("emulator") if load is not None else None
+    return {
+        "format": records.RECORD_FORMAT, "cell": cell.id, "inputs": digest,
+        "axes": sorted(cell.axes), "outcome": outcome, "reason": reason,
+        "host": {"kind": "kustomize-cli", "release": hs.release, "module": rel["module"],
+                 "api": host.modules.get("sigs.k8s.io/kustomize/api", rel["api"]),
+                 "kyaml": host.modules.get("sigs.k8s.io/kustomize/kyaml", rel["kyaml"]),
+                 "variant": hs.variant, "flags": g.variants[hs.variant].get("flags", []),
+                 "platform": hs.platform, "goos": hplat["goos"], "goarch": hplat["goarch"],
+                 "toolchain": tcs[hs.toolchain].provenance(), "build": host.provenance()},
+        "plugin": {"name": ps.plugin, "kind": pdef["kind"], "release": ps.release, "pins": ps.pins,
+                   "api": plugin.modules.get("sigs.k8s.io/kustomize/api"),
+                   "kyaml": plugin.modules.get("sigs.k8s.io/kustomize/kyaml"),
+                   "variant": ps.variant, "flags": g.variants[ps.variant].get("flags", []),
+                   "platform": ps.platform, "goos": pplat["goos"], "goarch": pplat["goarch"],
+                   "toolchain": tcs[ps.toolchain].provenance(),
+                   "sources": sources_digest(g.path.parent.parent / pdef["source"]),
+                   "build": plugin.provenance()},
+        "load": load, "class": None, "package": None, "doctor": None,
+        "runner": runner_provenance(emulator),
+        "tool_version": __version__,
+        "recorded_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+    }
+
+
+def _outcome(g: Grid, cell: Cell, host: Artifact,
+             plugin: Artifact) -> tuple[str, str | None, dict[str, Any] | None]:
+    for art in (host, plugin):
+        if art.status == "skipped":
+            hint = f" (install with: {art.install})" if art.install else ""
+            return "skipped", f"{art.kind}: {art.reason}{hint}", None
+    failed = [a.kind for a in (host, plugin) if a.status == "failed"]
+    if failed:
+        return "build-failed", f"the {' and the '.join(failed)} did not build", None
+    hplat = g.platforms[cell.host.platform]
+    if hplat["goos"] != "linux":
+        return "not-run", f"needs {hplat.get('runner', cell.host.platform + ' runner')}", None
+    emulator = hplat.get("emulator")
+    if emulator and not _which(emulator[0]):
+        pk = " ".join(hplat.get("packages", []))
+        return "not-run", f"{emulator[0]} is not installed (apt-get install -y {pk})", None
+    assert host.path and plugin.path
+    pdef = g.plugins[cell.plugin.plugin]
+    r = run_load(Path(host.path), Path(plugin.path), cell.plugin.plugin, pdef["kind"], cell.id,
+                 emulator=emulator)
+    return r.outcome, None, r.as_record()
+
+
+def _which(cmd: str) -> bool:
+    from shutil import which
+    return which(cmd) is not None
+
+
+def summary_table(s: Summary) -> Table:
+    cols = ["loads", "fails", "build-failed", "skipped", "not-run", "harness-error"]
+    t = Table(title=f"{s.cells} cells: {s.measured} measured now, {s.reused} already recorded")
+    for c in ["release", "host toolchain", "variant", "platform", *cols]:
+        t.add_column(c, justify="right" if c in cols else "left")
+    for key in sorted(s.per_host):
+        cnt = s.per_host[key]
+        t.add_row(*key, *(str(cnt.get(c, 0) or "") for c in cols))
+    t.add_row("all", "", "", "", *(str(s.outcomes.get(c, 0)) for c in cols), style="bold")
+    t.caption = (f"go build invocations: {s.go_builds}; distinct artifacts built: "
+                 f"{s.artifacts_built}")
+    return t
+
+
+def data_dir_default() -> Path:
+    return Path(os.environ.get("PLUGIN_MATRIX_DATA", "data"))
