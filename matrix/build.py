@@ -8,14 +8,16 @@ again, in this run or the next, unless `force` is set.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from matrix import jsonio, proc
 from matrix.grid import Grid, HostSpec, PluginSpec
@@ -62,6 +64,7 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+@functools.cache
 def sources_digest(src: Path) -> str:
     h = hashlib.sha256()
     for p in sorted(src.rglob("*")):
@@ -128,7 +131,6 @@ class Builder:
 
     def plugin_plan(self, spec: PluginSpec) -> tuple[str, dict[str, Any]]:
         tc = self.toolchains[spec.toolchain]
-        pdef = self.grid.plugins[spec.plugin]
         pin = self.grid.pins[spec.pins]
         rel_name = spec.release
         if pin.get("release") == "previous":
@@ -149,7 +151,7 @@ class Builder:
         flags, venv, _ = self._variant(spec.variant, spec.platform)
         env = self._platform_env(spec.platform, venv.get("CGO_ENABLED", "1") == "1")
         env.update(venv)
-        src = self.grid.path.parent.parent / pdef["source"]
+        src = self.grid.plugin_source(spec.plugin)
         plan = {"kind": "plugin", "format": BUILD_FORMAT, "go": tc.version,
                 "gotoolchain": tc.gotoolchain, "go_mod": "\n".join(lines) + "\n",
                 "flags": flags, "env": env, "sources": sources_digest(src),

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from matrix import grid, records, runner
+from matrix import grid, provision, records, runner
 from matrix.cli import add_data_args
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="build hosts and plugins, load every cell, record results",
                        description="Build real kustomize hosts and Go plugins for the chosen "
                                    "profile, load each plugin in a fresh kustomize process and "
@@ -35,6 +35,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     v = sub.add_parser("validate", help="check grid.toml and every record against their schemas")
     add_data_args(v)
     v.set_defaults(func=cmd_validate)
+    register_provision(sub)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -51,3 +52,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     n = len(records.load_all(args.data))
     print(f"{g.path}: ok; {n} records: ok")
     return 0
+
+
+def register_provision(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("provision", help="install the Debian packages the grid or the tests need",
+                       description="Idempotent: installs only what is missing (as root, with "
+                                   "apt-get); otherwise prints the exact command and exits 1.")
+    add_data_args(p)
+    p.add_argument("--for", dest="purposes", action="append", choices=["grid", "tests", "browser"],
+                   help="what to provision for (repeatable; default: grid)")
+    p.add_argument("--dry-run", action="store_true", help="only print what would be installed")
+    p.set_defaults(func=lambda a: provision.provision(a.data / "grid.toml", a.purposes or ["grid"],
+                                                      a.dry_run))

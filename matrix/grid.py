@@ -18,6 +18,7 @@ from typing import Any
 from matrix import UserError, schema
 
 NATIVE = "linux/amd64"
+PLUGINS_DIR = Path(__file__).parent / "plugins"
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,11 @@ class Grid:
     @property
     def profiles(self) -> dict[str, Any]:
         return self.doc["profiles"]  # type: ignore[no-any-return]
+
+    def plugin_source(self, name: str) -> Path:
+        """A plugin's source directory: relative paths are under the package's plugins/."""
+        src = Path(self.plugins[name]["source"])
+        return src if src.is_absolute() else PLUGINS_DIR / src
 
     def previous_release(self, release: str) -> str | None:
         """The release before `release` in grid order (releases are listed oldest first)."""
@@ -209,8 +215,8 @@ def _check_references(grid: Grid) -> None:
         for plat in v.get("platforms", []):
             if plat not in grid.platforms:
                 problems.append(f"variants.{vname}.platforms: unknown platform {plat!r}")
-    for name, p in grid.plugins.items():
-        src = grid.path.parent.parent / p["source"]
+    for name in grid.plugins:
+        src = grid.plugin_source(name)
         if not (src / "main.go").is_file():
             problems.append(f"plugins.{name}.source: no main.go in {src}")
     if problems:

@@ -96,7 +96,8 @@ def run_load(host_bin: Path, plugin_so: Path, plugin: str, kind: str, nonce: str
         signal=-rc if rc is not None and rc < 0 else None,
         timed_out=r.timed_out, seen=seen, stdout=stdout, stderr=stderr, truncated=r.truncated,
         duration_s=r.duration_s,
-        command=[*(emulator or []), "$HOST_BIN", *[a.replace(t, CELL_DIR) for a in argv[len(emulator or []) + 1:]]])
+        command=[*(emulator or []), "$HOST_BIN",
+                 *[a.replace(t, CELL_DIR) for a in argv[len(emulator or []) + 1:]]])
 
 
 def runner_provenance(emulator: list[str] | None) -> dict[str, Any]:

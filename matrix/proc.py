@@ -6,6 +6,7 @@ costs disk, not memory, and only a bounded head and tail are kept.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 # What a child may inherit from our environment; everything else is dropped so no
 # secret of the caller ends up in a build log or a record.
@@ -65,17 +67,15 @@ def run(argv: list[str], *, env: dict[str, str], cwd: Path | None = None,
             rc = None
         finally:
             # Kill the whole process group: a plugin may have started children.
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             p.wait()
         so, se = (bounded_file(f) for f in (out, err))
     return Result(argv, rc, so[0], se[0], so[1] or se[1], round(time.monotonic() - start, 3),
                   timed_out)
 
 
-def bounded_file(f: "tempfile._TemporaryFileWrapper[bytes]") -> tuple[str, bool]:
+def bounded_file(f: IO[bytes]) -> tuple[str, bool]:
     size = f.seek(0, os.SEEK_END)
     f.seek(0)
     if size <= KEEP_HEAD + KEEP_TAIL:

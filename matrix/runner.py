@@ -10,15 +10,17 @@ import json
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from matrix import UserError, __version__, grid as gridmod, records, toolchains
+from matrix import UserError, __version__, records, toolchains
+from matrix import grid as gridmod
 from matrix.build import Artifact, Builder, default_cache_dir, sources_digest
 from matrix.grid import Cell, Grid
 from matrix.load import run_load, runner_provenance
@@ -57,7 +59,7 @@ def data_lock(data: Path, wait: bool = True) -> Iterator[None]:
 
 def inputs_digest(g: Grid, cell: Cell, tcs: dict[str, toolchains.Toolchain]) -> str:
     """What decides a cell's result: reuse its record only while this stays the same."""
-    src = g.path.parent.parent / g.plugins[cell.plugin.plugin]["source"]
+    src = g.plugin_source(cell.plugin.plugin)
     key = {"format": records.RECORD_FORMAT, "host": asdict(cell.host), "plugin": asdict(cell.plugin),
            "host_go": tcs[cell.host.toolchain].version, "plugin_go": tcs[cell.plugin.toolchain].version,
            "sources": sources_digest(src), "grid": {
@@ -99,13 +101,22 @@ def run(grid_path: Path, data: Path, profile: str, releases: list[str] | None = 
                       TimeElapsedColumn(), TextColumn("{task.fields[step]}"),
                       console=console, disable=not todo) as progress:
             task = progress.add_task("cells", total=len(todo), step="")
-            builder.on_step = lambda s: progress.update(task, step=s)
+            log = not console.is_terminal  # a log file gets one line per step instead of a bar
+
+            def step(text: str) -> None:
+                progress.update(task, step=text)
+                if log:
+                    done = int(progress.tasks[0].completed)
+                    console.print(f"[{done}/{len(todo)}] {text}", highlight=False)
+
+            builder.on_step = step
             for cell, digest in todo:
                 rec = measure(g, cell, digest, builder, tcs)
                 records.write(data, rec)
                 summary.measured += 1
                 _count(summary, rec)
-                progress.update(task, advance=1, step=f"{cell.id}: {rec['outcome']}")
+                progress.update(task, advance=1)
+                step(f"{cell.id}: {rec['outcome']}")
         summary.go_builds = builder.go_builds
         summary.artifacts_built = len(builder.built)
     return summary
@@ -143,12 +154,12 @@ def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
                    "variant": ps.variant, "flags": g.variants[ps.variant].get("flags", []),
                    "platform": ps.platform, "goos": pplat["goos"], "goarch": pplat["goarch"],
                    "toolchain": tcs[ps.toolchain].provenance(),
-                   "sources": sources_digest(g.path.parent.parent / pdef["source"]),
+                   "sources": sources_digest(g.plugin_source(ps.plugin)),
                    "build": plugin.provenance()},
         "load": load, "class": None, "package": None, "doctor": None,
         "runner": runner_provenance(emulator),
         "tool_version": __version__,
-        "recorded_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }
 
 

@@ -1,0 +1,74 @@
+"""Sessions of the kustomize Go plugin matrix. `nox -l` lists them.
+
+Shared logic lives in the `matrix` package; sessions only install and call it.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.needs_version = ">=2024.4.15"
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "tests"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    deps = [d for g in groups for d in nox.project.dependency_groups(PYPROJECT, g)]
+    session.install("-e", ".", *deps)
+
+
+def provision_for(session: nox.Session, purpose: str) -> None:
+    """Install missing Debian packages as root; otherwise print the command and go on."""
+    session.run("plugin-matrix", "provision", "--for", purpose, success_codes=[0, 1])
+
+
+@nox.session(default=False)
+def matrix(session: nox.Session) -> None:
+    """The main job: build, load and record the grid (default profile), then build the site.
+
+    Pass options after `--`, e.g. `nox -s matrix -- --profile smoke --kustomize v5.8.2`.
+    """
+    install(session, "docs")
+    provision_for(session, "grid")
+    session.run("plugin-matrix", "run", *session.posargs)
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit and integration tests, including a real smoke grid and browser tests."""
+    install(session, "test", "docs")
+    provision_for(session, "tests")
+    session.run("pytest", *session.posargs, env={"PYTHONHASHSEED": "0"})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff and mypy (strict)."""
+    install(session, "lint")
+    session.run("ruff", "check", "matrix", "tests", "noxfile.py")
+    session.run("mypy", "matrix")
+
+
+@nox.session(default=False)
+def docs(session: nox.Session) -> None:
+    """Build the site from the committed data with `mkdocs build --strict` (no network)."""
+    install(session, "docs")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs)
+
+
+@nox.session(default=False)
+def serve(session: nox.Session) -> None:
+    """Preview the site at http://127.0.0.1:8000."""
+    install(session, "docs")
+    session.run("mkdocs", "serve", *session.posargs)
+
+
+@nox.session(default=False)
+def provision(session: nox.Session) -> None:
+    """Install the Debian packages the grid and tests need (as root; else print the command)."""
+    install(session)
+    session.run("plugin-matrix", "provision", "--for", "grid", "--for", "tests", *session.posargs)

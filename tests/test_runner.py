@@ -1,0 +1,93 @@
+"""The real smoke grid: local Go, one kustomize release, one plugin, built, loaded, recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from matrix import records, runner
+from matrix.cli import main
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, runner.Summary]:
+    from tests.conftest import GRID
+    root = tmp_path_factory.mktemp("smoke")
+    data, cache = root / "data", root / "cache"
+    data.mkdir()
+    (data / "grid.toml").write_text(GRID.read_text())
+    s = runner.run(data / "grid.toml", data, "smoke", cache_dir=cache)
+    return data, cache, s
+
+
+@pytest.mark.slow
+def test_smoke_grid_builds_loads_and_records(smoke: tuple[Path, Path, runner.Summary]) -> None:
+    data, _, s = smoke
+    assert s.cells == 1 and s.measured == 1
+    assert s.go_builds == 2 == s.artifacts_built  # one host, one plugin, each built once
+    (rec,) = records.load_all(data)
+    assert rec["outcome"] == "loads", rec["load"]
+    assert rec["load"]["seen"] and f"nonce: {rec['cell']}" in rec["load"]["stdout"]
+    assert rec["host"]["build"]["sha256"] and rec["plugin"]["build"]["sha256"]
+    assert rec["host"]["toolchain"]["version"].startswith("go version go1.")
+    assert rec["host"]["api"] == "v0.21.2"
+    assert rec["runner"]["native"] is True and rec["runner"]["emulator"] is None
+
+
+@pytest.mark.slow
+def test_rerun_builds_nothing_and_changes_nothing(smoke: tuple[Path, Path, runner.Summary]) -> None:
+    data, cache, _ = smoke
+    before = {p.name: p.read_bytes() for p in records.cells_dir(data).iterdir()}
+    s = runner.run(data / "grid.toml", data, "smoke", cache_dir=cache)
+    assert (s.go_builds, s.measured, s.reused) == (0, 0, 1)
+    assert before == {p.name: p.read_bytes() for p in records.cells_dir(data).iterdir()}
+
+
+@pytest.mark.slow
+def test_bad_input_is_one_clear_line_and_keeps_records(
+        smoke: tuple[Path, Path, runner.Summary], capsys: pytest.CaptureFixture[str]) -> None:
+    data, cache, _ = smoke
+    before = {p.name: p.read_bytes() for p in records.cells_dir(data).iterdir()}
+    assert main(["run", "--data", str(data), "--profile", "smoke", "--kustomize", "v9.9.9",
+                 "--cache", str(cache)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown kustomize version 'v9.9.9'" in err and "Traceback" not in err
+    grid = data / "grid.toml"
+    good = grid.read_text()
+    grid.write_text(good.replace('module = "sigs', 'modul = "sigs', 1))
+    try:
+        assert main(["run", "--data", str(data), "--profile", "smoke", "--cache", str(cache)]) == 2
+        err = capsys.readouterr().err
+        assert "releases.v4.5.7" in err and "modul" in err and "Traceback" not in err
+    finally:
+        grid.write_text(good)
+    assert before == {p.name: p.read_bytes() for p in records.cells_dir(data).iterdir()}
+
+
+@pytest.mark.slow
+def test_missing_toolchain_gives_skipped_cells_with_install_command(tmp_path: Path) -> None:
+    from tests.conftest import GRID
+    data = tmp_path / "data"
+    data.mkdir()
+    text = GRID.read_text().replace('go = "/usr/lib/go-1.19/bin/go"', 'go = "/nonexistent/go-1.19/bin/go"')
+    (data / "grid.toml").write_text(text)
+    s = runner.run(data / "grid.toml", data, "default", releases=["v4.5.7"], only_toolchains=["go1.19"],
+                   cache_dir=tmp_path / "cache")
+    recs = records.load_all(data)
+    assert s.go_builds == 0 and recs and len(recs) == s.cells
+    for r in recs:
+        assert r["outcome"] == "skipped", r["outcome"]
+        assert "/nonexistent/go-1.19/bin/go is not installed" in r["reason"]
+        assert "apt-get install -y golang-1.19" in r["reason"]
+        assert r["load"] is None
+
+
+def test_records_are_deterministic_json(tmp_path: Path) -> None:
+    from matrix import jsonio
+    p = tmp_path / "x.json"
+    jsonio.write_atomic(p, jsonio.dumps({"b": 1, "a": [3, 1]}))
+    assert p.read_text() == '{\n  "a": [\n    3,\n    1\n  ],\n  "b": 1\n}\n'
+    assert json.loads(p.read_text()) == {"a": [3, 1], "b": 1}
+    assert not list(tmp_path.glob(".*.tmp"))
