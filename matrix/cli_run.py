@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--force", action="store_true", help="rebuild and reload everything")
     p.add_argument("--cache", type=Path, default=None,
                    help="artifact cache (default: $PLUGIN_MATRIX_CACHE or ~/.cache/kustomize-plugin-matrix)")
+    p.add_argument("--shard", metavar="K/N", help="run only shard K of N (see `plugin-matrix plan`)")
     p.add_argument("--no-wait", action="store_true",
                    help="refuse instead of waiting when another run holds the data directory")
     p.set_defaults(func=cmd_run)
@@ -42,7 +43,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
     s = runner.run(args.grid or args.data / "grid.toml", args.data, args.profile,
                    args.kustomize, args.toolchain, args.force, args.cache, console,
-                   wait_for_lock=not args.no_wait)
+                   wait_for_lock=not args.no_wait, shard=args.shard)
     console.print(runner.summary_table(s))
     return 1 if s.outcomes.get("harness-error") else 0
 

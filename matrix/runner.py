@@ -8,6 +8,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from rich.table import Table
 
 from matrix import UserError, __version__, records, toolchains
 from matrix import grid as gridmod
+from matrix import shard as shardmod
 from matrix.build import Artifact, Builder, default_cache_dir, sources_digest
 from matrix.grid import Cell, Grid
 from matrix.load import run_load, runner_provenance
@@ -72,10 +74,12 @@ def inputs_digest(g: Grid, cell: Cell, tcs: dict[str, toolchains.Toolchain]) -> 
 def run(grid_path: Path, data: Path, profile: str, releases: list[str] | None = None,
         only_toolchains: list[str] | None = None, force: bool = False,
         cache_dir: Path | None = None, console: Console | None = None,
-        wait_for_lock: bool = True) -> Summary:
+        wait_for_lock: bool = True, shard: str | None = None) -> Summary:
     console = console or Console(stderr=True)
     g = gridmod.load(grid_path)
     cells = g.cells(profile, releases, only_toolchains)
+    if shard:
+        cells = shardmod.select(g, cells, shard)
     summary = Summary(cells=len(cells))
     with data_lock(data, wait_for_lock):
         used = sorted({c.host.toolchain for c in cells} | {c.plugin.toolchain for c in cells})
@@ -138,7 +142,7 @@ def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
     rel = g.releases[hs.release]
     hplat, pplat = g.platforms[hs.platform], g.platforms[ps.platform]
     pdef = g.plugins[ps.plugin]
-    emulator = hplat.get("emulator") if load is not None else None
+    emulator = host_emulator(g, cell) if load is not None else None
     return {
         "format": records.RECORD_FORMAT, "cell": cell.id, "inputs": digest,
         "axes": sorted(cell.axes), "outcome": outcome, "reason": reason,
@@ -173,12 +177,12 @@ def _outcome(g: Grid, cell: Cell, host: Artifact,
     if failed:
         return "build-failed", f"the {' and the '.join(failed)} did not build", None
     hplat = g.platforms[cell.host.platform]
-    if hplat["goos"] != "linux":
-        return "not-run", f"needs {hplat.get('runner', cell.host.platform + ' runner')}", None
-    emulator = hplat.get("emulator")
-    if emulator and not _which(emulator[0]):
+    emulator = host_emulator(g, cell)
+    if emulator is None and cell.host.platform != shardmod.this_platform():
+        if not hplat.get("emulator"):
+            return "not-run", f"needs {hplat.get('runner', cell.host.platform + ' runner')}", None
         pk = " ".join(hplat.get("packages", []))
-        return "not-run", f"{emulator[0]} is not installed (apt-get install -y {pk})", None
+        return "not-run", f"{hplat['emulator'][0]} is not installed (apt-get install -y {pk})", None
     assert host.path and plugin.path
     pdef = g.plugins[cell.plugin.plugin]
     r = run_load(Path(host.path), Path(plugin.path), cell.plugin.plugin, pdef["kind"], cell.id,
@@ -186,9 +190,12 @@ def _outcome(g: Grid, cell: Cell, host: Artifact,
     return r.outcome, None, r.as_record()
 
 
-def _which(cmd: str) -> bool:
-    from shutil import which
-    return which(cmd) is not None
+def host_emulator(g: Grid, cell: Cell) -> list[str] | None:
+    """The emulator that runs this cell's host here, or None (native, or cannot run)."""
+    if cell.host.platform == shardmod.this_platform():
+        return None
+    emulator = g.platforms[cell.host.platform].get("emulator")
+    return emulator if emulator and shutil.which(emulator[0]) else None
 
 
 def summary_table(s: Summary) -> Table:
