@@ -11,7 +11,7 @@ from matrix import grid, shard
 from matrix.cli import add_data_args
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("plan", help="split the grid into shards for a CI matrix",
                        description="Split the profile's cells into shards: SHARDS slices for "
                                    "linux/amd64 plus one per other runner platform. With --json, "

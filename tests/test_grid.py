@@ -62,7 +62,8 @@ def test_filters_and_unknown_names(grid_copy: Path) -> None:
 @pytest.mark.parametrize("edit, message", [
     (("gotoolchain = \"local\"", "gotoolchian = \"local\""), r"toolchains\.local: .*gotoolchain"),
     (("[releases.\"v5.8.2\"]", "[releases.\"5.8.2\"]"), r"releases: '5.8.2' does not match"),
-    (("releases = [\"v5.8.2\"]", "releases = [\"v5.8.22\"]"), r"profiles.smoke.releases: unknown release 'v5.8.22'"),
+    (("releases = [\"v5.8.2\"]", "releases = [\"v5.8.22\"]"),
+     r"profiles.smoke.releases: unknown release 'v5.8.22'"),
     (("schema = 1", "schema = 1\n[oops"), r"not valid TOML"),
     (("kind = \"transformer\"", "kind = \"mutator\""), r"plugins.transformer.kind"),
 ])
