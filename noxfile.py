@@ -5,6 +5,8 @@ Shared logic lives in the `matrix` package; sessions only install and call it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.needs_version = ">=2024.4.15"
@@ -72,3 +74,17 @@ def provision(session: nox.Session) -> None:
     """Install the Debian packages the grid and tests need (as root; else print the command)."""
     install(session)
     session.run("plugin-matrix", "provision", "--for", "grid", "--for", "tests", *session.posargs)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks in benchmarks/: results (with the machine's description) in benchmarks/results/.
+
+    `nox -s bench -- --cold` also measures a default grid run from nothing (about an hour).
+    """
+    install(session, "test", "docs")
+    cold = "--cold" in session.posargs
+    for script in sorted(Path("benchmarks").glob("bench_*.py")):
+        name = script.stem.removeprefix("bench_")
+        args = ["--cold"] if cold and name == "grid" else []
+        session.run("python", str(script), "--out", f"benchmarks/results/{name}.json", *args)
