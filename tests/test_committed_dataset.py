@@ -1,0 +1,123 @@
+"""Claims about the committed dataset (data/cells), checked on every test run."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from matrix import records
+from matrix.grid import load as load_grid
+from tests.conftest import GRID
+
+DATA = GRID.parent
+
+
+@pytest.fixture(scope="module")
+def recs() -> list[dict[str, Any]]:
+    return records.load_all(DATA)
+
+
+def _error_text(r: dict[str, Any]) -> str:
+    if r["outcome"] == "fails":
+        return r["load"]["stderr"] + r["load"]["stdout"]
+    if r["outcome"] == "build-failed":
+        return "".join(r[s]["build"]["output"] for s in ("host", "plugin") if r[s]["build"]["status"] == "failed")
+    return ""
+
+
+def test_every_record_is_schema_valid_and_named_by_its_cell(recs: list[dict[str, Any]]) -> None:
+    ids = [r["cell"] for r in recs]
+    assert len(ids) == len(set(ids))
+    for p in records.cells_dir(DATA).glob("*.json"):
+        assert records.read(p)["cell"] == p.stem
+
+
+def test_default_profile_is_fully_recorded(recs: list[dict[str, Any]]) -> None:
+    want = {c.id for c in load_grid(GRID).cells("default")}
+    have = {r["cell"] for r in recs}
+    assert want <= have, f"{len(want - have)} cells of the default profile are not recorded"
+
+
+def test_coverage_toolchains_releases_plugins(recs: list[dict[str, Any]]) -> None:
+    measured = [r for r in recs if r["outcome"] in ("loads", "fails")]
+    assert len({r["host"]["toolchain"]["id"] for r in measured}) >= 3
+    assert len({r["host"]["release"] for r in measured}) >= 5
+    assert len({r["plugin"]["name"] for r in measured}) >= 3
+
+
+def test_failures_carry_raw_text_and_loads_carry_evidence(recs: list[dict[str, Any]]) -> None:
+    for r in recs:
+        if r["outcome"] in ("fails", "build-failed"):
+            assert _error_text(r).strip(), r["cell"]
+        if r["outcome"] == "loads":
+            assert r["load"]["seen"] and r["load"]["exit_code"] == 0
+            assert r["cell"] in r["load"]["stdout"], r["cell"]
+        if r["outcome"] in ("skipped", "not-run"):
+            assert r["reason"], r["cell"]
+        assert r["outcome"] != "harness-error", r["cell"]
+
+
+def _fields(r: dict[str, Any]) -> dict[str, Any]:
+    keys = ("release", "variant", "platform")
+    f = {("host", k): r["host"][k] for k in keys} | {("plugin", k): r["plugin"][k] for k in keys}
+    f[("host", "toolchain")] = r["host"]["toolchain"]["id"]
+    f[("plugin", "toolchain")] = r["plugin"]["toolchain"]["id"]
+    f[("plugin", "name")] = r["plugin"]["name"]
+    f[("plugin", "pins")] = r["plugin"]["pins"]
+    return f
+
+
+@pytest.mark.parametrize("axis", ["host-variant", "plugin-variant", "matched-variant", "pins", "platform"])
+def test_each_axis_has_an_isolating_pair_with_real_outcomes(recs: list[dict[str, Any]], axis: str) -> None:
+    real = [r for r in recs if r["outcome"] in ("loads", "fails", "build-failed")]
+    pairs = 0
+    for r in real:
+        if axis not in r["axes"]:
+            continue
+        fr = _fields(r)
+        for o in real:
+            diff = {k for k in fr if fr[k] != _fields(o)[k]}
+            if 1 <= len(diff) <= 2 and (len(diff) == 1 or {k[1] for k in diff} in ({"variant"}, {"platform"})):
+                pairs += 1
+    assert pairs, f"no isolating pair with real outcomes on axis {axis}"
+
+
+def test_every_variant_pin_and_platform_of_the_grid_was_measured(recs: list[dict[str, Any]]) -> None:
+    g = load_grid(GRID)
+    variants = {r["host"]["variant"] for r in recs} | {r["plugin"]["variant"] for r in recs}
+    assert set(g.variants) <= variants
+    assert set(g.pins) <= {r["plugin"]["pins"] for r in recs}
+    assert set(g.platforms) <= {r["host"]["platform"] for r in recs} | {r["plugin"]["platform"] for r in recs}
+
+
+def test_arm64_loads_really_ran_under_qemu(recs: list[dict[str, Any]]) -> None:
+    arm = [r for r in recs if r["host"]["platform"] == "linux/arm64" and r["load"] is not None]
+    assert arm
+    for r in arm:
+        emu = r["runner"]["emulator"]
+        assert r["runner"]["native"] is False and emu and emu["argv"][0] == "qemu-aarch64"
+        assert emu["version"] and "qemu" in emu["version"].lower()
+    assert any(r["outcome"] == "loads" for r in arm)
+
+
+def test_other_oses_are_not_run_with_a_reason_never_guessed(recs: list[dict[str, Any]]) -> None:
+    other = [r for r in recs if r["host"]["goos"] != "linux"]
+    assert other
+    for r in other:
+        assert r["outcome"] in ("not-run", "build-failed")
+        assert r["load"] is None
+        if r["outcome"] == "not-run":
+            assert "runner" in r["reason"]
+
+
+def test_each_artifact_has_one_build(recs: list[dict[str, Any]]) -> None:
+    """Cells sharing an artifact key share its bytes: it was built once."""
+    by_key: dict[str, set[str | None]] = defaultdict(set)
+    for r in recs:
+        for side in ("host", "plugin"):
+            b = r[side]["build"]
+            if b["key"]:
+                by_key[b["key"]].add(b["sha256"])
+    assert by_key and all(len(v) == 1 for v in by_key.values())
