@@ -18,7 +18,7 @@ from rich.console import Console
 from matrix import UserError, __version__
 
 # Modules that add subcommands: each has `register(subparsers)`, setting `func`.
-COMMAND_MODULES = ["matrix.cli_run", "matrix.cli_shard"]
+COMMAND_MODULES = ["matrix.cli_run", "matrix.cli_shard", "matrix.cli_elf"]
 
 EXIT_USAGE = 2
 EXIT_BUG = 3
