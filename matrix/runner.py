@@ -160,11 +160,28 @@ def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
                    "toolchain": tcs[ps.toolchain].provenance(),
                    "sources": sources_digest(g.plugin_source(ps.plugin)),
                    "build": plugin.provenance()},
-        "load": load, "class": None, "package": None, "doctor": None,
+        "load": load, "class": None, "package": None, "doctor": _doctor(host, plugin, hplat),
         "runner": runner_provenance(emulator),
         "tool_version": __version__,
         "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }
+
+
+def _doctor(host: Artifact, plugin: Artifact, hplat: dict[str, Any]) -> dict[str, Any] | None:
+    """The doctor's prediction from the two built files; its failure never stops the run."""
+    if hplat["goos"] != "linux" or not (host.path and plugin.path
+                                        and Path(host.path).is_file() and Path(plugin.path).is_file()):
+        return None
+    try:
+        from matrix.doctor import predict
+        d = predict(Path(host.path), Path(plugin.path))
+        where = str(Path(plugin.path).resolve().parent)  # keep machine paths out of records
+        if d["message"]:
+            d["message"] = d["message"].replace(where, "$PLUGIN_DIR")
+        d["evidence"] = [e.replace(where, "$PLUGIN_DIR") for e in d["evidence"]]
+        return d
+    except Exception as e:  # noqa: BLE001 - recorded, the grid goes on
+        return {"error": f"{type(e).__name__}: {e}"}
 
 
 def _outcome(g: Grid, cell: Cell, host: Artifact,
