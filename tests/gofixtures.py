@@ -196,8 +196,8 @@ def build(root: Path) -> GoFixtures:
     return fx
 
 
-@pytest.fixture(scope="session")
-def gofix(tmp_path_factory: pytest.TempPathFactory) -> GoFixtures:
+@pytest.fixture(scope="session", name="gofix")
+def gofix_fixture(tmp_path_factory: pytest.TempPathFactory) -> GoFixtures:
     fx = build(tmp_path_factory.mktemp("gofix"))
     if "*" in fx.missing:
         pytest.skip(fx.missing["*"])

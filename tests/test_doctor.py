@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from gofixtures import GoFixtures, gofix, load  # noqa: F401 - gofix is a fixture
+from gofixtures import GoFixtures, gofix_fixture, load  # noqa: F401 - the `gofix` fixture
 
 from matrix import UserError, cli, doctor, elf
 

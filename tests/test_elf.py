@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from gofixtures import GoFixtures, gofix  # noqa: F401 - gofix is a fixture
+from gofixtures import GoFixtures, gofix_fixture  # noqa: F401 - the `gofix` fixture
 
 from matrix import UserError, cli, doctor, elf
 from matrix.cli_elf import render_doctor, render_inspect
