@@ -1,0 +1,292 @@
+"""The dataset as one flat pandas frame (one row per load cell), and its downloads.
+
+Every column is a scalar (text, number or bool) so the same frame writes to CSV, JSON
+and Parquet unchanged. Lists become `;`-joined text, commands shell-quoted text.
+Rows are sorted by cell id and columns keep the order of COLUMNS, so the same records
+always give byte-identical downloads.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shlex
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from matrix import records
+
+# Public columns, in order. Changing a name breaks people's notebooks: add, don't rename.
+COLUMNS: list[str] = [
+    "cell", "outcome", "class", "package", "error", "reason", "axes",
+    "host_release", "host_module", "host_api", "host_kyaml", "host_toolchain", "host_go",
+    "host_variant", "host_flags", "host_platform", "host_build_status", "host_sha256",
+    "host_build_command", "host_build_env", "host_go_mod", "host_build_output",
+    "plugin_name", "plugin_kind", "plugin_release", "plugin_api", "plugin_kyaml",
+    "plugin_toolchain", "plugin_go", "plugin_variant", "plugin_flags", "plugin_pins",
+    "plugin_platform", "plugin_build_status", "plugin_sha256", "plugin_build_command",
+    "plugin_build_env", "plugin_go_mod", "plugin_modules", "plugin_build_output",
+    "load_command", "exit_code", "signal", "timed_out", "seen", "load_duration_s",
+    "stdout", "stderr", "truncated",
+    "doctor_prediction", "doctor_class", "doctor_package", "doctor_message", "doctor_link",
+    "doctor_error", "doctor_evidence",
+    "runner_os", "runner_arch", "runner_kernel", "runner_libc", "native", "emulator",
+    "emulator_version", "tool_version", "recorded_at", "inputs",
+]
+
+# The inputs that make a cell: two cells equal on all of these are the same cell.
+KEY_COLUMNS: list[str] = [
+    "host_release", "host_toolchain", "host_variant", "host_platform",
+    "plugin_name", "plugin_release", "plugin_toolchain", "plugin_variant", "plugin_pins",
+    "plugin_platform",
+]
+
+OUTCOMES = ["loads", "fails", "build-failed", "skipped", "not-run", "harness-error"]
+
+_LOG_LINE = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ")  # Go's log package prefix
+_GO_VERSION = re.compile(r"\bgo\d+(?:\.\d+)*(?:(?:rc|beta)\d+)?\b")
+ERROR_MAX = 4000  # the error column keeps what a person reads; stderr keeps the rest
+
+
+def go_version(toolchain: dict[str, Any]) -> str:
+    """`go1.19.8` from a recorded toolchain ("" when the toolchain was not available)."""
+    v = (toolchain.get("goenv") or {}).get("GOVERSION")
+    if v:
+        return str(v)
+    m = _GO_VERSION.search(toolchain.get("version") or "")
+    return m.group(0) if m else ""
+
+
+def load_error(stderr: str) -> str:
+    """The part of kustomize's stderr that says why: log lines and goroutine dumps removed."""
+    keep: list[str] = []
+    lines = stderr.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _LOG_LINE.match(line) and "Attempting plugin load" in line:
+            i += 1
+            continue
+        if line.startswith(("fatal error:", "panic:", "SIGSEGV:", "unexpected fault")):
+            keep.append(line)
+            # A crash: keep its own lines, skip the goroutine dump that follows.
+            i += 1
+            while i < len(lines) and lines[i].strip() and not lines[i].startswith("goroutine "):
+                if not lines[i].startswith(("\t", "runtime.", "[signal")):
+                    keep.append(lines[i])
+                i += 1
+            while i < len(lines) and not lines[i].startswith("[plugin-matrix:"):
+                i += 1
+            continue
+        if line.strip():
+            keep.append(line)
+        i += 1
+    return "\n".join(keep).strip()
+
+
+def build_error(output: str) -> str:
+    """The end of a failed build's output, without `go: downloading` noise."""
+    lines = [ln for ln in output.splitlines()
+             if ln.strip() and not ln.startswith(("go: downloading ", "go: finding "))]
+    return "\n".join(lines[-40:]).strip()
+
+
+def error_text(rec: dict[str, Any]) -> str:
+    """The raw text that explains a cell's outcome (empty when it loads)."""
+    outcome = rec["outcome"]
+    if outcome == "loads":
+        return ""
+    if outcome == "build-failed":
+        parts = []
+        for side in ("host", "plugin"):
+            b = rec[side]["build"]
+            if b["status"] == "failed":
+                parts.append(build_error(b["output"]) or f"the {side} build failed with no output")
+        text = "\n".join(parts)
+    elif outcome == "fails" and rec.get("load"):
+        ld = rec["load"]
+        text = load_error(ld["stderr"])
+        if not text:
+            if ld["timed_out"]:
+                text = "[plugin-matrix: killed by the load timeout]"
+            elif ld["signal"]:
+                text = f"[kustomize killed by signal {ld['signal']}]"
+            elif ld["exit_code"] == 0:
+                text = "[kustomize exited 0, but the plugin's output was not in its output]"
+            else:
+                text = f"[kustomize exited {ld['exit_code']} with no error text]"
+    else:
+        text = rec.get("reason") or ""
+    if len(text) > ERROR_MAX:
+        text = text[:ERROR_MAX] + "\n[... cut by plugin-matrix; the full text is in stderr]"
+    return text
+
+
+def _cmd(argv: list[str]) -> str:
+    return shlex.join(argv) if argv else ""
+
+
+def _env(env: dict[str, str]) -> str:
+    return " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(env.items()))
+
+
+def _doctor(doc: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"doctor_prediction": "", "doctor_class": "", "doctor_package": "",
+                           "doctor_message": "", "doctor_link": "", "doctor_error": "",
+                           "doctor_evidence": ""}
+    if not isinstance(doc, dict):
+        return out
+    if doc.get("error"):
+        out["doctor_error"] = str(doc["error"])
+    for key in ("prediction", "class", "package", "message", "link"):
+        v = doc.get(key)
+        if v is not None:
+            out[f"doctor_{key}"] = str(v)
+    ev = doc.get("evidence")
+    if isinstance(ev, list):
+        out["doctor_evidence"] = "\n".join(x if isinstance(x, str) else json.dumps(x, sort_keys=True)
+                                           for x in ev)
+    return out
+
+
+def row(rec: dict[str, Any], catalog: Any = None) -> dict[str, Any]:
+    """One record as one flat row (see COLUMNS).
+
+    With an error catalog (matrix.classify.Catalog), a record recorded before it was
+    classified gets its class and package from its raw texts, as `classify` would."""
+    cls, pkg = rec.get("class"), rec.get("package")
+    if cls is None and catalog is not None and rec["outcome"] in ("fails", "build-failed"):
+        from matrix.classify import classify_record
+        cls, pkg = classify_record(rec, catalog)
+    h, p, ld, run = rec["host"], rec["plugin"], rec.get("load") or {}, rec["runner"]
+    hb, pb = h["build"], p["build"]
+    emu = run.get("emulator") or {}
+    r: dict[str, Any] = {
+        "cell": rec["cell"], "outcome": rec["outcome"], "class": cls or "",
+        "package": pkg or "", "error": error_text(rec),
+        "reason": rec.get("reason") or "", "axes": ";".join(rec["axes"]),
+        "host_release": h["release"], "host_module": h["module"], "host_api": h["api"] or "",
+        "host_kyaml": h["kyaml"] or "", "host_toolchain": h["toolchain"]["id"],
+        "host_go": go_version(h["toolchain"]), "host_variant": h["variant"],
+        "host_flags": " ".join(h["flags"]), "host_platform": h["platform"],
+        "host_build_status": hb["status"], "host_sha256": hb["sha256"] or "",
+        "host_build_command": _cmd(hb["command"]), "host_build_env": _env(hb["env"]),
+        "host_go_mod": hb["go_mod"] or "", "host_build_output": hb["output"],
+        "plugin_name": p["name"], "plugin_kind": p["kind"], "plugin_release": p["release"],
+        "plugin_api": p["api"] or "", "plugin_kyaml": p["kyaml"] or "",
+        "plugin_toolchain": p["toolchain"]["id"], "plugin_go": go_version(p["toolchain"]),
+        "plugin_variant": p["variant"], "plugin_flags": " ".join(p["flags"]),
+        "plugin_pins": p["pins"], "plugin_platform": p["platform"],
+        "plugin_build_status": pb["status"], "plugin_sha256": pb["sha256"] or "",
+        "plugin_build_command": _cmd(pb["command"]), "plugin_build_env": _env(pb["env"]),
+        "plugin_go_mod": pb["go_mod"] or "",
+        "plugin_modules": "\n".join(f"{m} {v}" for m, v in sorted(pb["modules"].items())),
+        "plugin_build_output": pb["output"],
+        "load_command": _cmd(ld.get("command") or []),
+        "exit_code": ld.get("exit_code"), "signal": ld.get("signal"),
+        "timed_out": bool(ld.get("timed_out", False)), "seen": bool(ld.get("seen", False)),
+        "load_duration_s": ld.get("duration_s"),
+        "stdout": ld.get("stdout", ""), "stderr": ld.get("stderr", ""),
+        "truncated": bool(ld.get("truncated", False)),
+        "runner_os": run["os"], "runner_arch": run["arch"], "runner_kernel": run["kernel"],
+        "runner_libc": run["libc"] or "", "native": bool(run["native"]),
+        "emulator": " ".join(emu.get("argv") or []), "emulator_version": emu.get("version") or "",
+        "tool_version": rec["tool_version"], "recorded_at": rec["recorded_at"],
+        "inputs": rec["inputs"],
+    }
+    r.update(_doctor(rec.get("doctor")))
+    return r
+
+
+def frame(recs: Iterable[dict[str, Any]], catalog: Any = None) -> pd.DataFrame:
+    """Records -> frame with COLUMNS, sorted by cell id (empty frame for no records)."""
+    rows = sorted((row(r, catalog) for r in recs), key=lambda x: str(x["cell"]))
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    for col in ("exit_code", "signal"):
+        df[col] = df[col].astype("Int64")
+    df["load_duration_s"] = df["load_duration_s"].astype("Float64")
+    for col in ("timed_out", "seen", "truncated", "native"):
+        df[col] = df[col].astype(bool)
+    text = [c for c in COLUMNS if c not in ("exit_code", "signal", "load_duration_s", "timed_out",
+                                            "seen", "truncated", "native")]
+    df[text] = df[text].fillna("").astype(str)
+    return df.reset_index(drop=True)
+
+
+def load(data: Path, classify: bool = True) -> pd.DataFrame:
+    """The frame of every record in DATA/cells (schema-checked on the way in); records
+    not classified yet are classified with DATA's error catalog when `classify`."""
+    catalog = None
+    if classify:
+        from matrix.classify import catalog_for
+        catalog = catalog_for(data)
+    return frame(records.load_all(data), catalog)
+
+
+# ---------------------------------------------------------------- downloads
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    text: str = df.to_csv(index=False, lineterminator="\n")
+    return text.encode()
+
+
+def to_json(df: pd.DataFrame) -> bytes:
+    rows = json.loads(df.to_json(orient="records", force_ascii=False))
+    return (json.dumps(rows, indent=1, sort_keys=False, ensure_ascii=False) + "\n").encode()
+
+
+def to_parquet(df: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False, engine="pyarrow", compression="zstd")
+    return buf.getvalue()
+
+
+DOWNLOADS = {"dataset.csv": to_csv, "dataset.json": to_json, "dataset.parquet": to_parquet}
+
+
+def downloads(df: pd.DataFrame) -> dict[str, bytes]:
+    """File name -> content, for every download format."""
+    return {name: fn(df) for name, fn in DOWNLOADS.items()}
+
+
+def write_downloads(df: pd.DataFrame, outdir: Path) -> list[Path]:
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, content in downloads(df).items():
+        (outdir / name).write_bytes(content)
+        paths.append(outdir / name)
+    return paths
+
+
+# ---------------------------------------------------------------- isolating pairs
+
+def isolating_pairs(df: pd.DataFrame, vary: list[str], reference: dict[str, str]) -> pd.DataFrame:
+    """Pairs of cells identical in every input but `vary`.
+
+    Side `a` is a cell matching `reference` (which must fix every column in `vary` and
+    may fix others, e.g. the release); side `b` is a cell equal to it in all other
+    inputs and different in at least one `vary` column. Columns come back suffixed
+    `_a` and `_b`, sorted by the b side's inputs.
+    """
+    missing = [c for c in vary if c not in reference]
+    if missing:
+        raise ValueError(f"reference must fix {missing}")
+    rest = [c for c in KEY_COLUMNS if c not in vary]
+    sel = pd.Series(True, index=df.index)
+    for col, val in reference.items():
+        sel &= df[col] == val
+    a = df[sel]
+    differs = pd.Series(False, index=df.index)
+    for col in vary:
+        differs |= df[col] != reference[col]
+    b = df[differs]
+    if a.empty or b.empty:
+        return pd.DataFrame(columns=[f"{c}_a" for c in df.columns] + [f"{c}_b" for c in df.columns])
+    left = a.rename(columns={c: f"{c}_a" for c in df.columns})
+    right = b.rename(columns={c: f"{c}_b" for c in df.columns})
+    pairs = left.merge(right, left_on=[f"{c}_a" for c in rest], right_on=[f"{c}_b" for c in rest])
+    return pairs.sort_values([f"{c}_b" for c in KEY_COLUMNS] + ["cell_b"]).reset_index(drop=True)
