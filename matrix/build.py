@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from matrix import jsonio, proc
+from matrix import jsonio, proc, recipe
 from matrix.grid import Grid, HostSpec, PluginSpec
-from matrix.toolchains import Toolchain, shared_caches
+from matrix.toolchains import Toolchain, go_release, shared_caches
 
 # Bump when the way artifacts are built changes, so old cache entries are not reused.
 BUILD_FORMAT = 2
@@ -182,6 +182,32 @@ class Builder:
         return self._get(key, plan, tc, f"plugin {spec.plugin} for {spec.release} "
                                         f"({spec.toolchain}, {spec.pins}, {spec.variant}, {spec.platform})")
 
+    def recipe_plugin(self, spec: PluginSpec, host: Artifact) -> Artifact:
+        """A plugin built by the recipe read from the host file (`plugin-matrix recipe`)."""
+        if host.status != "ok" or not host.path:
+            return Artifact("plugin", "", "skipped", reason="no built host to read a recipe from")
+        r = recipe.derive(Path(host.path))
+        if r.can_load is False:
+            return Artifact("plugin", "", "skipped",
+                            reason=f"recipe: this host cannot load Go plugins: {r.why} ({r.link})")
+        tc = next((t for t in self.toolchains.values() if go_release(t.version) == r.go_version), None)
+        if tc is None:
+            return Artifact("plugin", "", "skipped",
+                            reason=f"recipe asks for {r.go_version}, which no grid toolchain provides")
+        key, plan = self.recipe_plan(spec, r, tc)
+        return self._get(key, plan, tc, f"plugin {spec.plugin} by the recipe of host {r.sha256[:12]}")
+
+    def recipe_plan(self, spec: PluginSpec, r: recipe.Recipe, tc: Toolchain) -> tuple[str, dict[str, Any]]:
+        src = self.grid.plugin_source(spec.plugin)
+        env = {k: v for k, v in r.build_env(go_release(tc.version)).items()
+               if k not in ("GOTOOLCHAIN", "GOMODCACHE")}  # both come with the toolchain's env
+        go_mod = f"module {MODULE_PREFIX}/plugin/{spec.plugin}\n\ngo 1.18\n\n{r.require_block()}"
+        plan = {"kind": "plugin", "format": BUILD_FORMAT, "recipe": recipe.RECIPE_FORMAT,
+                "go": tc.version, "gotoolchain": tc.gotoolchain, "go_mod": go_mod, "flags": r.flags,
+                "env": env, "sources": sources_digest(src), "vendor": False, "files": False,
+                "source_dir": str(src)}
+        return _key({k: v for k, v in plan.items() if k != "source_dir"}), plan
+
     def _get(self, key: str, plan: dict[str, Any], tc: Toolchain, label: str) -> Artifact:
         if key in self._memo:
             return self._memo[key]
@@ -205,19 +231,19 @@ class Builder:
     def _build(self, key: str, plan: dict[str, Any], tc: Toolchain, adir: Path) -> Artifact:
         work = self.cache / "work" / key[:20]
         shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
+        work.parent.mkdir(parents=True, exist_ok=True)
+        if plan["kind"] == "plugin":
+            shutil.copytree(plan["source_dir"], work, ignore=shutil.ignore_patterns(".git", "*.so"))
+        else:
+            work.mkdir()
         (work / "go.mod").write_text(plan["go_mod"])
         env = tc.env(shared_caches(), plan["env"])
         out_name = "kustomize" if plan["kind"] == "host" else "plugin.so"
         tmp_out = work / out_name
-        steps: list[list[str]] = []
+        steps: list[list[str]] = [[tc.go, *edit] for edit in plan.get("edits", [])]
         if plan["kind"] == "host":
             build = [tc.go, "build", *plan["flags"], "-o", str(tmp_out), plan["package"]]
         else:
-            src = Path(plan["source_dir"])
-            for f in sorted(src.iterdir()):
-                if f.is_file():
-                    shutil.copy2(f, work / f.name)
             target = ["main.go"] if plan["files"] else ["."]
             build = [tc.go, "build", "-buildmode=plugin", *plan["flags"], "-o", str(tmp_out), *target]
             if plan["vendor"]:

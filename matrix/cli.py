@@ -18,7 +18,8 @@ from rich.console import Console
 from matrix import UserError, __version__
 
 # Modules that add subcommands: each has `register(subparsers)`, setting `func`.
-COMMAND_MODULES = ["matrix.cli_run", "matrix.cli_shard", "matrix.cli_elf"]
+COMMAND_MODULES = ["matrix.cli_run", "matrix.cli_shard", "matrix.cli_elf", "matrix.cli_explain",
+                   "matrix.cli_recipe", "matrix.cli_site"]
 
 EXIT_USAGE = 2
 EXIT_BUG = 3

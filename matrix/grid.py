@@ -142,7 +142,7 @@ def _expand(grid: Grid, prof: dict[str, Any]) -> list[Cell]:
     add("baseline", host0, plugin0)
     axes = prof["axes"]
     for name, v in grid.variants.items():
-        if name == "default":
+        if name == "default" or v.get("from_host"):
             continue
         on_host = "host" in v["applies"] and "host-variant" in axes
         on_plugin = "plugin" in v["applies"] and "plugin-variant" in axes
@@ -156,7 +156,7 @@ def _expand(grid: Grid, prof: dict[str, Any]) -> list[Cell]:
             add("matched-variant", hv, pv)
     if "pins" in axes:
         for name, pin in grid.pins.items():
-            if name == "host":
+            if name == "host" or pin.get("from_host"):
                 continue
             # A replaced third-party module only matters to a plugin that imports it.
             p = "thirdparty" if pin.get("replace") and "thirdparty" in grid.plugins else plug
@@ -173,6 +173,11 @@ def _expand(grid: Grid, prof: dict[str, Any]) -> list[Cell]:
             if pdef.get("emulator"):  # both sides runnable here: try the cross pairs too
                 add("platform", host0, pp)
                 add("platform", hp, plugin0)
+    if "recipe" in axes:
+        # Every host of the profile gets a plugin built by the recipe read from its file.
+        for host in sorted({c.host for c in out.values()}, key=lambda h: asdict(h).__repr__()):
+            add("recipe", host, PluginSpec(plug, host.release, host.toolchain, pins="recipe",
+                                           variant="recipe", platform=host.platform))
     return sorted(out.values(), key=lambda c: c.id)
 
 

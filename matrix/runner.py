@@ -24,6 +24,7 @@ from matrix import UserError, __version__, records, toolchains
 from matrix import grid as gridmod
 from matrix import shard as shardmod
 from matrix.build import Artifact, Builder, default_cache_dir, sources_digest
+from matrix.classify import classify_record
 from matrix.grid import Cell, Grid
 from matrix.load import run_load, runner_provenance
 
@@ -137,13 +138,14 @@ def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
             tcs: dict[str, toolchains.Toolchain]) -> dict[str, Any]:
     hs, ps = cell.host, cell.plugin
     host = builder.host(hs)
-    plugin = builder.plugin(ps)
+    from_host = bool(g.pins[ps.pins].get("from_host"))
+    plugin = builder.recipe_plugin(ps, host) if from_host else builder.plugin(ps)
     outcome, reason, load = _outcome(g, cell, host, plugin)
     rel = g.releases[hs.release]
     hplat, pplat = g.platforms[hs.platform], g.platforms[ps.platform]
     pdef = g.plugins[ps.plugin]
     emulator = host_emulator(g, cell) if load is not None else None
-    return {
+    record: dict[str, Any] = {
         "format": records.RECORD_FORMAT, "cell": cell.id, "inputs": digest,
         "axes": sorted(cell.axes), "outcome": outcome, "reason": reason,
         "host": {"kind": "kustomize-cli", "release": hs.release, "module": rel["module"],
@@ -155,7 +157,8 @@ def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
         "plugin": {"name": ps.plugin, "kind": pdef["kind"], "release": ps.release, "pins": ps.pins,
                    "api": plugin.modules.get("sigs.k8s.io/kustomize/api"),
                    "kyaml": plugin.modules.get("sigs.k8s.io/kustomize/kyaml"),
-                   "variant": ps.variant, "flags": g.variants[ps.variant].get("flags", []),
+                   "variant": ps.variant,
+                   "flags": _built_flags(plugin) if from_host else g.variants[ps.variant].get("flags", []),
                    "platform": ps.platform, "goos": pplat["goos"], "goarch": pplat["goarch"],
                    "toolchain": tcs[ps.toolchain].provenance(),
                    "sources": sources_digest(g.plugin_source(ps.plugin)),
@@ -165,6 +168,8 @@ def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
         "tool_version": __version__,
         "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }
+    record["class"], record["package"] = classify_record(record)
+    return record
 
 
 def _doctor(host: Artifact, plugin: Artifact, hplat: dict[str, Any]) -> dict[str, Any] | None:
@@ -186,13 +191,13 @@ def _doctor(host: Artifact, plugin: Artifact, hplat: dict[str, Any]) -> dict[str
 
 def _outcome(g: Grid, cell: Cell, host: Artifact,
              plugin: Artifact) -> tuple[str, str | None, dict[str, Any] | None]:
-    for art in (host, plugin):
+    for art in (host, plugin):  # the host first: a plugin may depend on it (recipe)
         if art.status == "skipped":
             hint = f" (install with: {art.install})" if art.install else ""
             return "skipped", f"{art.kind}: {art.reason}{hint}", None
-    failed = [a.kind for a in (host, plugin) if a.status == "failed"]
-    if failed:
-        return "build-failed", f"the {' and the '.join(failed)} did not build", None
+        if art.status == "failed":
+            also = " (and the plugin did not either)" if art is host and plugin.status == "failed" else ""
+            return "build-failed", f"the {art.kind} did not build{also}", None
     hplat = g.platforms[cell.host.platform]
     emulator = host_emulator(g, cell)
     if emulator is None and cell.host.platform != shardmod.this_platform():
@@ -205,6 +210,12 @@ def _outcome(g: Grid, cell: Cell, host: Artifact,
     r = run_load(Path(host.path), Path(plugin.path), cell.plugin.plugin, pdef["kind"], cell.id,
                  emulator=emulator)
     return r.outcome, None, r.as_record()
+
+
+def _built_flags(art: Artifact) -> list[str]:
+    """The flags of a plugin build command: `go build -buildmode=plugin FLAGS -o OUT TARGET`."""
+    cmd = art.command
+    return cmd[3:cmd.index("-o")] if "-buildmode=plugin" in cmd and "-o" in cmd else []
 
 
 def host_emulator(g: Grid, cell: Cell) -> list[str] | None:
