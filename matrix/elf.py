@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 from elftools.elf.elffile import ELFFile
 
 from matrix import UserError
@@ -40,7 +41,6 @@ GNU_TRIPLET = {"amd64": "x86_64-linux-gnu", "386": "i386-linux-gnu", "arm64": "a
                "arm": "arm-linux-gnueabihf", "ppc64le": "powerpc64le-linux-gnu",
                "s390x": "s390x-linux-gnu", "riscv64": "riscv64-linux-gnu"}
 
-PT_LOAD = "PT_LOAD"
 SHT_NOBITS = "SHT_NOBITS"
 SHF_COMPRESSED = 0x800
 DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_STRTAB, DT_STRSZ, DT_FLAGS_1 = 1, 15, 29, 5, 10, 0x6FFFFFFB
@@ -197,7 +197,7 @@ class _Parser:
         self.problems: list[str] = []
         self.loads: list[tuple[int, int, int, int]] = []  # vaddr, memsz, offset, filesz
         self.sections: dict[str, _Sec] = {}
-        self.dynsym: list[tuple[int, int]] = []  # (st_name, st_value)
+        self.dynsym: Any = None  # numpy structured array: name, value
         self.dynstr = b""
         self.le, self.e, self.is64 = True, "<", True
 
@@ -275,43 +275,74 @@ class _Parser:
         return info
 
     def _segments(self, elf: ELFFile, info: ElfInfo) -> None:
-        n = int(elf.header["e_phnum"])
-        if n and elf.header["e_phoff"] + n * elf.header["e_phentsize"] > len(self.data):
+        # Read directly: pyelftools' get_segment() on PT_DYNAMIC walks every section.
+        h = elf.header
+        off, entsize, n = int(h["e_phoff"]), int(h["e_phentsize"]), int(h["e_phnum"])
+        fmt = self.e + ("IIQQQQQQ" if self.is64 else "IIIIIIII")
+        need = struct.calcsize(fmt)
+        if not n:
+            return
+        if entsize < need:
+            self.problems.append(f"program header entry size {entsize} is too small")
+            return
+        if off + n * entsize > len(self.data):
             info.truncated = True
             self.problems.append("program header table runs past the end of the file (truncated)")
             return
         for i in range(min(n, 4096)):
-            seg = elf.get_segment(i)
-            ph = seg.header
-            t = ph["p_type"]
-            if t == PT_LOAD:
-                self.loads.append((ph["p_vaddr"], ph["p_memsz"], ph["p_offset"], ph["p_filesz"]))
-                if ph["p_offset"] + ph["p_filesz"] > len(self.data):
+            f = struct.unpack_from(fmt, self.data, off + i * entsize)
+            if self.is64:
+                t, _fl, p_offset, p_vaddr, _pa, p_filesz, p_memsz, _al = f
+            else:
+                t, p_offset, p_vaddr, _pa, p_filesz, p_memsz, _fl, _al = f
+            if t == 1:  # PT_LOAD
+                self.loads.append((p_vaddr, p_memsz, p_offset, p_filesz))
+                if p_offset + p_filesz > len(self.data):
                     info.truncated = True
                     self.problems.append(
-                        f"loadable segment {i} ends at byte {ph['p_offset'] + ph['p_filesz']}, but the "
+                        f"loadable segment {i} ends at byte {p_offset + p_filesz}, but the "
                         f"file has {len(self.data)} (truncated)")
-            elif t == "PT_INTERP":
-                raw = self.data[ph["p_offset"]:ph["p_offset"] + min(ph["p_filesz"], 4096)]
+            elif t == 3:  # PT_INTERP
+                raw = self.data[p_offset:p_offset + min(p_filesz, 4096)]
                 info.interpreter = raw.split(b"\0")[0].decode("utf-8", "replace") or None
-            elif t == "PT_DYNAMIC":
+            elif t == 2:  # PT_DYNAMIC
                 info.dynamic = True
 
     def _sections(self, elf: ELFFile, info: ElfInfo) -> None:
+        # Read directly: pyelftools' get_section() builds objects (a GNU hash table parsed
+        # with construct costs a quarter of a second on a kustomize host).
         h = elf.header
-        n = int(h["e_shnum"])
-        if n and h["e_shoff"] + n * h["e_shentsize"] > len(self.data):
+        shoff, entsize, n, strndx = (int(h["e_shoff"]), int(h["e_shentsize"]), int(h["e_shnum"]),
+                                     int(h["e_shstrndx"]))
+        fmt = self.e + ("IIQQQQIIQQ" if self.is64 else "IIIIIIIIII")
+        need = struct.calcsize(fmt)
+        if shoff == 0 or entsize < need:
+            if shoff:
+                self.problems.append(f"section header entry size {entsize} is too small")
+            return
+        if shoff + need > len(self.data):
             info.truncated = True
             self.problems.append("section header table runs past the end of the file (truncated)")
             return
-        for i in range(min(n, 65536)):
-            s = elf.get_section(i)
-            sh = s.header
-            rec = _Sec(str(sh["sh_type"]), int(sh["sh_offset"]), int(sh["sh_size"]),
-                       int(sh["sh_flags"]), int(sh["sh_link"]))
-            name = self.guard(f"section {i} name", lambda s=s: str(s.name), "")  # type: ignore[misc]
-            if (rec.type != SHT_NOBITS and rec.size
-                    and rec.offset + rec.size > len(self.data)):
+        first = struct.unpack_from(fmt, self.data, shoff)
+        if n == 0:  # more than 0xff00 sections: the count is in section 0
+            n = first[5]
+        if strndx == 0xFFFF:
+            strndx = first[6]
+        if shoff + n * entsize > len(self.data):
+            info.truncated = True
+            self.problems.append("section header table runs past the end of the file (truncated)")
+            n = (len(self.data) - shoff) // entsize
+        table = [struct.unpack_from(fmt, self.data, shoff + i * entsize) for i in range(min(n, 65536))]
+        names = b""
+        if 0 < strndx < len(table):
+            st = table[strndx]
+            names = self.data[st[4]:st[4] + st[5]]
+        for i, sh in enumerate(table):
+            (name_off, typ, flags, _addr, off, size, link, _info, _align, _ent) = sh
+            rec = _Sec(SHT_NOBITS if typ == 8 else str(typ), off, size, flags, link)
+            name = _cstr(names, name_off) if name_off < len(names) else ""
+            if rec.type != SHT_NOBITS and size and off + size > len(self.data):
                 info.truncated = True
                 self.problems.append(f"section {name or i} runs past the end of the file (truncated)")
             if name and name not in self.sections:
@@ -403,26 +434,28 @@ class _Parser:
         if raw is None:
             return
         self.dynstr = self._linked_strtab(".dynsym")
+        e = self.e
         if self.is64:
-            fmt, cut = self.e + "I4xQ8x", 24
+            dt = np.dtype([("name", e + "u4"), ("x", "V4"), ("value", e + "u8"), ("size", e + "u8")])
         else:
-            fmt, cut = self.e + "II8x", 16
-        n = len(raw) // cut
-        self.dynsym = list(struct.iter_unpack(fmt, raw[:n * cut]))
+            dt = np.dtype([("name", e + "u4"), ("value", e + "u4"), ("x", "V8")])
+        n = len(raw) // dt.itemsize
+        self.dynsym = np.frombuffer(raw, dtype=dt, count=n)
 
     def _find_names(self, pattern: bytes) -> dict[int, str]:
         """Offsets into .dynstr of the names matching `pattern` (a regex of one name)."""
         out: dict[int, str] = {}
-        for m in re.finditer(rb"(?<=\x00)" + pattern + rb"(?=\x00)", self.dynstr):
-            out[m.start()] = m.group().decode("utf-8", "replace")
+        for m in re.finditer(rb"\x00(" + pattern + rb")(?=\x00)", self.dynstr):
+            out[m.start(1)] = m.group(1).decode("utf-8", "replace")
         return out
 
     def _symbols(self, pattern: bytes) -> list[tuple[int, str, int]]:
         """(index, name, value) of the dynamic symbols whose name matches `pattern`."""
         names = self._find_names(pattern)
-        if not names:
+        if not names or self.dynsym is None:
             return []
-        return [(i, names[n], v) for i, (n, v) in enumerate(self.dynsym) if n in names]
+        idx = np.flatnonzero(np.isin(self.dynsym["name"], np.fromiter(names, dtype=np.uint64)))
+        return [(int(i), names[int(self.dynsym["name"][i])], int(self.dynsym["value"][i])) for i in idx]
 
     def _buildinfo(self, info: ElfInfo) -> None:
         raw = self.blob(".go.buildinfo")
@@ -472,7 +505,7 @@ class _Parser:
         return b.decode("utf-8", "replace") if b is not None else ""
 
     def _pkghashes(self, info: ElfInfo) -> None:
-        if not self.dynsym:
+        if self.dynsym is None or not len(self.dynsym):
             return
         for prefix in PKGHASH_PREFIXES:
             p = re.escape(prefix.encode()) + rb"pkghashbytes\.[^\x00]+"
@@ -508,14 +541,19 @@ class _Parser:
                 fmt = self.e + ("IIi" if rela else "II")
                 shift = 8
             step = struct.calcsize(fmt)
-            for ent in struct.iter_unpack(fmt, raw[:len(raw) // step * step]):
-                name = wanted.get(ent[1] >> shift)
-                if name is not None:
-                    found.append((ent[0], name[len(prefix) + len("pkghash."):]))
+            width = "u8" if self.is64 else "u4"
+            cols = [("off", self.e + width), ("info", self.e + width)] + (
+                [("addend", self.e + width)] if rela else [])
+            ents = np.frombuffer(raw, dtype=np.dtype(cols), count=len(raw) // step)
+            syms = ents["info"] >> np.uint64(shift) if self.is64 else ents["info"] >> np.uint32(shift)
+            hit = np.flatnonzero(np.isin(syms, np.fromiter(wanted, dtype=np.uint64)))
+            for i in hit:
+                name = wanted[int(syms[i])]
+                found.append((int(ents["off"][i]), name[len(prefix) + len("pkghash."):]))
         info.check_order = [pkg for _off, pkg in sorted(found)]
 
     def _pluginpath(self, info: ElfInfo) -> None:
-        suffixes = [n for _i, n, _v in self._symbols(rb"[^\x00]+\." + PLUGIN_SYMBOL.encode())]
+        suffixes = self._names_ending(b"." + PLUGIN_SYMBOL.encode())
         path = self._thispluginpath()
         if path is None and len(suffixes) == 1:
             path = suffixes[0][: -len(PLUGIN_SYMBOL) - 1]
@@ -525,6 +563,17 @@ class _Parser:
         if path:
             pat = re.escape(path.encode()) + rb"\.[A-Z][A-Za-z0-9_]*"
             info.exported = sorted({n[len(path) + 1:] for _i, n, _v in self._symbols(pat)})
+
+    def _names_ending(self, suffix: bytes) -> list[str]:
+        """Dynamic symbol names that end with `suffix` (found without a backtracking regex)."""
+        out: list[str] = []
+        pos = self.dynstr.find(suffix + b"\x00")
+        while pos != -1 and len(out) < 64:
+            start = self.dynstr.rfind(b"\x00", 0, pos) + 1
+            if start > 0 and self._symbols(re.escape(self.dynstr[start:pos + len(suffix)])):
+                out.append(self.dynstr[start:pos + len(suffix)].decode("utf-8", "replace"))
+            pos = self.dynstr.find(suffix + b"\x00", pos + 1)
+        return out
 
     def _thispluginpath(self) -> str | None:
         """The plugin's `go:link.thispluginpath` string, from .symtab (gone with -s)."""
@@ -623,7 +672,7 @@ class _Parser:
             info.go = True
         if info.cgo is None and info.go and not info.dynamic:
             info.cgo = False
-        if info.imports_plugin is None and info.go and not self.dynsym:
+        if info.imports_plugin is None and info.go and (self.dynsym is None or not len(self.dynsym)):
             sym, strs = self.blob(".symtab"), self.blob(".strtab")
             if sym and strs:
                 info.imports_plugin = b"\x00plugin.Open\x00" in strs
