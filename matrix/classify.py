@@ -244,6 +244,12 @@ def published_slugs(path: Path | None = None) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
 
 
+def lost_slugs(catalog: Catalog, published: Iterable[str] | None = None) -> list[str]:
+    """Published slugs that are neither a class nor redirected to one: a permalink broken."""
+    pub = published_slugs() if published is None else published
+    return [s for s in pub if s not in catalog.by_slug and catalog.redirects.get(s) not in catalog.by_slug]
+
+
 # ---------------------------------------------------------------- the API used by the rest
 
 def classify(text: str, stages: Iterable[str] | None = None, catalog: Catalog | None = None) -> Match:
