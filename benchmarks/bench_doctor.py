@@ -2,7 +2,8 @@
 
 - doctor, cold: in-process cache cleared (read both files, hash, parse, predict);
 - doctor, cached: the same pair again (files unchanged: stat, cache hit, predict);
-- doctor, fresh process: `plugin-matrix doctor --json` (Python start-up and imports included);
+- doctor, fresh process: `plugin-matrix doctor --json` (Python start-up and the imports of
+  every command module included), and a fresh `python -c` calling matrix.doctor.predict;
 - one real load of the same pair: `kustomize build --enable-alpha-plugins` (matrix.load);
 - `go version -m HOST` (what reading the host's build info costs with Go's own tool).
 
@@ -15,6 +16,7 @@ The pair is taken from a recorded cell (data/cells) whose two artifacts are in t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -76,10 +78,8 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     mem = None
-    try:
+    with contextlib.suppress(ValueError, OSError):
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20)
-    except (ValueError, OSError):
-        pass
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return {"os": platform.system(), "kernel": platform.release(), "arch": platform.machine(),
             "cpu": cpu, "cores": os.cpu_count(), "memory_mib": mem, "load_average_1m": load,
@@ -126,6 +126,11 @@ def main() -> int:
         res["doctor_fresh_process"] = timed(
             lambda: subprocess.run([exe, "doctor", str(host), str(plugin), "--json"],
                                    capture_output=True, check=False), max(3, args.n // 3))
+    api = ("import sys; from pathlib import Path; from matrix.doctor import predict; "
+           "predict(Path(sys.argv[1]), Path(sys.argv[2]))")
+    res["doctor_fresh_python"] = timed(
+        lambda: subprocess.run([sys.executable, "-c", api, str(host), str(plugin)],
+                               capture_output=True, check=True), max(3, args.n // 3))
     outcomes: list[str] = []
 
     def real_load() -> None:

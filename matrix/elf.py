@@ -18,6 +18,7 @@ import io
 import os
 import re
 import struct
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -47,6 +48,7 @@ DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_STRTAB, DT_STRSZ, DT_FLAGS_1 = 1, 15, 29, 5,
 DF_1_PIE = 0x08000000
 MAX_DWARF_BYTES = 512 << 20  # never inflate more than this from one section
 MAX_VERSION_ENTRIES = 4096
+RACY_NS = 3_000_000_000  # a file younger than this is re-read and re-hashed
 
 
 @dataclass
@@ -149,21 +151,37 @@ def clear_cache() -> None:
 
 
 def parse(path: Path) -> ElfInfo:
-    """Everything this module can read from `path`; cached in-process by content hash."""
-    data, sha = _read(path)
-    hit = _CACHE.get(sha)
-    if hit is not None:
-        if hit.path != str(path):
-            hit = ElfInfo(**{**hit.__dict__, "path": str(path)})
-        return hit
-    info = _Parser(path, data, sha).run()
-    _CACHE[sha] = info
-    return info
+    """Everything this module can read from `path`; cached in-process by content hash
+    (a file whose size, times and inode are unchanged is not read or hashed again)."""
+    key = _stat_key(path)
+    sha = _SHA_BY_STAT.get(key) if key else None
+    hit = _CACHE.get(sha) if sha else None
+    if hit is None:
+        data, sha = _read(path)
+        hit = _CACHE.get(sha)
+        if hit is None:
+            hit = _Parser(path, data, sha).run()
+            _CACHE[sha] = hit
+    if hit.path != str(path):
+        hit = ElfInfo(**{**hit.__dict__, "path": str(path)})
+    return hit
+
+
+def _stat_key(path: Path) -> tuple[str, int, int, int, int] | None:
+    """What identifies unchanged content without reading it; None for a file changed in
+    the last seconds (timestamps are coarse: two quick writes could look the same)."""
+    try:
+        st = path.stat()
+    except (OSError, RuntimeError):
+        return None
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS:
+        return None
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 def _read(path: Path) -> tuple[bytes, str]:
     try:
-        st = path.stat()
+        key = _stat_key(path)
         data = path.read_bytes()
     except IsADirectoryError:
         raise UserError(f"{path}: is a directory, not an ELF file") from None
@@ -171,10 +189,8 @@ def _read(path: Path) -> tuple[bytes, str]:
         raise UserError(f"{path}: no such file") from None
     except OSError as e:
         raise UserError(f"{path}: cannot read: {e.strerror or e}") from None
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-    sha = _SHA_BY_STAT.get(key) if len(data) == st.st_size else None
-    if sha is None:
-        sha = hashlib.sha256(data).hexdigest()
+    sha = hashlib.sha256(data).hexdigest()
+    if key is not None and key[1] == len(data):
         _SHA_BY_STAT[key] = sha
     return data, sha
 
