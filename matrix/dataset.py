@@ -126,8 +126,12 @@ def error_text(rec: dict[str, Any]) -> str:
     return text
 
 
+_PLACEHOLDER = re.compile(r"^\$[A-Z_]+(/[A-Za-z0-9_./-]*)?$")  # $WORK/plugin.so, $CELL/...
+
+
 def _cmd(argv: list[str]) -> str:
-    return shlex.join(argv) if argv else ""
+    """A command line to copy: shell-quoted, but $WORK-style placeholders left to expand."""
+    return " ".join(a if _PLACEHOLDER.match(a) else shlex.quote(a) for a in argv)
 
 
 def _env(env: dict[str, str]) -> str:

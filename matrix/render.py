@@ -56,6 +56,7 @@ class Context:
 
 
 PACKAGE_MISMATCH = "package-version-mismatch"
+DOCTOR_PAGE = "doctor-agreement.md"
 AXES = ["host-variant", "plugin-variant", "matched-variant", "pins", "platform"]
 AXIS_TITLES = {
     "host-variant": "Host build flags", "plugin-variant": "Plugin build flags",
@@ -68,7 +69,7 @@ NATIVE = "linux/amd64"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Characters with a meaning in (python-)markdown or its extensions, as numeric entities.
-_MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+!|~^=:$"}
+_MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+!|"}
 _MD_ENTITIES.update({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
@@ -949,7 +950,7 @@ def redirect_page(old: str, new: str) -> str:
 
 
 def doctor_page(df: pd.DataFrame, ctx: Context) -> str:
-    links = Links("doctor.md")
+    links = Links(DOCTOR_PAGE)
     parts = ["`plugin-matrix doctor` predicts, from the two files alone, whether a plugin will load "
              "into a kustomize binary. Here every prediction is compared with what happened."]
     t = tried(df)

@@ -128,7 +128,7 @@ def generate(write: Writer, data: Path) -> list[str]:
     for old, new in sorted(catalog.redirects.items()):
         put(render.error_src(old), render.redirect_page(old, new))
     put("errors.json", jsonio.dumps(classify.catalog_json(catalog)))
-    put("doctor.md", render.doctor_page(df, ctx))
+    put(render.DOCTOR_PAGE, render.doctor_page(df, ctx))
     newest = render.newest_release(df, ctx)
     for who, src in (("packager", "checklists/kustomize-release.md"),
                      ("author", "checklists/plugin-authors.md")):

@@ -1,0 +1,181 @@
+"""matrix.dataset (records -> frame, downloads, isolating pairs) and matrix.history."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sitekit import record
+
+from matrix import classify, dataset, history
+
+
+def test_frame_columns_and_order() -> None:
+    recs = [record(host_tc="go1.27.3"), record(), record(plugin_tc="go1.19")]
+    df = dataset.frame(recs)
+    assert list(df.columns) == dataset.COLUMNS
+    assert list(df["cell"]) == sorted(r["cell"] for r in recs)
+    row = df[df["cell"] == recs[1]["cell"]].iloc[0]
+    assert row["outcome"] == "loads"
+    assert row["host_go"] == "go1.26.8" and row["plugin_go"] == "go1.26.8"
+    assert row["plugin_pins"] == "host" and row["axes"] == "baseline"
+    assert row["error"] == ""
+
+
+def test_empty_frame_has_columns() -> None:
+    df = dataset.frame([])
+    assert df.empty and list(df.columns) == dataset.COLUMNS
+    assert dataset.to_csv(df).decode().startswith("cell,outcome,class,")
+
+
+def test_error_text_drops_log_lines_and_goroutine_dumps() -> None:
+    rec = record(plugin_tc="go1.19")
+    text = dataset.error_text(rec)
+    assert text == "fatal error: runtime: no plugin module data"
+
+
+def test_error_text_keeps_wrapped_message() -> None:
+    err = ("Error: loading generator plugins: failed to load generator: plugin x fails to load: "
+           "plugin.Open(\"x\"): plugin was built with a different version of package sigs.k8s.io/yaml")
+    log = "2026/11/25 19:00:00 Attempting plugin load from 'x.so'\n"
+    rec = record(outcome="fails", stderr=log + err + "\n")
+    assert dataset.error_text(rec) == err
+
+
+def test_error_text_of_other_outcomes() -> None:
+    built = record(outcome="build-failed",
+                   build_output="go: downloading a v1\nx.go:1: package slices is not in GOROOT\n")
+    assert dataset.error_text(built) == "x.go:1: package slices is not in GOROOT"
+    skipped = record(outcome="skipped")
+    skipped["reason"] = "host: go1.19 is not installed"
+    assert dataset.error_text(skipped) == "host: go1.19 is not installed"
+    quiet = record(outcome="fails", stderr="")
+    assert "exited 2 with no error text" in dataset.error_text(quiet)
+    long = record(outcome="fails", stderr="x" * (dataset.ERROR_MAX + 100))
+    assert dataset.error_text(long).endswith("the full text is in stderr]")
+
+
+def test_go_version() -> None:
+    assert dataset.go_version({"goenv": {"GOVERSION": "go1.19.8"}, "version": None}) == "go1.19.8"
+    assert dataset.go_version({"goenv": {}, "version": "go version go1.27.3 linux/amd64"}) == "go1.27.3"
+    assert dataset.go_version({"goenv": {}, "version": None}) == ""
+
+
+def test_doctor_columns() -> None:
+    doc = {"prediction": "fails", "class": "package-version-mismatch", "package": "sigs.k8s.io/yaml",
+           "message": "m", "evidence": ["a", {"b": 1}], "link": "l"}
+    df = dataset.frame([record(doctor=doc), record(plugin_tc="go1.19", doctor={"error": "not an ELF"}),
+                        record(plugin="transformer")])
+    by = df.set_index("cell")
+    rows = list(by.itertuples())
+    predicted = [r for r in rows if r.doctor_prediction == "fails"][0]
+    assert predicted.doctor_class == "package-version-mismatch"
+    assert predicted.doctor_evidence == 'a\n{"b": 1}'
+    assert [r.doctor_error for r in rows if r.doctor_error] == ["not an ELF"]
+    assert sum(1 for r in rows if not r.doctor_prediction and not r.doctor_error) == 1
+
+
+def test_classifies_unclassified_records_with_a_catalog() -> None:
+    cat = classify.load_catalog()
+    df = dataset.frame([record(plugin_tc="go1.19"), record(), record(outcome="fails", cls="timeout")], cat)
+    got = dict(zip(df["outcome"] + ":" + df["class"], [1] * len(df), strict=True))
+    assert "fails:no-plugin-module-data" in got
+    assert "loads:" in got
+    assert "fails:timeout" in got  # a recorded class is kept
+
+
+def test_downloads_are_deterministic_and_round_trip() -> None:
+    recs = [record(), record(plugin_tc="go1.19"), record(outcome="build-failed", release="v5.8.3")]
+    df = dataset.frame(recs)
+    a, b = dataset.downloads(df), dataset.downloads(dataset.frame(list(reversed(recs))))
+    assert a == b
+    back = pd.read_csv(io.BytesIO(a["dataset.csv"]), keep_default_na=False)
+    assert list(back["cell"]) == list(df["cell"])
+    assert list(back["error"]) == list(df["error"])
+    rows = json.loads(a["dataset.json"])
+    assert [r["cell"] for r in rows] == list(df["cell"]) and list(rows[0]) == dataset.COLUMNS
+    pq = pd.read_parquet(io.BytesIO(a["dataset.parquet"]))
+    assert list(pq.columns) == dataset.COLUMNS and len(pq) == 3
+
+
+def test_write_downloads(tmp_path: Path) -> None:
+    paths = dataset.write_downloads(dataset.frame([record()]), tmp_path / "out")
+    assert sorted(p.name for p in paths) == ["dataset.csv", "dataset.json", "dataset.parquet"]
+
+
+def test_isolating_pairs_differ_in_one_input_only() -> None:
+    recs = [record(), record(host_variant="trimpath", axes=["host-variant"]),
+            record(plugin_variant="trimpath", axes=["plugin-variant"]),
+            record(host_variant="trimpath", plugin_variant="trimpath", axes=["matched-variant"]),
+            record(plugin="transformer"), record(release="v5.8.3")]
+    df = dataset.frame(recs)
+    p = dataset.isolating_pairs(df, ["host_variant"],
+                                {"host_variant": "default", "plugin_variant": "default"})
+    assert len(p) == 1
+    r = p.iloc[0]
+    assert (r["host_variant_a"], r["host_variant_b"]) == ("default", "trimpath")
+    for col in dataset.KEY_COLUMNS:
+        if col != "host_variant":
+            assert r[f"{col}_a"] == r[f"{col}_b"]
+    both = dataset.isolating_pairs(df, ["host_variant", "plugin_variant"],
+                                   {"host_variant": "default", "plugin_variant": "default"})
+    assert len(both) == 3
+    with pytest.raises(ValueError):
+        dataset.isolating_pairs(df, ["host_variant"], {})
+    none = dataset.isolating_pairs(df, ["plugin_pins"], {"plugin_pins": "host"})
+    assert none.empty and "cell_a" in none.columns
+
+
+def test_load_reads_schema_checked_records(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "cells").mkdir(parents=True)
+    for r in (record(), record(plugin_tc="go1.19")):
+        (data / "cells" / f"{r['cell']}.json").write_text(json.dumps(r))
+    df = dataset.load(data)
+    assert set(df["class"]) == {"", "no-plugin-module-data"}
+
+
+# ---------------------------------------------------------------- history
+
+def test_history_first_run_then_changes_then_nothing() -> None:
+    one = dataset.frame([record(), record(plugin_tc="go1.19", recorded_at="2026-11-25T20:00:00+00:00")])
+    doc, changed = history.advance(history.empty(), one)
+    assert changed
+    run = doc["runs"][0]
+    assert run["date"] == "2026-11-25T20:00:00+00:00" and run["changed"] == []
+    assert [e["key"] for e in run["new_errors"]] == ["fatal error: runtime: no plugin module data"]
+    same, changed = history.advance(doc, one)
+    assert not changed and same is doc
+    flipped = record(plugin_tc="go1.19", outcome="fails",
+                     stderr="plugin.Open(\"x\"): plugin was built with a different version of package a/b\n",
+                     recorded_at="2026-11-26T08:00:00+00:00")
+    two = dataset.frame([record(), flipped, record(plugin="transformer")])
+    doc2, changed = history.advance(doc, two)
+    assert changed and len(doc2["runs"]) == 2
+    last = doc2["runs"][-1]
+    assert last["changed"] == [{"cell": record(plugin="transformer")["cell"], "before": None,
+                                "after": "loads"}]
+    assert [e["cell"] for e in last["new_errors"]] == [flipped["cell"]]
+
+
+def test_history_file_round_trip(tmp_path: Path) -> None:
+    data = tmp_path
+    df = dataset.frame([record()])
+    assert history.update(data, df)
+    text = history.path_for(data).read_text()
+    assert not history.update(data, df)
+    assert history.path_for(data).read_text() == text
+
+
+def test_history_rejects_a_damaged_file(tmp_path: Path) -> None:
+    from matrix import UserError
+    p = tmp_path / "history.json"
+    p.write_text('{"format": 9}')
+    with pytest.raises(UserError, match="history.json: format"):
+        history.load(tmp_path)
+    p.write_text('{"format": 1, "runs": {}, "state": {}, "errors_seen": {}}')
+    with pytest.raises(UserError, match="runs: expected a JSON list"):
+        history.load(tmp_path)

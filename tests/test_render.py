@@ -1,0 +1,294 @@
+"""matrix.render: pure pages from small frames. Escaping, links, recipes, pairs, checklists."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from sitekit import HTML_ERROR, record
+
+from matrix import dataset, render
+from matrix.render import Context, ErrorClass, Links
+
+CLASSES = (
+    ErrorClass("no-plugin-module-data", "Go found no plugin module data", "load",
+               "Another Go release built the plugin.", "Use `the same Go`.",
+               ("no plugin module data",), ("package-version-mismatch",)),
+    ErrorClass("package-version-mismatch", "Plugin built with a different version of a package", "load",
+               "A shared package differs.", "Pin it.", (r"different version of package (?P<package>\S+)",)),
+    ErrorClass("go-version-too-old", "Go too old", "build", "", "", ("not in GOROOT",)),
+)
+CTX = Context(
+    releases={"v5.7.1": {"api": "v0.20.1", "kyaml": "v0.20.1"},
+              "v5.8.2": {"api": "v0.21.2", "kyaml": "v0.21.2"},
+              "v5.8.3": {"api": "v0.21.3", "kyaml": "v0.21.3"}},
+    toolchains={"local": {"description": "the machine's Go"},
+                "go1.19": {"description": "Debian's Go", "install": "apt-get install golang-1.19"}},
+    variants={"default": {}, "trimpath": {"flags": ["-trimpath"], "description": "-trimpath"},
+              "stripped": {"flags": ["-ldflags=-s -w"], "description": "-ldflags=-s -w"},
+              "official": {"flags": ["-ldflags=-s -w"], "env": {"CGO_ENABLED": "0"},
+                           "description": "official"}},
+    pins={"host": {"description": "host pins"}, "api-other": {"description": "previous api"}},
+    platforms={"linux/amd64": {}, "linux/arm64": {}},
+    reference={"release": "v5.8.2", "toolchain": "local", "plugin": "generator"},
+    classes=CLASSES,
+)
+MISMATCH = "plugin.Open(\"x\"): plugin was built with a different version of package sigs.k8s.io/yaml"
+
+
+def frame() -> pd.DataFrame:
+    recs = [
+        record("v5.8.2"), record("v5.8.2", plugin_tc="go1.19", cls="no-plugin-module-data"),
+        record("v5.8.2", host_tc="go1.19", plugin_tc="go1.19"), record("v5.8.2", plugin="transformer"),
+        record("v5.7.1", host_tc="go1.19", outcome="build-failed", cls="go-version-too-old",
+               build_output="x.go:1: package slices is not in GOROOT"),
+        record("v5.8.2", host_variant="trimpath", outcome="fails", stderr=MISMATCH + "\n",
+               cls="package-version-mismatch", package="sigs.k8s.io/yaml", axes=["host-variant"]),
+        record("v5.8.2", plugin_variant="trimpath", outcome="fails", stderr=MISMATCH + "\n",
+               cls="package-version-mismatch", package="sigs.k8s.io/yaml", axes=["plugin-variant"]),
+        record("v5.8.2", host_variant="trimpath", plugin_variant="trimpath", axes=["matched-variant"]),
+        record("v5.8.2", host_variant="stripped", axes=["host-variant"]),
+        record("v5.8.2", host_variant="official", outcome="fails", stderr="plugin: not implemented\n",
+               axes=["host-variant"]),
+        record("v5.8.2", pins="api-other", outcome="fails", stderr=MISMATCH + "\n",
+               cls="package-version-mismatch", package="sigs.k8s.io/yaml", axes=["pins"],
+               doctor={"prediction": "loads", "class": None}),
+        record("v5.8.2", host_platform="linux/arm64", plugin_platform="linux/arm64", axes=["platform"]),
+        record("v5.8.2", plugin_platform="linux/arm64", outcome="fails",
+               stderr="plugin.Open(\"x\"): x.so: wrong ELF class: ELFCLASS64\n", axes=["platform"]),
+    ]
+    return dataset.frame(recs)
+
+
+@pytest.fixture(scope="module")
+def df() -> pd.DataFrame:
+    return frame()
+
+
+# ---------------------------------------------------------------- escaping and links
+
+def test_md_makes_every_special_character_inert() -> None:
+    s = render.md("<script>alert(1)</script> *x* | `y` [l](u) \\ _z_ #h\nnext")
+    assert "<" not in s and ">" not in s and "*" not in s and "|" not in s and "`" not in s
+    assert "[" not in s and "\n" not in s and "_" not in s
+    assert "&lt;script&gt;" in s
+    assert render.md("abcdef", limit=4) == "abc…"
+
+
+def test_pre_is_one_escaped_html_line() -> None:
+    out = render.pre("a <b>\n\nc & d\x02", "raw-error")
+    assert out.strip().count("\n") == 0
+    assert out.strip() == '<pre class="raw-error"><code>a &lt;b&gt;&#10;&#10;c &amp; d</code></pre>'
+
+
+def test_links() -> None:
+    assert render.url_of("index.md") == ""
+    assert render.url_of("errors/index.md") == "errors/"
+    assert render.url_of("cells/c1.md") == "cells/c1/"
+    assert render.url_of("matrix/img/x.png") == "matrix/img/x.png"
+    here = Links("releases/v5.8.2.md")
+    assert here.md("errors/x.md") == "../errors/x.md"
+    assert here.md("releases/v5.8.2.md", "a") == "#a"
+    assert here.href("cells/c1.md") == "../../cells/c1/"
+    assert Links("index.md").href("cells/c1.md") == "cells/c1/"
+    assert Links("matrix/index.md").href("matrix/img/x.png") == "img/x.png"
+    absolute = Links("checklists/index.md", base="https://e.org/")
+    assert absolute.md("cells/c1.md") == "https://e.org/cells/c1/"
+
+
+def _all_pages(df: pd.DataFrame, ctx: Context) -> dict[str, str]:
+    pages = {"index.md": render.home(df, ctx, "matrix/img/overview.png"),
+             "matrix/index.md": render.matrix_index(df, ctx, {}, {}),
+             "matrix/cells.md": render.cells_table(df, ctx),
+             "releases/index.md": render.releases_index(df, ctx),
+             "toolchains/index.md": render.toolchains_index(df, ctx),
+             "axes/index.md": render.axes_index(df, ctx),
+             "errors/index.md": render.errors_index(df, ctx),
+             render.DOCTOR_PAGE: render.doctor_page(df, ctx),
+             "data/index.md": render.data_page(df, ctx, {"dataset.csv": 10}, "data/record.schema.json"),
+             "history.md": render.history_page(ctx, set(df["cell"]))}
+    for _, row in df.iterrows():
+        pages[render.cell_src(row["cell"])] = render.cell_page(row, ctx)
+    for rel in render.releases_in(df, ctx):
+        pages[render.release_src(rel)] = render.release_page(df, ctx, rel)
+    for tc in render.toolchain_ids(df):
+        pages[render.toolchain_src(tc)] = render.toolchain_page(df, ctx, tc)
+    for axis in render.AXES:
+        pages[render.axis_src(axis)] = render.axis_page(df, ctx, axis, None)
+    for v in render.variant_rows(df, ctx):
+        pages[render.variant_src(v)] = render.variant_page(df, ctx, v)
+    for c in ctx.classes:
+        pages[render.error_src(c.slug)] = render.error_page(df, ctx, c)
+    for who in ("packager", "author"):
+        pages[f"checklists/{who}.md"] = render.checklist_page(df, ctx, "v5.8.2", who, f"checklists/{who}.md")
+    return pages
+
+
+def test_untrusted_text_never_becomes_markup() -> None:
+    """HTML in every outside-provided field: no page may carry it as a tag."""
+    evil = record("v5.8.2", plugin="generator", plugin_tc="go1.27.3", outcome="fails",
+                  stderr=f"Error: {HTML_ERROR}\n", cls="no-plugin-module-data", package="<b>pkg</b>",
+                  doctor={"prediction": "loads", "class": "<i>x</i>", "message": HTML_ERROR,
+                          "evidence": [HTML_ERROR]})
+    evil["runner"]["kernel"] = "<b>k</b>"
+    evil["host"]["build"]["go_mod"] = "module <script>x</script>\n```\n"
+    evil["host"]["toolchain"]["goenv"]["GOVERSION"] = "go1.27.3<script>"
+    df = dataset.frame([*(r for r in [record()]), evil])
+    ctx = Context(**{**CTX.__dict__, "history": {"runs": [{"date": "<b>d</b>", "cells": 1, "outcomes": {},
+                                                             "changed": [], "new_errors": [
+                                                                 {"cell": evil["cell"], "class": "",
+                                                                  "error": HTML_ERROR}]}]}})
+    for path, text in _all_pages(df, ctx).items():
+        body = text.split("---\n", 2)[-1]
+        for tag in ("<script", "<b>", "<i>", "<img"):
+            assert tag not in body, f"{path}: {tag} from the data is markup"
+    cell = render.cell_page(df[df["cell"] == evil["cell"]].iloc[0], ctx)
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in cell
+
+
+def test_every_markdown_link_points_to_a_rendered_page(df: pd.DataFrame) -> None:
+    pages = _all_pages(df, CTX)
+    known = set(pages) | {"guides/comparison.md", "checklists/index.md", "about/data.md", "errors.json",
+                          "data/record.schema.json", "data/dataset.csv", "matrix/img/overview.png"}
+    import posixpath
+    for src, text in pages.items():
+        for target in re.findall(r"\]\(([^)#]+\.(?:md|json|csv|png))(?:#[^)]*)?\)", text):
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(src), target))
+            assert resolved in known, f"{src}: link to {target} ({resolved})"
+
+
+# ---------------------------------------------------------------- pages
+
+def test_home_says_three_things_and_links_the_two_newcomer_pages(df: pd.DataFrame) -> None:
+    s = render.sentences(df, CTX)
+    assert len(s) == 3
+    assert s[0].startswith(f"Of {len(df)} cells measured")
+    assert ("same Go release as kustomize loaded in 3 of 3 cells; built by another Go release, in 0 of 1"
+            in s[1])
+    assert "Plugin built with a different version of a package" in s[2]
+    home = render.home(df, CTX, "matrix/img/overview.png")
+    assert "(releases/v5.8.2.md)" in home  # newest release with cells
+    assert "(errors/package-version-mismatch.md)" in home
+    assert "![" in home and "(matrix/img/overview.png)" in home
+    assert render.sentences(df.iloc[0:0], CTX)[0] == "No cell has been measured yet."
+
+
+def test_release_recipe_comes_from_cells_that_loaded(df: pd.DataFrame) -> None:
+    page = render.release_page(df, CTX, "v5.8.2")
+    assert "## To build a plugin that loads into kustomize v5.8.2" in page
+    assert "### With go1.26.8" in page and "### With go1.19.8" in page
+    assert "require sigs.k8s.io/kustomize/api v0.21.2" in page
+    assert "-buildmode=plugin" in page
+    assert "Official release binaries cannot load Go plugins" in page
+    assert "## What fails and why" in page and "no-plugin-module-data" in page
+    # the flags table of the reference release
+    assert "(../axes/variant-trimpath.md)" in page
+    none = render.release_page(df, CTX, "v5.7.1")
+    assert "No cell of this release loaded" in none
+    assert "go-version-too-old" in none
+
+
+def test_axis_pairs_and_variant_verdicts(df: pd.DataFrame) -> None:
+    hv = render.axis_pairs(df, CTX, "host-variant")
+    assert set(hv["host_variant_b"]) == {"trimpath", "stripped", "official"}
+    assert set(hv["host_variant_a"]) == {"default"}
+    mv = render.axis_pairs(df, CTX, "matched-variant")
+    assert list(mv["host_variant_b"]) == ["trimpath"]
+    pins = render.axis_pairs(df, CTX, "pins")
+    assert list(pins["plugin_pins_b"]) == ["api-other"]
+    plat = render.axis_pairs(df, CTX, "platform")
+    assert len(plat) == 2
+    with pytest.raises(ValueError):
+        render.axis_pairs(df, CTX, "colour")
+    rows = render.variant_rows(df, CTX)
+    assert set(rows["trimpath"]) == {"host", "plugin", "both"}
+    assert render.variant_verdict(rows["trimpath"]).startswith("both sides must use it")
+    assert render.variant_verdict(rows["stripped"]).startswith("a default-built plugin still loads")
+    page = render.variant_page(df, CTX, "trimpath")
+    assert page.startswith('---\ntitle: "What -trimpath does to plugin loading"')
+    assert "package-version-mismatch" in page
+
+
+def test_axis_page_counts_changed_pairs(df: pd.DataFrame) -> None:
+    page = render.axis_page(df, CTX, "host-variant", "matrix/img/axis-host-variant.png")
+    assert "3 pairs; the change altered the outcome in 2." in page
+    assert "(../matrix/img/axis-host-variant.png)" in page
+    empty = render.axis_page(df.iloc[0:1], CTX, "pins", None)
+    assert "No pair of cells for this axis" in empty
+
+
+def test_toolchain_page_uses_isolating_pairs(df: pd.DataFrame) -> None:
+    page = render.toolchain_page(df, CTX, "local")
+    assert "### Another toolchain for the plugin" in page
+    assert "go1.19.8" in page
+    assert "apt-get install golang-1.19" in render.toolchain_page(df, CTX, "go1.19")
+
+
+def test_error_page_lists_raw_messages_and_reproduction(df: pd.DataFrame) -> None:
+    page = render.error_page(df, CTX, CLASSES[1])
+    assert "3 cells, first seen" in page
+    assert "<code>sigs.k8s.io/yaml</code>" in page
+    assert "## How to reproduce" in page and "--enable-alpha-plugins" in page
+    assert "<code>the same Go</code>" in render.error_page(df, CTX, CLASSES[0])
+    assert "(package-version-mismatch.md)" in render.error_page(df, CTX, CLASSES[0])  # related
+    unseen = render.error_page(df[df["outcome"] == "loads"], CTX, CLASSES[1])
+    assert "Not observed in this dataset." in unseen
+    index = render.errors_index(df, CTX)
+    assert "## Not classified yet" in index and "plugin: not implemented" in index
+
+
+def test_redirect_page() -> None:
+    page = render.redirect_page("old-slug", "new-slug")
+    assert 'url=../new-slug/' in page and "(new-slug.md)" in page
+
+
+def test_doctor_page_lists_every_disagreement(df: pd.DataFrame) -> None:
+    page = render.doctor_page(df, CTX)
+    assert "1 cell with a prediction: the doctor agreed on 0 (0 %)." in page
+    assert "## Every disagreement" in page
+    dis = page.split("## Every disagreement", 1)[1]
+    assert dis.count("(cells/") == 1
+    assert "No cell has a doctor prediction yet." in render.doctor_page(df.iloc[0:1], CTX)
+
+
+def test_checklists_are_backed_by_cells(df: pd.DataFrame) -> None:
+    for who in ("packager", "author"):
+        items = render.checklist_items(df, CTX, "v5.8.2", who)
+        assert items and all(it.cells for it in items)
+        assert all(set(it.cells) <= set(df["cell"]) for it in items)
+    packager = render.checklist_markdown(df, CTX, "v5.8.2", "packager", Links("x.md", base="https://s/"))
+    assert "Do not build with <code>CGO&#95;ENABLED=0 -ldflags=-s -w</code>" in packager
+    assert "(https://s/cells/" in packager and "Recipe: [v5.8.2](https://s/releases/v5.8.2/)" in packager
+    author = render.checklist_markdown(df, CTX, "v5.8.2", "author", Links("x.md"))
+    assert "must use it too" in author and "- [ ] " in author
+    with pytest.raises(ValueError):
+        render.checklist_items(df, CTX, "v5.8.2", "someone")
+
+
+def test_cells_table_and_cell_page(df: pd.DataFrame) -> None:
+    table = render.cells_table(df, CTX)
+    assert table.count("\n| [c") == len(df)
+    row = df[df["class"] == "package-version-mismatch"].iloc[0]
+    page = render.cell_page(row, CTX)
+    assert f'<span id="{row["cell"]}"></span>' in page
+    assert "(../errors/package-version-mismatch.md)" in page
+    assert '<pre class="raw-error">' in page
+    assert "### Plugin go.mod" in page
+
+
+def test_data_and_history_pages(df: pd.DataFrame) -> None:
+    sizes = {"dataset.csv": 2048, "dataset.parquet": 1024}
+    data = render.data_page(df, CTX, sizes, "data/record.schema.json")
+    assert "[dataset.csv](dataset.csv)" in data and "2 KiB" in data
+    assert "(record.schema.json)" in data and "glibc 2.36" in data
+    for col in dataset.COLUMNS:
+        assert f"<code>{render.md(col)}</code>" in data
+    assert "No history recorded yet" in render.history_page(CTX, set())
+    ctx = Context(**{**CTX.__dict__, "history": {"runs": [
+        {"date": "2026-11-25", "cells": 1, "outcomes": {"loads": 1}, "changed": [], "new_errors": []},
+        {"date": "2026-11-26", "cells": 2, "outcomes": {"loads": 2},
+         "changed": [{"cell": "cgone", "before": "fails", "after": "loads"}], "new_errors": []}]}})
+    page = render.history_page(ctx, set())
+    assert page.index("2026-11-26") < page.index("2026-11-25")
+    assert "| cgone | fails | loads |" in page  # a cell no longer in the data is not linked

@@ -1,0 +1,85 @@
+"""The real site: `mkdocs build --strict` on the committed dataset, with no warning, every
+page generated at build time (none written into docs/), every link and anchor resolving."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from sitekit import ROOT, link_problems, mkdocs_build
+
+from matrix import classify, render, site
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    r, seconds = mkdocs_build(out)
+    print(f"mkdocs build --strict: {seconds:.1f} s")
+    assert r.returncode == 0, r.stderr[-3000:]
+    warnings = [ln for ln in r.stderr.splitlines() if re.match(r"\s*(WARNING|ERROR)\b", ln)]
+    assert not warnings, "\n".join(warnings)
+    return out
+
+
+def test_generated_pages_never_touch_docs() -> None:
+    """Generated and hand-written pages are never mixed: no generated path exists in docs/."""
+    generated: list[str] = []
+    site.generate(lambda path, content: generated.append(path), site.data_dir(ROOT))
+    assert "index.md" in generated and "errors.json" in generated
+    clashes = [p for p in generated if (ROOT / "docs" / p).exists()]
+    assert clashes == []
+    tracked = subprocess.run(["git", "ls-files", "docs"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=60).stdout.split()
+    assert not set(tracked) & {f"docs/{p}" for p in generated}
+
+
+def test_generated_pages_are_there(built: Path) -> None:
+    df = site.frame(site.data_dir(ROOT))
+    for page in ("index.html", "matrix/index.html", "matrix/cells/index.html", "releases/index.html",
+                 "errors/index.html", "doctor/index.html", "checklists/kustomize-release/index.html",
+                 "checklists/plugin-authors/index.html", "data/index.html", "history/index.html",
+                 "guides/comparison/index.html", "data/dataset.csv", "data/dataset.json",
+                 "data/dataset.parquet", "data/record.schema.json"):
+        assert (built / page).is_file(), page
+    for cell in df["cell"]:
+        assert (built / "cells" / cell / "index.html").is_file()
+    for rel in set(df["host_release"]):
+        assert (built / "releases" / rel / "index.html").is_file()
+    rows = json.loads((built / "data" / "dataset.json").read_text())
+    assert len(rows) == len(df)
+
+
+def test_errors_json_and_one_page_per_class(built: Path) -> None:
+    cat = classify.load_catalog()
+    doc = json.loads((built / "errors.json").read_text())
+    assert [c["slug"] for c in doc["classes"]] == [c.slug for c in cat.classes]
+    for c in doc["classes"]:
+        assert {"slug", "title", "patterns", "url"} <= set(c)
+        assert c["url"].endswith(f"/errors/{c['slug']}/")
+        assert (built / "errors" / c["slug"] / "index.html").is_file()
+
+
+def test_newcomer_reaches_recipe_and_mismatch_page_in_one_click(built: Path) -> None:
+    df = site.frame(site.data_dir(ROOT))
+    ctx = site.context(site.data_dir(ROOT), df)
+    home = (built / "index.html").read_text()
+    newest = render.newest_release(df, ctx)
+    if newest:
+        assert f'href="releases/{newest}/"' in home
+    assert 'href="errors/package-version-mismatch/"' in home
+
+
+def test_every_internal_link_and_anchor_resolves(built: Path) -> None:
+    assert link_problems(built) == []
+
+
+def test_no_request_leaves_the_site(built: Path) -> None:
+    """No web font, CDN script or stylesheet: the pages work offline."""
+    for p in [built / "index.html", built / "matrix" / "cells" / "index.html"]:
+        text = p.read_text()
+        for m in re.finditer(r'<(?:script|link|img)[^>]+(?:src|href)="(https?:)?//([^"/]+)', text):
+            tag = m.group(0)
+            assert "rel=\"canonical\"" in tag or "kustomize-plugin-matrix.github.io" in m.group(2), tag
