@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from matrix import jsonio, proc, recipe
+from matrix import UserError, jsonio, proc, recipe
 from matrix.grid import Grid, HostSpec, PluginSpec
 from matrix.toolchains import Toolchain, go_release, shared_caches
 
@@ -29,8 +29,11 @@ BUILD_TIMEOUT_S = 1800.0
 MODULE_PREFIX = "matrix.local"
 
 # Failures that say nothing about the inputs, only about the network: never cached.
+# Nor are failures of the machine (a full disk) or of its set-up (lookups switched off).
 TRANSIENT = re.compile(r"dial tcp|connection refused|no such host|i/o timeout|TLS handshake"
-                       r"|connection reset|unexpected EOF|502 Bad Gateway|503 Service")
+                       r"|connection reset|unexpected EOF|502 Bad Gateway|503 Service"
+                       r"|module lookup disabled by GOPROXY=off|no space left on device"
+                       r"|disk quota exceeded|read-only file system", re.I)
 
 
 @dataclass
@@ -223,13 +226,23 @@ class Builder:
                 art = None
         if art is None:
             self.on_step(f"building {label}")
-            art = self._build(key, plan, tc, adir)
+            try:
+                art = self._build(key, plan, tc, adir)
+            except BaseException as e:
+                shutil.rmtree(self._work(key), ignore_errors=True)  # interrupted: leave nothing
+                if isinstance(e, OSError):  # e.g. a full disk: name the step, keep the records
+                    where = f"{e.filename}: " if e.filename else ""
+                    raise UserError(f"building {label}: {where}{e.strerror or e}") from None
+                raise
             self._rebuilt.add(key)
         self._memo[key] = art
         return art
 
+    def _work(self, key: str) -> Path:
+        return self.cache / "work" / key[:20]
+
     def _build(self, key: str, plan: dict[str, Any], tc: Toolchain, adir: Path) -> Artifact:
-        work = self.cache / "work" / key[:20]
+        work = self._work(key)
         shutil.rmtree(work, ignore_errors=True)
         work.parent.mkdir(parents=True, exist_ok=True)
         if plan["kind"] == "plugin":

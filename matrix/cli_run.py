@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 from rich.console import Console
 
@@ -29,6 +31,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--cache", type=Path, default=None,
                    help="artifact cache (default: $PLUGIN_MATRIX_CACHE or ~/.cache/kustomize-plugin-matrix)")
     p.add_argument("--shard", metavar="K/N", help="run only shard K of N (see `plugin-matrix plan`)")
+    p.add_argument("--load-timeout", type=float, metavar="SECONDS", default=None,
+                   help="kill a load that runs longer (recorded as timed out; default: 120)")
     p.add_argument("--no-wait", action="store_true",
                    help="refuse instead of waiting when another run holds the data directory")
     p.set_defaults(func=cmd_run)
@@ -40,10 +44,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # A polite kill (CI cancelling a job) ends the run as Ctrl-C does: records kept, no mess.
+    signal.signal(signal.SIGTERM, _interrupt)
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
     s = runner.run(args.grid or args.data / "grid.toml", args.data, args.profile,
                    args.kustomize, args.toolchain, args.force, args.cache, console,
-                   wait_for_lock=not args.no_wait, shard=args.shard)
+                   wait_for_lock=not args.no_wait, shard=args.shard,
+                   load_timeout=args.load_timeout)
     console.print(runner.summary_table(s))
     return 1 if s.outcomes.get("harness-error") else 0
 
@@ -65,3 +72,7 @@ def register_provision(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     p.add_argument("--dry-run", action="store_true", help="only print what would be installed")
     p.set_defaults(func=lambda a: provision.provision(a.data / "grid.toml", a.purposes or ["grid"],
                                                       a.dry_run))
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

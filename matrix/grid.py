@@ -191,6 +191,8 @@ def load(path: Path) -> Grid:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise UserError(f"{path}: cannot read the grid: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise UserError(f"{path}: byte {e.start}: not UTF-8 text ({e.reason})") from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

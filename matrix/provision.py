@@ -15,6 +15,9 @@ from matrix import UserError
 from matrix import grid as gridmod
 
 BROWSER_PACKAGES = ["chromium"]
+# Loads run in a bubblewrap sandbox where it works (matrix.load); without it they run
+# unconfined and the records say so.
+SANDBOX_PACKAGES = ["bubblewrap"]
 
 
 def needed_packages(grid_path: Path, purposes: list[str]) -> list[str]:
@@ -27,6 +30,7 @@ def needed_packages(grid_path: Path, purposes: list[str]) -> list[str]:
                 pkgs += [w for w in inst.split()[2:] if not w.startswith("-")]
         for plat in g.platforms.values():
             pkgs += plat.get("packages", [])
+        pkgs += SANDBOX_PACKAGES
     if "tests" in purposes or "browser" in purposes:
         pkgs += BROWSER_PACKAGES
     return sorted(set(pkgs))

@@ -32,7 +32,31 @@ def write(data: Path, rec: dict[str, Any]) -> None:
 def read(path: Path) -> dict[str, Any]:
     rec = jsonio.load(path)
     check(rec, str(path))
+    if path.suffix == ".json" and rec["cell"] != path.stem:
+        raise UserError(f"{path}: cell: the record is for {rec['cell']!r}, but the file is named "
+                        f"for {path.stem!r}")
     return rec  # type: ignore[no-any-return]
+
+
+def clean_stale(data: Path) -> list[Path]:
+    """Remove what a killed writer left in data/cells: temporary files, never records.
+
+    Call only while holding the data directory's lock (runner.data_lock)."""
+    stale = jsonio.stale_tmp_files(cells_dir(data))
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
+
+
+def transient(rec: dict[str, Any]) -> bool:
+    """Whether a record's build failure says nothing about its inputs (no network, full disk):
+    such a record is kept until the next run, which measures the cell again."""
+    from matrix.build import TRANSIENT
+
+    if rec.get("outcome") != "build-failed":
+        return False
+    return any(side["build"]["status"] == "failed" and TRANSIENT.search(side["build"]["output"])
+               for side in (rec["host"], rec["plugin"]))
 
 
 def read_existing(data: Path, cell: str) -> dict[str, Any] | None:

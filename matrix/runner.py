@@ -23,10 +23,10 @@ from rich.table import Table
 from matrix import UserError, __version__, records, toolchains
 from matrix import grid as gridmod
 from matrix import shard as shardmod
-from matrix.build import Artifact, Builder, default_cache_dir, sources_digest
+from matrix.build import TRANSIENT, Artifact, Builder, default_cache_dir, sources_digest
 from matrix.classify import classify_record
 from matrix.grid import Cell, Grid
-from matrix.load import run_load, runner_provenance
+from matrix.load import clean_stale_cells, run_load, runner_provenance, timeout_for
 
 
 @dataclass
@@ -75,14 +75,18 @@ def inputs_digest(g: Grid, cell: Cell, tcs: dict[str, toolchains.Toolchain]) -> 
 def run(grid_path: Path, data: Path, profile: str, releases: list[str] | None = None,
         only_toolchains: list[str] | None = None, force: bool = False,
         cache_dir: Path | None = None, console: Console | None = None,
-        wait_for_lock: bool = True, shard: str | None = None) -> Summary:
+        wait_for_lock: bool = True, shard: str | None = None,
+        load_timeout: float | None = None) -> Summary:
     console = console or Console(stderr=True)
     g = gridmod.load(grid_path)
     cells = g.cells(profile, releases, only_toolchains)
     if shard:
         cells = shardmod.select(g, cells, shard)
     summary = Summary(cells=len(cells))
-    with data_lock(data, wait_for_lock):
+    with data_lock(data, wait_for_lock), timeout_for(load_timeout):
+        # What a killed run left behind: half-written records, throw-away cell directories.
+        records.clean_stale(data)
+        clean_stale_cells()
         used = sorted({c.host.toolchain for c in cells} | {c.plugin.toolchain for c in cells})
         tcs = {t: toolchains.resolve(t, g.toolchains[t]) for t in used}
         for tc in tcs.values():
@@ -94,7 +98,8 @@ def run(grid_path: Path, data: Path, profile: str, releases: list[str] | None = 
         for cell in cells:
             digest = inputs_digest(g, cell, tcs)
             old = None if force else records.read_existing(data, cell.id)
-            if old is not None and old["inputs"] == digest and old["axes"] == sorted(cell.axes):
+            if (old is not None and old["inputs"] == digest and old["axes"] == sorted(cell.axes)
+                    and not records.transient(old)):
                 summary.reused += 1
                 _count(summary, old)
             else:
@@ -197,6 +202,9 @@ def _outcome(g: Grid, cell: Cell, host: Artifact,
             return "skipped", f"{art.kind}: {art.reason}{hint}", None
         if art.status == "failed":
             also = " (and the plugin did not either)" if art is host and plugin.status == "failed" else ""
+            if TRANSIENT.search(art.output):
+                also += (" (the machine or the network failed, not the inputs: not cached, the next "
+                         f"run tries again): `{' '.join(art.command[:2])}`: {_first_error(art.output)}")
             return "build-failed", f"the {art.kind} did not build{also}", None
     hplat = g.platforms[cell.host.platform]
     emulator = host_emulator(g, cell)
@@ -210,6 +218,13 @@ def _outcome(g: Grid, cell: Cell, host: Artifact,
     r = run_load(Path(host.path), Path(plugin.path), cell.plugin.plugin, pdef["kind"], cell.id,
                  emulator=emulator)
     return r.outcome, None, r.as_record()
+
+
+def _first_error(output: str) -> str:
+    """The line of a build's output that says what went wrong (no network, disk full)."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    hit = next((ln for ln in lines if TRANSIENT.search(ln)), lines[-1] if lines else "")
+    return hit[:300]
 
 
 def _built_flags(art: Artifact) -> list[str]:
