@@ -13,6 +13,7 @@ from sitekit import ROOT, link_problems, mkdocs_build
 
 from matrix import classify, render, site
 
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")

@@ -1,0 +1,199 @@
+"""The built site in a real browser: Playwright driving Debian's headless chromium (never a
+downloaded browser), the site served from a local thread. The site is built from a tiny
+dataset: a few real records, one of them copied with only its error text changed to
+hold HTML, which must show as text."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sitekit import HTML_ERROR, link_problems, mkdocs_build, tiny_project
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed "
+                       "(apt-get install chromium)"),
+]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    tmp = tmp_path_factory.mktemp("tiny")
+    try:
+        data, changed = tiny_project(tmp)
+    except RuntimeError as e:
+        pytest.skip(str(e))
+    out = tmp / "site"
+    r, _ = mkdocs_build(out, data)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert " WARNING " not in r.stderr and "WARNING -" not in r.stderr, r.stderr
+    return out, changed
+
+
+@pytest.fixture(scope="module")
+def base_url(tiny: tuple[Path, dict[str, Any]]) -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(tiny[0]))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any, base_url: str) -> Iterator[Any]:
+    ctx = browser.new_context()
+    pg = ctx.new_page()
+    pg.errors = []  # console errors and page errors
+    pg.outside = []  # requests that would leave this machine
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("request", lambda r: pg.outside.append(r.url) if not r.url.startswith(base_url)
+          and not r.url.startswith(("data:", "blob:")) else None)
+    pg.set_default_timeout(20_000)
+    try:
+        yield pg
+    finally:
+        ctx.close()
+
+
+def test_home_renders_without_console_errors(page: Any, base_url: str) -> None:
+    page.goto(base_url)
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").first.inner_text().startswith("What loads today")
+    assert page.locator("article img.heatmap").count() == 1
+    assert page.get_by_role("link", name="Recipe for kustomize").count() == 1
+    assert page.get_by_role("link", name="What it means and how to fix it").count() == 1
+    assert page.errors == []
+    assert page.outside == []
+
+
+def test_newcomer_two_clicks(page: Any, base_url: str) -> None:
+    page.goto(base_url)
+    page.get_by_role("link", name="Recipe for kustomize").click()
+    page.wait_for_load_state()
+    assert "/releases/v" in page.url
+    page.goto(base_url)
+    page.get_by_role("link", name="What it means and how to fix it").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/errors/package-version-mismatch/")
+    assert "different version" in page.locator("h1").inner_text().lower() or \
+        "different version" in page.locator("article").inner_text()
+
+
+def test_search_finds_an_error_page_from_a_phrase_of_its_message(page: Any, base_url: str) -> None:
+    page.goto(base_url)
+    page.wait_for_load_state("networkidle")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially("no plugin module data", delay=20)
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for()
+    hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+    assert any("errors/no-plugin-module-data/" in (h or "") for h in hrefs), hrefs
+    assert page.errors == []
+
+
+def test_matrix_table_filter_narrows_rows(page: Any, base_url: str,
+                                          tiny: tuple[Path, dict[str, Any]]) -> None:
+    page.goto(base_url + "matrix/cells/")
+    box = page.locator("input.table-filter").first
+    rows = page.locator("article table tbody tr")
+    total = rows.count()
+    assert total >= 6
+    box.fill(tiny[1]["cell"])
+    visible = page.locator("article table tbody tr:not([hidden])")
+    assert visible.count() == 1
+    box.fill("loads")
+    assert 0 < visible.count() < total
+    box.fill("")
+    assert visible.count() == total
+    # sorting by a column keeps every row and orders them
+    head = page.locator("article table thead th").first
+    head.click()
+    up = [rows.nth(i).locator("td").first.inner_text() for i in range(total)]
+    assert head.get_attribute("aria-sort") == "ascending"
+    head.click()
+    down = [rows.nth(i).locator("td").first.inner_text() for i in range(total)]
+    assert down == list(reversed(up)) and sorted(up) == sorted(down) and up != down
+    assert page.errors == []
+
+
+def test_heatmap_images_load(page: Any, base_url: str) -> None:
+    page.goto(base_url + "matrix/")
+    page.wait_for_load_state("networkidle")
+    imgs = page.locator("article img")
+    assert imgs.count() >= 1
+    widths = page.eval_on_selector_all("article img", "els => els.map(e => e.complete ? e.naturalWidth : 0)")
+    assert all(w > 0 for w in widths), widths
+
+
+def test_html_in_an_error_text_shows_as_text(page: Any, base_url: str,
+                                             tiny: tuple[Path, dict[str, Any]]) -> None:
+    cell = tiny[1]["cell"]
+    for url in (f"cells/{cell}/", "matrix/cells/", f"errors/{tiny_class(tiny)}/"):
+        page.goto(base_url + url)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("() => window.__pwned") is None
+        article = page.locator("article")
+        assert "<script>window.__pwned = 1</script>" in article.inner_text(), url
+        assert article.locator("script, b, img[src='x']").count() == 0, url
+    page.goto(base_url + f"cells/{cell}/")
+    raw = page.locator("pre.raw-error").first.inner_text()
+    assert HTML_ERROR in raw
+    assert page.errors == []
+
+
+def tiny_class(tiny: tuple[Path, dict[str, Any]]) -> str:
+    from matrix import classify
+    slug, _ = classify.classify_record(tiny[1])
+    return slug or "unknown"
+
+
+def test_every_internal_link_and_anchor_resolves(tiny: tuple[Path, dict[str, Any]]) -> None:
+    assert link_problems(tiny[0]) == []
+
+
+def test_anchors_resolve_in_the_browser(page: Any, base_url: str, tiny: tuple[Path, dict[str, Any]]) -> None:
+    """Every in-page anchor link of a few pages lands on an element with that id."""
+    for url in ("", "guides/comparison/", f"cells/{tiny[1]['cell']}/"):
+        page.goto(base_url + url)
+        missing = page.evaluate("""() => Array.from(document.querySelectorAll('a[href*="#"]'))
+            .filter(a => a.host === location.host && a.pathname === location.pathname && a.hash.length > 1)
+            .map(a => decodeURIComponent(a.hash.slice(1)))
+            .filter(id => !document.getElementById(id))""")
+        assert missing == [], (url, missing)
+
+
+def test_chromium_is_debians(tiny: tuple[Path, dict[str, Any]]) -> None:
+    assert shutil.which("chromium") in (CHROMIUM, None) or Path(CHROMIUM).exists()
