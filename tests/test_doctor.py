@@ -162,9 +162,11 @@ def _observed_record(rec: dict[str, object]) -> tuple[str, str | None]:
 
 
 def test_committed_predictions_agree_with_observed() -> None:
-    """Every committed load cell with a doctor prediction: the prediction is what happened."""
+    """Every committed load cell with a doctor prediction: the prediction is what happened.
+    Cells whose output matches no load error (e.g. the host itself crashed under an
+    emulator before plugin.Open) are listed, not counted: they say nothing of the files."""
     cells = sorted((ROOT / "data" / "cells").glob("*.json"))
-    checked, wrong = 0, []
+    checked, wrong, unexplained = 0, [], []
     for f in cells:
         rec = json.loads(f.read_text())
         d = rec.get("doctor")
@@ -172,8 +174,13 @@ def test_committed_predictions_agree_with_observed() -> None:
             continue
         checked += 1
         got = ("loads" if d["prediction"] == "loads" else d["class"], d["package"])
+        if _observed_record(rec)[0] == "unknown":
+            unexplained.append(f"{f.name}: predicted {got}")
+            continue
         if got != _observed_record(rec):
             wrong.append(f"{f.name}: predicted {got}, observed {_observed_record(rec)}")
+    if unexplained:
+        print("observed output matches no load error:", *unexplained, sep="\n  ")
     if not checked:
         pytest.skip("no committed cell carries a doctor prediction yet")
     assert not wrong, "\n".join(wrong)
