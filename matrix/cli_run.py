@@ -10,7 +10,7 @@ from types import FrameType
 
 from rich.console import Console
 
-from matrix import grid, provision, records, runner
+from matrix import grid, proc, provision, records, runner
 from matrix.cli import add_data_args
 
 
@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    # A polite kill (CI cancelling a job) ends the run as Ctrl-C does: records kept, no mess.
+    # Ctrl-C, or a polite kill (CI cancelling a job): the run ends, records kept, no mess.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
     s = runner.run(args.grid or args.data / "grid.toml", args.data, args.profile,
@@ -75,4 +76,5 @@ def register_provision(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    proc.request_stop()  # in case Python swallows the exception below (see proc.request_stop)
     raise KeyboardInterrupt

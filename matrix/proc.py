@@ -39,6 +39,20 @@ SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSW|PASSPHRASE|CREDENTIAL|PRIVATE|API_
                          r"|AUTH|SESSION|COOKIE", re.I)
 _URL_PASSWORD = re.compile(r"\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@", re.I)
 _PR_SET_PDEATHSIG = 1
+_stop = False  # set by request_stop(): the run was asked to end (SIGINT, SIGTERM)
+
+
+def request_stop() -> None:
+    """Remember that the run must end. A signal handler calls this and then raises
+    KeyboardInterrupt; where Python swallows that exception (it does in at-fork hooks and
+    finalizers), the next wait for a child raises it again."""
+    global _stop
+    _stop = True
+
+
+def _check_stop() -> None:
+    if _stop:
+        raise KeyboardInterrupt
 
 
 @dataclass
@@ -109,8 +123,9 @@ def _prctl() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
         return None
 
 
-def _child_setup(parent: int) -> None:
+def _child_setup(parent: int, mask: set[int | signal.Signals]) -> None:
     """In the child, before exec: no core dumps; die when the run that started us dies."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     prctl = _prctl()
@@ -122,19 +137,24 @@ def _child_setup(parent: int) -> None:
 
 def run(argv: list[str], *, env: dict[str, str], cwd: Path | None = None,
         timeout: float = 600.0, pass_fds: Sequence[int] = ()) -> Result:
+    _check_stop()
     start = time.monotonic()
     _prctl()  # load libc before forking
+    # Ctrl-C waits until the child is started and known, so it is never left behind.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True,
                              pass_fds=tuple(pass_fds),
-                             preexec_fn=functools.partial(_child_setup, os.getpid()))
+                             preexec_fn=functools.partial(_child_setup, os.getpid(), mask))
     except OSError as e:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         return Result(argv, 127, "", f"cannot start {argv[0]}: {e.strerror}", False,
                       time.monotonic() - start, False)
     out, err = Capture(), Capture()
     assert p.stdout is not None and p.stderr is not None
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         timed_out = _pump(p, {p.stdout.fileno(): out, p.stderr.fileno(): err}, start + timeout)
     finally:
         # Kill the whole process group: a plugin may have started children.
@@ -157,6 +177,7 @@ def _pump(p: subprocess.Popen[bytes], caps: dict[int, Capture], deadline: float)
     drain_until: float | None = None
     try:
         while sel.get_map():
+            _check_stop()
             now = time.monotonic()
             if drain_until is None and p.poll() is not None:
                 drain_until = now + DRAIN_S  # a grandchild may hold the pipes: not forever
@@ -174,8 +195,11 @@ def _pump(p: subprocess.Popen[bytes], caps: dict[int, Capture], deadline: float)
                     sel.unregister(key.fd)
     finally:
         sel.close()
-    try:
-        p.wait(timeout=max(0.0, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        return True
-    return False
+    while True:
+        _check_stop()
+        try:
+            p.wait(timeout=max(0.0, min(0.5, deadline - time.monotonic())))
+            return False
+        except subprocess.TimeoutExpired:
+            if time.monotonic() >= deadline:
+                return True
