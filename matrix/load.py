@@ -315,16 +315,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def runner_provenance(emulator: list[str] | None) -> dict[str, Any]:
+def runner_provenance(prefix: list[str] | None, loader: bool = False) -> dict[str, Any]:
+    """Where a load ran. `prefix` is the argv that ran the host: an emulator (qemu-user),
+    or with `loader` the platform's own dynamic loader, which runs the code natively."""
     libc = " ".join(x for x in platform.libc_ver() if x) or None
     emu = None
-    if emulator:
+    if prefix:
         try:
-            out = subprocess.run([emulator[0], "--version"], capture_output=True, text=True,
+            out = subprocess.run([prefix[0], "--version"], capture_output=True, text=True,
                                  timeout=30).stdout.splitlines()
-            emu = {"argv": emulator, "version": out[0] if out else None}
+            version = out[0] if out else None
         except (OSError, subprocess.TimeoutExpired):
-            emu = {"argv": emulator, "version": None}
+            version = None
+        emu = {"argv": prefix, "version": version, "kind": "loader" if loader else "emulator"}
     return {"os": platform.system().lower(), "arch": platform.machine(),
             "kernel": platform.release(), "libc": libc, "emulator": emu,
-            "native": emulator is None, "sandbox": sandbox().provenance()}
+            "native": prefix is None or loader, "sandbox": sandbox().provenance()}

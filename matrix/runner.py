@@ -169,7 +169,7 @@ def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
                    "sources": sources_digest(g.plugin_source(ps.plugin)),
                    "build": plugin.provenance()},
         "load": load, "class": None, "package": None, "doctor": _doctor(host, plugin, hplat),
-        "runner": runner_provenance(emulator),
+        "runner": runner_provenance(emulator, loader=bool(hplat.get("loader"))),
         "tool_version": __version__,
         "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }
@@ -209,10 +209,11 @@ def _outcome(g: Grid, cell: Cell, host: Artifact,
     hplat = g.platforms[cell.host.platform]
     emulator = host_emulator(g, cell)
     if emulator is None and cell.host.platform != shardmod.this_platform():
-        if not hplat.get("emulator"):
+        prefix = hplat.get("loader") or hplat.get("emulator")
+        if not prefix:
             return "not-run", f"needs {hplat.get('runner', cell.host.platform + ' runner')}", None
         pk = " ".join(hplat.get("packages", []))
-        return "not-run", f"{hplat['emulator'][0]} is not installed (apt-get install -y {pk})", None
+        return "not-run", f"{prefix[0]} is not installed (apt-get install -y {pk})", None
     assert host.path and plugin.path
     pdef = g.plugins[cell.plugin.plugin]
     r = run_load(Path(host.path), Path(plugin.path), cell.plugin.plugin, pdef["kind"], cell.id,
@@ -234,11 +235,13 @@ def _built_flags(art: Artifact) -> list[str]:
 
 
 def host_emulator(g: Grid, cell: Cell) -> list[str] | None:
-    """The emulator that runs this cell's host here, or None (native, or cannot run)."""
+    """The argv prefix that runs this cell's host here (an emulator, or the platform's own
+    dynamic loader), or None: native, or it cannot run here."""
     if cell.host.platform == shardmod.this_platform():
         return None
-    emulator = g.platforms[cell.host.platform].get("emulator")
-    return emulator if emulator and shutil.which(emulator[0]) else None
+    plat = g.platforms[cell.host.platform]
+    prefix = plat.get("loader") or plat.get("emulator")
+    return prefix if prefix and shutil.which(prefix[0]) else None
 
 
 def summary_table(s: Summary) -> Table:
