@@ -878,8 +878,6 @@ def error_page(df: pd.DataFrame, ctx: Context, c: ErrorClass) -> str:
         for text, n, cells in observed_messages(d)[:20]:
             parts.append(f"{plural(n, 'cell')}: {cells_list(links, cells, 4)}")
             parts.append(pre(text, "raw-error"))
-        parts.append("### Which cells\n")
-        parts.append(table(CELL_TABLE_HEADER, [cell_row(r, ctx, links) for _, r in d.iterrows()]))
         r = d.iloc[0]
         parts.append("## How to reproduce\n")
         parts.append(f"From cell {cell_link(links, str(r['cell']))}: build the host, build the "
@@ -896,6 +894,9 @@ def error_page(df: pd.DataFrame, ctx: Context, c: ErrorClass) -> str:
         for s in c.related:
             other = ctx.cls(s)
             parts.append(f"- {class_link(ctx, links, s)}" + (f": {md(other.title)}" if other else ""))
+    if not d.empty:
+        parts.append("## Which cells\n")
+        parts.append(table(CELL_TABLE_HEADER, [cell_row(r, ctx, links) for _, r in d.iterrows()]))
     return page(c.title, *parts, description=f"kustomize Go plugin error: {c.title}")
 
 
@@ -1026,10 +1027,17 @@ def _variant_items(df: pd.DataFrame, ctx: Context, side: str) -> list[Item]:
             other = "plugin authors" if side == "host" else "the kustomize build"
             items.append(Item(f"If you build with {desc}, {other} must use it too: with it on the "
                               f"{side} only the plugin fails to load; on both sides it loads.", cells, False))
-        else:
-            items.append(Item(f"Do not build with {desc}: with it on the {side}, the plugin does not "
-                              f"load" + (" even when both sides use it." if both is not None else "."),
+        elif both is not None:
+            items.append(Item(f"Do not build with {desc}: with it on the {side} the plugin does not "
+                              f"load, even when both sides use it.", cells, False))
+        elif side == "host" and v in ("official", "noplugin"):
+            items.append(Item(f"Do not build with {desc}: with it on the host, no plugin loads.",
                               cells, False))
+        else:
+            other = "the plugin" if side == "host" else "kustomize"
+            items.append(Item(f"Do not build with {desc} unless {other} is built with it too: with it "
+                              f"on the {side} only, the plugin does not load (both sides: not measured "
+                              f"yet).", cells, False))
     return items
 
 

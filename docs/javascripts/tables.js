@@ -80,6 +80,8 @@
     Array.prototype.forEach.call(tables, function (t) {
       if (t.dataset.matrixReady) return;
       t.dataset.matrixReady = "1";
+      // key/value tables (no column titles) are read, not sorted or filtered
+      if (!t.tHead || t.tHead.textContent.trim() === "") return;
       makeSortable(t);
       makeFilterable(t);
     });
