@@ -358,7 +358,7 @@ def matrix_index(df: pd.DataFrame, ctx: Context, pictures: dict[str, str],
 
 
 CELL_TABLE_HEADER = ["cell", "outcome", "kustomize", "host Go", "plugin Go", "plugin", "host flags",
-                     "plugin flags", "pins", "platform", "class", "error"]
+                     "plugin flags", "pins", "platform", "class", "doctor", "error"]
 
 
 def _platform(row: Any) -> str:
@@ -370,7 +370,8 @@ def cell_row(row: Any, ctx: Context, links: Links) -> list[str]:
     return [cell_link(links, str(row["cell"])), md(row["outcome"]), md(row["host_release"]),
             md(go_of(row, "host")), md(go_of(row, "plugin")), md(row["plugin_name"]),
             md(row["host_variant"]), md(row["plugin_variant"]), md(row["plugin_pins"]),
-            md(_platform(row)), class_link(ctx, links, str(row["class"])), error_summary(row)]
+            md(_platform(row)), class_link(ctx, links, str(row["class"])),
+            md(row["doctor_prediction"] or ("error" if row["doctor_error"] else "")), error_summary(row)]
 
 
 def cells_table(df: pd.DataFrame, ctx: Context) -> str:
