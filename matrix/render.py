@@ -722,7 +722,8 @@ def variant_page(df: pd.DataFrame, ctx: Context, variant: str) -> str:
     res = variant_rows(df, ctx).get(variant, {})
     v = ctx.variants.get(variant, {})
     what = variant_desc(ctx, variant)
-    parts = [f"{md(v.get('description', what))}. Measured by building the reference cell "
+    desc = str(v.get("description", "") or "")
+    parts = [(f"{md(desc)}. " if desc and desc != what else "") + "Measured by building the reference cell "
              f"(kustomize {md(ctx.reference.get('release', '?'))}, "
              f"{md(ctx.reference.get('toolchain', '?'))} Go, the {md(ctx.reference.get('plugin', '?'))} "
              f"plugin) with {code(what)} on the host only, the plugin only, and both."]
