@@ -35,7 +35,7 @@ COLUMNS: list[str] = [
     "doctor_prediction", "doctor_class", "doctor_package", "doctor_message", "doctor_link",
     "doctor_error", "doctor_evidence",
     "runner_os", "runner_arch", "runner_kernel", "runner_libc", "native", "emulator",
-    "emulator_version", "tool_version", "recorded_at", "inputs",
+    "emulator_version", "tool_version", "recorded_at", "inputs", "emulator_kind", "sandbox",
 ]
 
 # The inputs that make a cell: two cells equal on all of these are the same cell.
@@ -157,6 +157,12 @@ def _doctor(doc: Any) -> dict[str, Any]:
     return out
 
 
+def _sandbox(sb: Any) -> str:
+    if not isinstance(sb, dict):
+        return ""
+    return " ".join(str(x) for x in (sb.get("kind"), sb.get("version")) if x)
+
+
 def row(rec: dict[str, Any], catalog: Any = None) -> dict[str, Any]:
     """One record as one flat row (see COLUMNS).
 
@@ -201,6 +207,9 @@ def row(rec: dict[str, Any], catalog: Any = None) -> dict[str, Any]:
         "emulator": " ".join(emu.get("argv") or []), "emulator_version": emu.get("version") or "",
         "tool_version": rec["tool_version"], "recorded_at": rec["recorded_at"],
         "inputs": rec["inputs"],
+        # "emulator" (qemu-user) or "loader" (the platform's own ld.so: native code)
+        "emulator_kind": (emu.get("kind") or "emulator") if emu else "",
+        "sandbox": _sandbox(run.get("sandbox")),
     }
     r.update(_doctor(rec.get("doctor")))
     return r

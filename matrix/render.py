@@ -430,7 +430,9 @@ def cell_page(row: Any, ctx: Context) -> str:
          + ("; timed out" if row["timed_out"] else "")),
         ("runner", f"{md(row['runner_os'])}/{md(row['runner_arch'])}, kernel {md(row['runner_kernel'])}, "
                    f"{md(row['runner_libc'] or 'libc ?')}"
-                   + (f", emulated by {code(row['emulator'])}" if row["emulator"] else ", native")),
+                   + (f", run natively through {code(row['emulator'])}" if row["emulator_kind"] == "loader"
+                      else f", emulated by {code(row['emulator'])}" if row["emulator"] else ", native")
+                   + (f"; sandbox {md(row['sandbox'])}" if row["sandbox"] else "")),
         ("recorded", f"{md(row['recorded_at'])} by plugin-matrix {md(row['tool_version'])}"),
     ]
     parts.append(_kv_table(prov))
@@ -1167,8 +1169,11 @@ COLUMN_NOTES = {
     "explains the outcome (log lines and goroutine dumps removed)", "axes": "`;`-joined axes the "
     "cell belongs to", "host_go": "exact Go release that built kustomize", "plugin_go": "exact Go "
     "release that built the plugin", "plugin_pins": "how the plugin's go.mod was pinned",
-    "doctor_prediction": "loads or fails, predicted statically", "emulator": "qemu command line "
-    "if the host ran emulated", "recorded_at": "when the cell was measured (UTC)",
+    "doctor_prediction": "loads or fails, predicted statically", "emulator": "the command that ran "
+    "the host when not run directly (qemu-user, or the platform's dynamic loader)",
+    "emulator_kind": "emulator (qemu-user) or loader (native code through the platform's ld.so)",
+    "sandbox": "how the load was confined (bwrap and its version, or none)",
+    "recorded_at": "when the cell was measured (UTC)",
 }
 
 
