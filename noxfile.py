@@ -92,3 +92,21 @@ def bench(session: nox.Session) -> None:
         name = script.stem.removeprefix("bench_")
         args = ["--cold"] if cold and name == "grid" else []
         session.run("python", str(script), "--out", f"benchmarks/results/{name}.json", *args)
+
+
+@nox.session(default=False)
+def stress(session: nox.Session) -> None:
+    """The heavy fault tests at full counts (tens of minutes): more kill points on a larger
+    grid, more children flooding output, and the inspect/doctor fuzzing at 10,000 inputs.
+
+    `nox -s tests` runs the same tests with small counts. Pass pytest options after `--`,
+    e.g. `nox -s stress -- -x -k interrupt`; PLUGIN_MATRIX_STRESS_* variables set single
+    counts (see tests/hostile/harness.py).
+    """
+    install(session, "test", "docs")
+    provision_for(session, "tests")
+    env = {"PYTHONHASHSEED": "0", "PLUGIN_MATRIX_STRESS": "1", "PLUGIN_MATRIX_FUZZ_N": "10000"}
+    session.run("pytest", "-m", "stress", *session.posargs, env=env)
+    if not session.posargs:
+        # The fuzzing lives with the ELF tests; status 5 (nothing selected) is not a failure.
+        session.run("pytest", "tests/test_elf.py", "-k", "fuzz", env=env, success_codes=[0, 5])

@@ -99,6 +99,7 @@ def interrupted(rc: int, log: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.stress
 def test_killed_runs_lose_nothing_and_the_rerun_finishes(grid: Grid) -> None:
     g = grid
     # 1. SIGKILL while the host builds: the `go build` dies with the run.

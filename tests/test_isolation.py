@@ -9,8 +9,10 @@ what the hostile plugins do without it, and that the records say so.
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 import pytest
 
 from matrix import UserError, load, proc, records
-from tests.hostile.harness import cli_env, processes_with, run_cli, tree, write_grid
+from tests.hostile.harness import cli_env, count, processes_with, run_cli, tree, write_grid
 
 HOSTILE = ["panicinit", "hang", "segv", "sigsegv", "escape", "noisy", "snoop"]
 TIMEOUT = 5
@@ -286,3 +288,36 @@ def test_the_reported_ending_is_trusted_only_when_it_agrees() -> None:
     assert load._ending(2, None, True) == (2, None)
     assert load._ending(None, None, True) == (None, None)  # timed out
     assert load._ending(-9, None, False) == (None, 9)
+
+
+@pytest.mark.stress
+def test_output_capture_stays_bounded_for_any_child() -> None:
+    """Children printing random bytes of random lengths (some never closing their pipes,
+    some running past their timeout): what is kept is bounded and says how much was cut."""
+    rnd = random.Random(8)
+    n = count("PLUGIN_MATRIX_STRESS_OUTPUTS", 12, 300)
+    keep = proc.KEEP_HEAD + proc.KEEP_TAIL
+    for i in range(n):
+        size = rnd.choice([0, 1, keep - 1, keep, keep + 1, rnd.randint(0, 4 << 20)])
+        mode = rnd.choice(["plain", "plain", "linger", "hang"])
+        script = f"head -c {size} /dev/urandom; head -c {size // 2} /dev/urandom >&2"
+        if mode == "linger":  # a grandchild keeps the pipes open after the child exits
+            script += "; (sleep 30 &)"
+        if mode == "hang":
+            script += "; exec sleep 30"
+        t = time.monotonic()
+        r = proc.run(["sh", "-c", script], env=proc.base_env(), timeout=3)
+        took = time.monotonic() - t
+        assert took < 3 + proc.DRAIN_S + 2, (i, mode, took)
+        assert r.timed_out == (mode == "hang") and (r.returncode is None) == (mode == "hang")
+        for text, total in ((r.stdout, size), (r.stderr, size // 2)):
+            cut = re.search(r"\[\.\.\. (\d+) bytes truncated by plugin-matrix \.\.\.\]", text)
+            if total > keep:
+                assert cut and int(cut.group(1)) == total - keep, (i, total)
+                assert len(text) <= keep + 100
+            else:
+                assert cut is None and len(text) <= keep
+        assert r.truncated == (size > keep)
+    leftovers = processes_with("sleep 30")
+    for line in leftovers:  # the lingering grandchildren we started (outside any sandbox)
+        os.kill(int(line.split(":")[0]), 9)
