@@ -36,7 +36,8 @@ def matrix(session: nox.Session) -> None:
     install(session, "docs")
     provision_for(session, "grid")
     session.run("plugin-matrix", "run", *session.posargs)
-    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+    session.run("plugin-matrix", "history")  # what changed since the previous run, kept in data/
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site", env=QUIET_MKDOCS)
 
 
 @nox.session

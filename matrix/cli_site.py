@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 
-from matrix import UserError, classify, history, render, site
+from matrix import UserError, classify
 from matrix.cli import add_data_args
 
 # The published site (the error pages live under it): links in printed checklists.
@@ -37,6 +37,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_checklist(args: argparse.Namespace) -> int:
+    from matrix import render, site  # pandas and matplotlib: only for this command
+
     df = site.frame(args.data)
     ctx = site.context(args.data, df)
     known = render.releases_in(df, ctx)
@@ -52,6 +54,8 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from matrix import history, site  # pandas: only for this command
+
     df = site.frame(args.data)
     changed = history.update(args.data, df)
     doc = history.load(args.data)
