@@ -53,7 +53,7 @@ if uid >= 0:
 pid = os.fork()
 if pid == 0:
     try:
-        os.execvp(argv[0], argv)
+        os.execv(argv[0], argv)  # after setuid only builtins: the stdlib may be out of reach
     except OSError as e:
         os.write(2, ("cannot start %s: %s\n" % (argv[0], e.strerror)).encode())
         os._exit(127)
@@ -152,8 +152,9 @@ def run_load(host_bin: Path, plugin_so: Path, plugin: str, kind: str, nonce: str
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
                "HOME": str(inside / "home"), "KUSTOMIZE_PLUGIN_HOME": str(inside / "plugins"),
                "XDG_CONFIG_HOME": str(inside / "config"), "TMPDIR": str(inside)}
-        argv = [*(emulator or []), host_arg, "build", "--enable-alpha-plugins",
-                str(inside / "kustomization")]
+        # The emulator by its full path: inside the sandbox nothing is looked up on PATH.
+        emu = [shutil.which(emulator[0], path=env["PATH"]) or emulator[0], *emulator[1:]] if emulator else []
+        argv = [*emu, host_arg, "build", "--enable-alpha-plugins", str(inside / "kustomization")]
         if boxed:
             r, status = run_boxed(box, tmp, host_bin, argv, env, timeout)
         else:

@@ -321,3 +321,19 @@ def test_output_capture_stays_bounded_for_any_child() -> None:
     leftovers = processes_with("sleep 30")
     for line in leftovers:  # the lingering grandchildren we started (outside any sandbox)
         os.kill(int(line.split(":")[0]), 9)
+
+
+def test_a_load_through_an_emulator_in_the_sandbox(tmp_path: Path) -> None:
+    """run_load end to end without Go: a stand-in host (a shell script printing what the
+    plugin would generate), started through an 'emulator' found on PATH (env)."""
+    host = tmp_path / "host"
+    host.write_text("#!/bin/sh\nsed -n 's/^nonce: \"\\(.*\\)\"/nonce: \\1/p' \"$3/plugin.yaml\"\n"
+                    "test -w / && echo 'root is writable' >&2; exit 0\n")
+    host.chmod(0o755)
+    so = tmp_path / "plugin.so"
+    so.write_bytes(b"not really a plugin")
+    r = load.run_load(host, so, "generator", "generator", "c0123456789ab", emulator=["env"])
+    assert (r.outcome, r.exit_code, r.signal, r.seen) == ("loads", 0, None, True), r
+    assert r.command == ["env", "$HOST_BIN", "build", "--enable-alpha-plugins", "$CELL/kustomization"]
+    if sandboxed():
+        assert "root is writable" not in r.stderr
