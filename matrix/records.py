@@ -9,7 +9,7 @@ from typing import Any
 from matrix import UserError, jsonio, schema
 
 # Bump when the meaning of a record changes: every cell is then measured again.
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2
 
 
 def cells_dir(data: Path) -> Path:

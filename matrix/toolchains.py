@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,3 +72,30 @@ def go_release(version_line: str | None) -> str | None:
         return None
     parts = version_line.split()
     return parts[2] if len(parts) >= 3 else None
+
+
+@functools.cache
+def service_names() -> list[tuple[str, str]]:
+    """(value, placeholder) for the module proxy and checksum database this machine uses.
+
+    Recorded text names them as $GOPROXY / $GOSUMDB: they are machine settings, not
+    results, and records must read the same whichever mirror served the modules."""
+    env = proc.base_env({"GOTOOLCHAIN": "local"})
+    r = proc.run(["go", "env", "-json", "GOPROXY", "GOSUMDB"], env=env, timeout=60)
+    if r.returncode != 0:
+        return []
+    doc = json.loads(r.stdout)
+    out = []
+    for url in re.split(r"[,|]", doc.get("GOPROXY", "")):
+        if url and url not in ("direct", "off"):
+            out.append((url.rstrip("/"), "$GOPROXY"))
+    sumdb = doc.get("GOSUMDB", "").split("+")[0].split()[0] if doc.get("GOSUMDB") else ""
+    if sumdb and sumdb != "off":
+        out.append((sumdb, "$GOSUMDB"))
+    return sorted(out, key=lambda x: -len(x[0]))
+
+
+def redact_services(text: str) -> str:
+    for value, placeholder in service_names():
+        text = text.replace(value, placeholder)
+    return text
