@@ -21,12 +21,15 @@ from typing import Any
 
 from matrix import UserError, jsonio, proc, recipe
 from matrix.grid import Grid, HostSpec, PluginSpec
-from matrix.toolchains import Toolchain, go_release, shared_caches
+from matrix.toolchains import Toolchain, go_release, redact_services, shared_caches
 
 # Bump when the way artifacts are built changes, so old cache entries are not reused.
 BUILD_FORMAT = 2
 BUILD_TIMEOUT_S = 1800.0
 MODULE_PREFIX = "matrix.local"
+
+# The module proxy refusing a module (version): the input is unavailable here.
+UNAVAILABLE = re.compile(r"\S+@\S+: reading \S+: (?:403 Forbidden|404 Not Found|410 Gone)")
 
 # Failures that say nothing about the inputs, only about the network: never cached.
 # Nor are failures of the machine (a full disk) or of its set-up (lookups switched off).
@@ -56,6 +59,8 @@ class Artifact:
     def provenance(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("path")
+        for k in ("output", "reason"):
+            d[k] = d[k] and redact_services(d[k])
         return d
 
 
@@ -224,6 +229,9 @@ class Builder:
                 art = None  # a damaged cache entry is rebuilt, never trusted
             if art and art.status == "ok" and not (art.path and Path(art.path).is_file()):
                 art = None
+            if art and art.status == "failed" and (TRANSIENT.search(art.output)
+                                                   or UNAVAILABLE.search(art.output)):
+                art = None  # cached by an older version of this module: ask again
         if art is None:
             self.on_step(f"building {label}")
             try:
@@ -287,9 +295,14 @@ class Builder:
             env={k: v for k, v in sorted(env.items())
                  if k in ("GOOS", "GOARCH", "CGO_ENABLED", "CC", "GOAMD64", "GOTOOLCHAIN", "GOFLAGS")},
             go_mod=go_mod, modules=parse_requires(go_mod or ""),
-            output="\n".join(o for o in outputs if o).strip(), truncated=truncated,
+            output=redact_services("\n".join(o for o in outputs if o).strip()), truncated=truncated,
             duration_s=round(duration, 3))
         transient = not ok and TRANSIENT.search(art.output)
+        refused = not ok and UNAVAILABLE.search(art.output)
+        if refused:  # an input this machine cannot have: skipped, with the proxy's answer
+            art.status = "skipped"
+            art.reason = redact_services(
+                f"the module proxy does not serve a module this build needs: {refused.group(0)}")
         if ok:
             adir.mkdir(parents=True, exist_ok=True)
             final = adir / out_name
@@ -298,7 +311,7 @@ class Builder:
             art.sha256 = sha256_file(final)
             if plan["kind"] == "host":
                 art.modules = linked_modules(tc, env, final) or art.modules
-        if not transient:
+        if not (transient or refused):  # both may change: asked again by a later build
             jsonio.write_atomic(adir / "build.json", jsonio.dumps(asdict(art)))
         shutil.rmtree(work, ignore_errors=True)
         self.built.add(key)
