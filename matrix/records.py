@@ -60,11 +60,16 @@ def transient(rec: dict[str, Any]) -> bool:
 
 
 def read_existing(data: Path, cell: str) -> dict[str, Any] | None:
-    """The recorded cell, or None if absent; a damaged record is reported, not trusted."""
+    """The recorded cell, or None if absent or of an older record format (then it is
+    measured again and replaced); a damaged record is reported, not trusted."""
     p = path_for(data, cell)
     if not p.is_file():
         return None
-    return read(p)
+    rec = jsonio.load(p)
+    if isinstance(rec, dict) and isinstance(rec.get("format"), int) and rec["format"] < RECORD_FORMAT:
+        return None
+    check(rec, str(p))
+    return rec  # type: ignore[no-any-return]
 
 
 def iter_records(data: Path) -> Iterator[dict[str, Any]]:
