@@ -194,7 +194,10 @@ class Builder:
         """A plugin built by the recipe read from the host file (`plugin-matrix recipe`)."""
         if host.status != "ok" or not host.path:
             return Artifact("plugin", "", "skipped", reason="no built host to read a recipe from")
-        r = recipe.derive(Path(host.path))
+        try:
+            r = recipe.derive(Path(host.path))
+        except UserError as e:  # e.g. a darwin or windows host: not an ELF file
+            return Artifact("plugin", "", "skipped", reason=f"no recipe: {e}")
         if r.can_load is False:
             return Artifact("plugin", "", "skipped",
                             reason=f"recipe: this host cannot load Go plugins: {r.why} ({r.link})")

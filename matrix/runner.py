@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+import traceback
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -142,10 +143,19 @@ def _count(summary: Summary, rec: dict[str, Any]) -> None:
 def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
             tcs: dict[str, toolchains.Toolchain]) -> dict[str, Any]:
     hs, ps = cell.host, cell.plugin
-    host = builder.host(hs)
     from_host = bool(g.pins[ps.pins].get("from_host"))
-    plugin = builder.recipe_plugin(ps, host) if from_host else builder.plugin(ps)
-    outcome, reason, load = _outcome(g, cell, host, plugin)
+    try:
+        host = builder.host(hs)
+        plugin = builder.recipe_plugin(ps, host) if from_host else builder.plugin(ps)
+        outcome, reason, load = _outcome(g, cell, host, plugin)
+    except (UserError, KeyboardInterrupt):
+        raise
+    except Exception as e:  # our bug: recorded as such (never as skew), and the run goes on
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        reason = f"{type(e).__name__}: {e} (at {Path(where.filename).name}:{where.lineno})"
+        host = Artifact("host", "", "skipped", reason="not reached: harness error")
+        plugin = Artifact("plugin", "", "skipped", reason="not reached: harness error")
+        outcome, load = "harness-error", None
     rel = g.releases[hs.release]
     hplat, pplat = g.platforms[hs.platform], g.platforms[ps.platform]
     pdef = g.plugins[ps.plugin]
