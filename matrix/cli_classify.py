@@ -2,7 +2,8 @@
 recorded cell after the error catalog changed, without measuring anything again.
 
 Only those two fields are rewritten (through records.write, schema-checked and atomic);
-the measured fields stay as they are. It refuses to run while a `plugin-matrix run`
+the measured fields stay as they are. Records of an older record format are left alone
+(the next run measures them again). It refuses to run while a `plugin-matrix run`
 holds the data directory.
 
 Exit status: 0 done (or, with --check, nothing out of date); 1 with --check, some
@@ -18,9 +19,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from matrix import records
+from matrix import UserError, records
 from matrix.classify import UNKNOWN, Catalog, catalog_for, classify_record
 from matrix.cli import add_data_args
+from matrix.cli_explain import current_records
 from matrix.runner import data_lock
 
 
@@ -40,7 +42,15 @@ def reclassify(data: Path, catalog: Catalog, write: bool) -> tuple[Counter[str],
     counts: Counter[str] = Counter()
     changed: list[str] = []
     unknown: list[str] = []
-    for rec in records.load_all(data):
+    if not records.cells_dir(data).is_dir():
+        raise UserError(f"{records.cells_dir(data)}: no recorded cells")
+    recs, older, damaged = current_records(data)
+    if damaged:
+        raise UserError(f"{records.cells_dir(data)}: {damaged} damaged record(s); "
+                        "`plugin-matrix validate` names them")
+    if older:
+        counts["(older record format: not reclassified)"] = older
+    for rec in recs:
         slug, pkg = classify_record(rec, catalog)
         counts[slug or f"({rec['outcome']})"] += 1
         if slug == UNKNOWN:

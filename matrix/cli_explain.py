@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from matrix import UserError, records
+from matrix import UserError, jsonio, records
 from matrix.classify import Catalog, Match, catalog_for, classify_record, link
 from matrix.cli import add_data_args
 
@@ -64,6 +64,29 @@ def read_text(words: list[str]) -> str:
     return text
 
 
+def current_records(data: Path) -> tuple[list[dict[str, Any]], int, int]:
+    """(records of the current format, how many are of an older format, how many are
+    damaged). Older records are measured again by the next run, so they are left out."""
+    recs, older, damaged = [], 0, 0
+    for path in sorted(records.cells_dir(data).glob("c*.json")):
+        try:
+            raw = jsonio.load(path)
+        except UserError:
+            damaged += 1
+            continue
+        fmt = raw.get("format") if isinstance(raw, dict) else None
+        if isinstance(fmt, int) and fmt < records.RECORD_FORMAT:
+            older += 1
+            continue
+        try:
+            records.check(raw, str(path))
+        except UserError:
+            damaged += 1
+            continue
+        recs.append(raw)
+    return recs, older, damaged
+
+
 def observed_cells(data: Path, match: Match, catalog: Catalog,
                    warn: Console | None = None) -> list[dict[str, Any]]:
     """The recorded cells whose error has this class (recomputed with this catalog, so a
@@ -71,19 +94,16 @@ def observed_cells(data: Path, match: Match, catalog: Catalog,
     cells_dir = records.cells_dir(data)
     if not match.known or not cells_dir.is_dir():
         return []
-    found, damaged = [], 0
-    for path in sorted(cells_dir.glob("c*.json")):
-        try:
-            rec = records.read(path)
-        except UserError:
-            damaged += 1
-            continue
+    recs, older, damaged = current_records(data)
+    found = []
+    for rec in recs:
         slug, pkg = classify_record(rec, catalog)
         if slug == match.slug:
             found.append(_cell_summary(rec, pkg))
-    if damaged and warn:
-        warn.print(f"note: {damaged} damaged record(s) in {cells_dir} were skipped "
-                   "(`plugin-matrix validate` names them)")
+    if warn and (damaged or older):
+        what = [f"{damaged} damaged (`plugin-matrix validate` names them)"] if damaged else []
+        what += [f"{older} of an older record format (measured again by the next run)"] if older else []
+        warn.print(f"note: records skipped in {cells_dir}: {'; '.join(what)}", soft_wrap=True)
     found.sort(key=lambda c: (match.package is not None and c["package"] != match.package, c["cell"]))
     return found
 

@@ -178,7 +178,18 @@ def test_no_dataset_is_fine(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 def test_damaged_record_is_skipped_with_a_note(capsys: pytest.CaptureFixture[str], data: Path) -> None:
     (records.cells_dir(data) / "c00000000000f.json").write_text("{ not json")
     rc, out, err = run(capsys, "explain", "--json", "--data", str(data), MISMATCH)
-    assert rc == 0 and len(json.loads(out)["cells"]) == 2 and "1 damaged record" in err
+    assert rc == 0 and len(json.loads(out)["cells"]) == 2 and "1 damaged" in err
+
+
+def test_older_record_formats_are_left_alone(capsys: pytest.CaptureFixture[str], data: Path) -> None:
+    old = make_record("c0000000000bb", stderr=MISMATCH) | {"format": records.RECORD_FORMAT - 1}
+    path = records.cells_dir(data) / "c0000000000bb.json"
+    path.write_text(json.dumps(old))
+    rc, out, err = run(capsys, "explain", "--json", "--data", str(data), MISMATCH)
+    assert rc == 0 and "c0000000000bb" not in out and "1 of an older record format" in err
+    rc, _, err = run(capsys, "reclassify", "--data", str(data))
+    assert rc == 0 and "older record format" in err
+    assert json.loads(path.read_text()) == old
 
 
 def test_the_data_directory_catalog_is_used(capsys: pytest.CaptureFixture[str], data: Path) -> None:
