@@ -197,7 +197,8 @@ class Builder:
         try:
             r = recipe.derive(Path(host.path))
         except UserError as e:  # e.g. a darwin or windows host: not an ELF file
-            return Artifact("plugin", "", "skipped", reason=f"no recipe: {e}")
+            return Artifact("plugin", "", "skipped",
+                            reason=f"no recipe: {str(e).replace(host.path, '$HOST_BIN')}")
         if r.can_load is False:
             return Artifact("plugin", "", "skipped",
                             reason=f"recipe: this host cannot load Go plugins: {r.why} ({r.link})")

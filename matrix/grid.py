@@ -170,7 +170,7 @@ def _expand(grid: Grid, prof: dict[str, Any]) -> list[Cell]:
                 continue
             hp, pp = HostSpec(rel, tc, platform=plat), PluginSpec(plug, rel, tc, platform=plat)
             add("platform", hp, pp)
-            if pdef.get("emulator"):  # both sides runnable here: try the cross pairs too
+            if pdef.get("emulator") or pdef.get("loader"):  # runnable here: the cross pairs too
                 add("platform", host0, pp)
                 add("platform", hp, plugin0)
     if "recipe" in axes:
