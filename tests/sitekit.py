@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from matrix.records import RECORD_FORMAT
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 
@@ -72,7 +74,7 @@ def record(release: str = "v5.8.2", host_tc: str = "local", plugin_tc: str = "lo
     plugin_mod = (f"module matrix.local/plugin/{plugin}\n\ngo 1.22.7\n\nrequire sigs.k8s.io/kustomize/api "
                   f"{api}\n")
     return {
-        "format": 1, "cell": cell, "inputs": hashlib.sha256(cell.encode()).hexdigest(),
+        "format": RECORD_FORMAT, "cell": cell, "inputs": hashlib.sha256(cell.encode()).hexdigest(),
         "axes": axes or ["baseline"], "outcome": outcome,
         "reason": "the host did not build" if outcome == "build-failed" else None,
         "host": {"kind": "kustomize-cli", "release": release, "module": "sigs.k8s.io/kustomize/kustomize/v5",

@@ -106,8 +106,12 @@ def test_other_oses_are_not_run_with_a_reason_never_guessed(recs: list[dict[str,
     other = [r for r in recs if r["host"]["goos"] != "linux"]
     assert other
     for r in other:
-        assert r["outcome"] in ("not-run", "build-failed")
         assert r["load"] is None
+        if r["plugin"]["pins"] == "recipe" and r["host"]["build"]["status"] == "ok":
+            # a Mach-O / PE host has no ELF build information to read a recipe from
+            assert r["outcome"] == "skipped" and "not an ELF file" in r["reason"]
+            continue
+        assert r["outcome"] in ("not-run", "build-failed")
         if r["outcome"] == "not-run":
             assert "runner" in r["reason"]
 
