@@ -23,7 +23,8 @@ def _error_text(r: dict[str, Any]) -> str:
     if r["outcome"] == "fails":
         return r["load"]["stderr"] + r["load"]["stdout"]
     if r["outcome"] == "build-failed":
-        return "".join(r[s]["build"]["output"] for s in ("host", "plugin") if r[s]["build"]["status"] == "failed")
+        return "".join(r[s]["build"]["output"] for s in ("host", "plugin")
+                       if r[s]["build"]["status"] == "failed")
     return ""
 
 
@@ -79,7 +80,8 @@ def test_each_axis_has_an_isolating_pair_with_real_outcomes(recs: list[dict[str,
         fr = _fields(r)
         for o in real:
             diff = {k for k in fr if fr[k] != _fields(o)[k]}
-            if 1 <= len(diff) <= 2 and (len(diff) == 1 or {k[1] for k in diff} in ({"variant"}, {"platform"})):
+            together = {k[1] for k in diff} in ({"variant"}, {"platform"})  # a matched pair
+            if 1 <= len(diff) <= 2 and (len(diff) == 1 or together):
                 pairs += 1
     assert pairs, f"no isolating pair with real outcomes on axis {axis}"
 
