@@ -25,7 +25,9 @@ STAGES = ("load", "build", "fallback")
 FAMILIES = ("standard library", "kustomize module", "third-party")
 CATALOG_NAME = "errors.toml"
 PUBLISHED_NAME = "published-slugs.txt"
-DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "data" / CATALOG_NAME
+# matrix/catalog/ holds symlinks to data/errors.toml and data/published-slugs.txt: one
+# source in the repository, and a wheel (which copies the files) carries the catalog too.
+DEFAULT_CATALOG = (Path(__file__).parent / "catalog" / CATALOG_NAME).resolve()
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _REPEAT = "(previous failure)"
