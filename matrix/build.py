@@ -8,13 +8,15 @@ again, in this run or the next, unless `force` is set.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import json
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,30 +226,39 @@ class Builder:
         if key in self._memo:
             return self._memo[key]
         adir = self.cache / "artifacts" / f"{plan['kind']}-{key[:20]}"
-        meta = adir / "build.json"
-        art: Artifact | None = None
-        if meta.is_file() and not (self.force and key not in self._rebuilt):
-            try:
-                art = Artifact(**json.loads(meta.read_text()))
-            except (ValueError, TypeError):
-                art = None  # a damaged cache entry is rebuilt, never trusted
-            if art and art.status == "ok" and not (art.path and Path(art.path).is_file()):
-                art = None
-            if art and art.status == "failed" and (TRANSIENT.search(art.output)
-                                                   or UNAVAILABLE.search(art.output)):
-                art = None  # cached by an older version of this module: ask again
+        art = None if self.force and key not in self._rebuilt else self._cached(adir)
         if art is None:
-            self.on_step(f"building {label}")
-            try:
-                art = self._build(key, plan, tc, adir)
-            except BaseException as e:
-                shutil.rmtree(self._work(key), ignore_errors=True)  # interrupted: leave nothing
-                if isinstance(e, OSError):  # e.g. a full disk: name the step, keep the records
-                    where = f"{e.filename}: " if e.filename else ""
-                    raise UserError(f"building {label}: {where}{e.strerror or e}") from None
-                raise
-            self._rebuilt.add(key)
+            # Runs that share this cache (other data directories) build one key one at a time.
+            with _key_lock(self.cache, key):
+                art = None if self.force and key not in self._rebuilt else self._cached(adir)
+                if art is None:
+                    self.on_step(f"building {label}")
+                    try:
+                        art = self._build(key, plan, tc, adir)
+                    except BaseException as e:
+                        shutil.rmtree(self._work(key), ignore_errors=True)  # interrupted: leave nothing
+                        if isinstance(e, OSError):  # e.g. a full disk: name the step, keep the records
+                            where = f"{e.filename}: " if e.filename else ""
+                            raise UserError(f"building {label}: {where}{e.strerror or e}") from None
+                        raise
+                    self._rebuilt.add(key)
         self._memo[key] = art
+        return art
+
+    @staticmethod
+    def _cached(adir: Path) -> Artifact | None:
+        """The cache entry in `adir`, or None when it must be built (again)."""
+        meta = adir / "build.json"
+        if not meta.is_file():
+            return None
+        try:
+            art = Artifact(**json.loads(meta.read_text()))
+        except (ValueError, TypeError):
+            return None  # a damaged cache entry is rebuilt, never trusted
+        if art.status == "ok" and not (art.path and Path(art.path).is_file()):
+            return None
+        if art.status == "failed" and (TRANSIENT.search(art.output) or UNAVAILABLE.search(art.output)):
+            return None  # cached by an older version of this module: ask again
         return art
 
     def _work(self, key: str) -> Path:
@@ -337,6 +348,15 @@ def linked_modules(tc: Toolchain, env: dict[str, str], binary: Path) -> dict[str
 
 def _display(arg: str, work: Path) -> str:
     return arg.replace(str(work), "$WORK")
+
+
+@contextlib.contextmanager
+def _key_lock(cache: Path, key: str) -> Iterator[None]:
+    locks = cache / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with (locks / f"{key[:20]}.lock").open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
 
 
 def _key(plan: dict[str, Any]) -> str:

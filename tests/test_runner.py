@@ -91,3 +91,28 @@ def test_records_are_deterministic_json(tmp_path: Path) -> None:
     assert p.read_text() == '{\n  "a": [\n    3,\n    1\n  ],\n  "b": 1\n}\n'
     assert json.loads(p.read_text()) == {"a": [3, 1], "b": 1}
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.slow
+def test_two_runs_sharing_a_cache_build_each_artifact_once(tmp_path: Path) -> None:
+    """Different data directories, one artifact cache, at the same time: one build per key."""
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import GRID
+    procs = []
+    for name in ("a", "b"):
+        data = tmp_path / name
+        data.mkdir()
+        (data / "grid.toml").write_text(GRID.read_text())
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "matrix", "run", "--data", str(data), "--profile", "smoke",
+             "--cache", str(tmp_path / "cache")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True))
+    outs = [p.communicate(timeout=900)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    builds = [int(re.search(r"go build invocations: (\d+)", o).group(1)) for o in outs]  # type: ignore[union-attr]
+    assert sum(builds) == 2, outs  # the host and the plugin, each once
+    for name in ("a", "b"):
+        assert [r["outcome"] for r in records.load_all(tmp_path / name)] == ["loads"]
