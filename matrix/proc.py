@@ -25,8 +25,9 @@ from pathlib import Path
 
 # What a child may inherit from our environment; everything else is dropped so no
 # secret of the caller ends up in a build log or a record.
-INHERIT = ("PATH", "HOME", "GOPROXY", "GONOSUMDB", "GONOSUMCHECK", "GOPRIVATE", "GOSUMDB",
-           "GONOPROXY", "GOINSECURE", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR")
+INHERIT = ("PATH", "HOME", "GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GONOSUMDB",
+           "GONOSUMCHECK", "GOPRIVATE", "GOSUMDB", "GONOPROXY", "GOINSECURE", "TMPDIR",
+           "SSL_CERT_FILE", "SSL_CERT_DIR")
 
 KEEP_HEAD = 12_000
 KEEP_TAIL = 4_000

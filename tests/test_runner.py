@@ -116,3 +116,15 @@ def test_two_runs_sharing_a_cache_build_each_artifact_once(tmp_path: Path) -> No
     assert sum(builds) == 2, outs  # the host and the plugin, each once
     for name in ("a", "b"):
         assert [r["outcome"] for r in records.load_all(tmp_path / name)] == ["loads"]
+
+
+def test_go_cache_settings_reach_the_go_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """GOCACHE/GOMODCACHE set by the caller are used (the cold benchmark depends on it)."""
+    from matrix import proc, toolchains
+    monkeypatch.setenv("GOCACHE", str(tmp_path / "gocache"))
+    assert proc.base_env()["GOCACHE"] == str(tmp_path / "gocache")
+    toolchains.shared_caches.cache_clear()
+    try:
+        assert toolchains.shared_caches()["GOCACHE"] == str(tmp_path / "gocache")
+    finally:
+        toolchains.shared_caches.cache_clear()
