@@ -1,24 +1,41 @@
 """Run by the mkdocs-gen-files plugin at build time: every generated page goes into the
-build's virtual docs folder (never into docs/). All the work is in matrix.site."""
+build's virtual docs folder (never into docs/). All the work is in matrix.site.
+
+mkdocs.yml also lists this file under `hooks:`: the hooks (defined in matrix.site) put
+the pre-rendered HTML blocks of the generated pages back as mkdocs writes them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import mkdocs_gen_files
-
 from matrix import site
 
-project = Path(mkdocs_gen_files.config["config_file_path"]).parent
+on_page_content = site.on_page_content
+on_post_page = site.on_post_page
+on_post_build = site.on_post_build
+on_build_error = site.on_build_error
 
 
-def write(path: str, content: str | bytes) -> None:
-    if isinstance(content, bytes):
-        with mkdocs_gen_files.open(path, "wb") as fb:
-            fb.write(content)
-    else:
-        with mkdocs_gen_files.open(path, "w", encoding="utf-8") as ft:
-            ft.write(content)
+class GenFiles:
+    """Files in the build's virtual docs folder."""
+
+    def write(self, path: str, content: str | bytes) -> None:
+        import mkdocs_gen_files
+        if isinstance(content, bytes):
+            with mkdocs_gen_files.open(path, "wb") as fb:
+                fb.write(content)
+        else:
+            with mkdocs_gen_files.open(path, "w", encoding="utf-8") as ft:
+                ft.write(content)
+
+    def file(self, path: str) -> Path | None:
+        import mkdocs_gen_files
+        with mkdocs_gen_files.open(path, "wb") as f:  # registered now, filled by another process
+            return Path(f.name)
 
 
-site.generate(write, site.data_dir(project))
+if __name__ == "<run_path>":  # run by mkdocs-gen-files (as a hooks module, only the hooks above)
+    import mkdocs_gen_files
+
+    project = Path(mkdocs_gen_files.config["config_file_path"]).parent
+    site.generate(GenFiles(), site.data_dir(project))

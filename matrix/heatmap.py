@@ -40,25 +40,38 @@ class Grid:
 
 def summarise(cells: pd.DataFrame) -> tuple[str, float | None]:
     """Label and load fraction for the load cells behind one heatmap cell."""
-    if cells.empty:
+    counts: dict[str, int] = {}
+    for o in cells["outcome"].tolist():
+        counts[o] = counts.get(o, 0) + 1
+    return _summary(counts)
+
+
+def _summary(counts: dict[str, int]) -> tuple[str, float | None]:
+    """summarise() from the count of each outcome (in order of first appearance)."""
+    if not counts:
         return "", None
-    tried = cells[cells["outcome"].isin(["loads", "fails"])]
-    if tried.empty:
-        top = cells["outcome"].value_counts().index[0]
+    tried = counts.get("loads", 0) + counts.get("fails", 0)
+    if not tried:
+        top = max(counts.items(), key=lambda kv: kv[1])[0]  # the first of the most common
         return _SHORT.get(str(top), str(top)), None
-    ok = int((tried["outcome"] == "loads").sum())
-    return f"{ok}/{len(tried)}", ok / len(tried)
+    ok = counts.get("loads", 0)
+    return f"{ok}/{tried}", ok / tried
 
 
 def pivot(df: pd.DataFrame, row: str, col: str, title: str, row_title: str, col_title: str,
           rows: list[str] | None = None, cols: list[str] | None = None) -> Grid:
     rows = rows if rows is not None else sorted(df[row].unique().tolist())
     cols = cols if cols is not None else sorted(df[col].unique().tolist())
+    # one pass over the three columns (not one filter per square)
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for r, c, o in zip(df[row].tolist(), df[col].tolist(), df["outcome"].tolist(), strict=True):
+        square = counts.setdefault((r, c), {})
+        square[o] = square.get(o, 0) + 1
     labels, fracs = [], []
     for r in rows:
         lrow, frow = [], []
         for c in cols:
-            lab, frac = summarise(df[(df[row] == r) & (df[col] == c)])
+            lab, frac = _summary(counts.get((r, c), {}))
             lrow.append(lab)
             frow.append(frac)
         labels.append(lrow)
@@ -68,27 +81,45 @@ def pivot(df: pd.DataFrame, row: str, col: str, title: str, row_title: str, col_
 
 def release_grid(df: pd.DataFrame, release: str) -> Grid:
     """Host Go x plugin Go for one kustomize release (baseline cells: default everything)."""
-    d = df[(df["host_release"] == release) & df["axes"].str.contains("baseline")
-           & (df["host_variant"] == "default") & (df["plugin_variant"] == "default")
-           & (df["plugin_pins"] == "host") & (df["host_platform"] == df["plugin_platform"])]
-    gos = sorted(set(d["host_go"]) | set(d["plugin_go"]))
-    gos = [g for g in gos if g] or sorted(set(d["host_toolchain"]))
+    d = df.loc[df["host_release"] == release,
+               ["host_release", "host_go", "plugin_go", "host_toolchain", "plugin_toolchain", "axes",
+                "host_variant", "plugin_variant", "plugin_pins", "host_platform", "plugin_platform",
+                "outcome"]]
+    d = d[d["axes"].str.contains("baseline") & (d["host_variant"] == "default")
+          & (d["plugin_variant"] == "default") & (d["plugin_pins"] == "host")
+          & (d["host_platform"] == d["plugin_platform"])]
+    gos = sorted(set(d["host_go"].unique().tolist()) | set(d["plugin_go"].unique().tolist()))
+    gos = [g for g in gos if g] or sorted(d["host_toolchain"].unique().tolist())
     hcol = "host_go" if any(d["host_go"]) else "host_toolchain"
     pcol = "plugin_go" if any(d["plugin_go"]) else "plugin_toolchain"
     return pivot(d, hcol, pcol, f"kustomize {release}: does the plugin load?",
                  "kustomize built with", "plugin built with", gos, gos)
 
 
+OVERVIEW_PAIRS = 12  # more pairs of Go releases than this: two columns, same Go and another Go
+
+
 def overview_grid(df: pd.DataFrame, releases: list[str]) -> Grid:
-    """Kustomize release x (host Go -> plugin Go) pair, baseline cells only."""
-    d = df[df["axes"].str.contains("baseline") & (df["host_variant"] == "default")
-           & (df["plugin_variant"] == "default") & (df["plugin_pins"] == "host")].copy()
-    d["pair"] = d["host_go"].where(d["host_go"] != "", d["host_toolchain"]) + " → " + \
-        d["plugin_go"].where(d["plugin_go"] != "", d["plugin_toolchain"])
+    """Kustomize release x (host Go -> plugin Go) pair, baseline cells only. With more than
+    OVERVIEW_PAIRS pairs, the columns are "same Go release" and "another Go release"."""
+    keep = ((df["host_variant"] == "default") & (df["plugin_variant"] == "default")
+            & (df["plugin_pins"] == "host"))
+    d = df.loc[keep, ["host_release", "host_go", "host_toolchain", "plugin_go", "plugin_toolchain",
+                      "axes", "outcome"]]
+    d = d[d["axes"].str.contains("baseline")].copy()
+    hgo = d["host_go"].where(d["host_go"] != "", d["host_toolchain"])
+    pgo = d["plugin_go"].where(d["plugin_go"] != "", d["plugin_toolchain"])
+    d["pair"] = hgo + " → " + pgo
     pairs = sorted(d["pair"].unique().tolist(), key=lambda p: (p.split(" → ")[0] != p.split(" → ")[1], p))
-    rels = [r for r in releases if r in set(d["host_release"])]
-    return pivot(d, "host_release", "pair", "Does a plugin load? (kustomize Go → plugin Go)",
-                 "kustomize release", "", rels, pairs)
+    title = "Does a plugin load? (kustomize Go → plugin Go)"
+    if len(pairs) > OVERVIEW_PAIRS:
+        d["pair"] = (hgo == pgo).map({True: "same Go release", False: "another Go release"})
+        have = set(d["pair"].unique().tolist())
+        pairs = [p for p in ("same Go release", "another Go release") if p in have]
+        title = "Does a plugin load? (plugin built by the Go release that built kustomize, or another)"
+    have_rels = set(d["host_release"].unique().tolist())
+    rels = [r for r in releases if r in have_rels]
+    return pivot(d, "host_release", "pair", title, "kustomize release", "", rels, pairs)
 
 
 def draw(g: Grid, fmt: str = "png") -> bytes:

@@ -3,6 +3,13 @@
 No file, clock or network access here, so every page is unit-testable with a small
 frame and the same data always gives the same pages.
 
+Scale: a page never holds a row per cell of the whole dataset. Cells are shown in
+sections grouped by the first characters of their id (`cells/c3f/#c3f...`: a permalink
+that never moves as the dataset grows), the all-cells tables are split per release,
+and other lists of cells are capped (the downloads have everything). Parts with many
+rows are emitted as pre-escaped HTML between `<!-- pm:html -->` markers (`html_block`):
+still valid markdown, which the site build moves past python-markdown (see site.py).
+
 Escaping: everything that came from outside (error texts, build output, versions,
 paths, doctor messages: every text column of the frame) goes through `md()` when it
 sits inside markdown (tables, lists, sentences) and through `pre()` when shown as a
@@ -12,11 +19,14 @@ or `|` cannot change the page's structure.
 
 from __future__ import annotations
 
+import functools
 import html
+import itertools
 import json
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +62,14 @@ class Context:
     history: dict[str, Any] | None = None
 
     def cls(self, slug: str) -> ErrorClass | None:
-        return next((c for c in self.classes if c.slug == slug), None)
+        known = _SLUGS.get(id(self.classes))
+        if known is None or known[0] is not self.classes:
+            known = (self.classes, {c.slug: c for c in reversed(self.classes)})  # the first slug wins
+            _SLUGS[id(self.classes)] = known
+        return known[1].get(slug)
+
+
+_SLUGS: dict[int, tuple[tuple[ErrorClass, ...], dict[str, ErrorClass]]] = {}
 
 
 PACKAGE_MISMATCH = "package-version-mismatch"
@@ -75,7 +92,16 @@ _MD_ENTITIES.update({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 def esc(text: Any) -> str:
     """HTML-escape untrusted text for a raw HTML block or attribute."""
-    return html.escape(_CONTROL.sub("", str(text)), quote=True)
+    s = text if type(text) is str else str(text)
+    return _esc_short(s) if len(s) <= _SHORT else _esc(s)
+
+
+def _esc(s: str) -> str:
+    return html.escape(_CONTROL.sub("", s), quote=True)
+
+
+_SHORT = 160  # short texts repeat (releases, Go versions, flags...): their escapes are cached
+_esc_short = functools.lru_cache(maxsize=1 << 15)(_esc)
 
 
 def md(text: Any, limit: int | None = None) -> str:
@@ -125,23 +151,42 @@ class Links:
             return f"{self.base.rstrip('/')}/{url_of(target)}{frag}"
         if target == self.page:
             return frag or posixpath.basename(target)
-        rel = posixpath.relpath(target, posixpath.dirname(self.page) or ".")
-        return rel + frag
+        return _rel_md(self.page, target) + frag
 
     def href(self, target: str, anchor: str = "") -> str:
         """For raw HTML, which mkdocs does not rewrite: a URL relative to the served page."""
         frag = f"#{anchor}" if anchor else ""
         if self.base is not None:
             return f"{self.base.rstrip('/')}/{url_of(target)}{frag}"
-        here = url_of(self.page)
-        rel = posixpath.relpath(url_of(target) or ".", here.rstrip("/") or ".")
-        if url_of(target).endswith("/") or url_of(target) == "":
-            rel = rel.rstrip("/") + "/" if rel != "." else "./"
-        return rel + frag
+        return _rel_href(self.page, target) + frag
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _rel_md(page: str, target: str) -> str:
+    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _rel_href(page: str, target: str) -> str:
+    here = url_of(page)
+    rel = posixpath.relpath(url_of(target) or ".", here.rstrip("/") or ".")
+    if url_of(target).endswith("/") or url_of(target) == "":
+        rel = rel.rstrip("/") + "/" if rel != "." else "./"
+    return rel
+
+
+def cell_group(cell: str) -> str:
+    """The page a cell's section is on: `c` and the first two hex digits of its id (256
+    pages at most; computed from the id alone, so a permalink never changes)."""
+    return cell[:3]
 
 
 def cell_src(cell: str) -> str:
-    return f"cells/{cell}.md"
+    return f"cells/{cell_group(cell)}.md"
+
+
+def cells_table_src(release: str) -> str:
+    return f"matrix/cells/{slug(release)}.md"
 
 
 def release_src(release: str) -> str:
@@ -169,7 +214,12 @@ def slug(text: str) -> str:
 
 
 def cell_link(links: Links, cell: str) -> str:
-    return f"[{md(cell)}]({links.md(cell_src(cell))})"
+    return f"[{md(cell)}]({links.md(cell_src(cell), cell)})"
+
+
+def cell_a(links: Links, cell: str) -> str:
+    """A link to a cell's section, as raw HTML."""
+    return f'<a href="{esc(links.href(cell_src(cell), cell))}">{esc(cell)}</a>'
 
 
 def class_link(ctx: Context, links: Links, cls: str) -> str:
@@ -177,6 +227,64 @@ def class_link(ctx: Context, links: Links, cls: str) -> str:
         return ""
     c = ctx.cls(cls)
     return f"[{md(cls)}]({links.md(error_src(cls))})" if c else md(cls)
+
+
+def class_a(ctx: Context, links: Links, cls: str) -> str:
+    """class_link as raw HTML."""
+    if not cls:
+        return ""
+    return (f'<a href="{esc(links.href(error_src(cls)))}">{esc(cls)}</a>' if ctx.cls(cls)
+            else esc(cls))
+
+
+# ---------------------------------------------------------------- pre-rendered HTML
+
+HTML_OPEN = "<!-- pm:html -->"
+HTML_CLOSE = "<!-- /pm:html -->"
+TABLE_CAP = 200  # rows of a list of cells on a page that is not a table of cells
+
+
+def html_block(html_text: str) -> str:
+    """Pre-escaped HTML (no blank line inside) as a markdown block the site build can move
+    past python-markdown: valid raw HTML either way."""
+    return f"\n{HTML_OPEN}\n{html_text}\n{HTML_CLOSE}\n"
+
+
+def html_table(header: Sequence[str], rows: Iterable[Sequence[str]], cells: bool = False) -> str:
+    """A table as one html_block: header plain text (escaped here), cells already escaped
+    HTML. Sortable, and filterable when long (a table of cells: always)."""
+    return _table_html(header, ("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows), cells)
+
+
+def _table_html(header: Sequence[str], rows: Iterable[str], cells: bool) -> str:
+    head = "".join(f"<th>{esc(x)}</th>" for x in header)
+    attr = ' data-filter="always"' if cells else ""
+    body = "\n".join(rows)
+    return html_block(f"<table{attr}>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>")
+
+
+def records(df: pd.DataFrame, columns: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Rows as dicts (column names like `class` kept), a column at a time: fast."""
+    cols = list(columns) if columns is not None else list(df.columns)
+    for t in zip(*(df[c].tolist() for c in cols), strict=True):
+        yield dict(zip(cols, t, strict=True))
+
+
+def h(text: Any) -> str:
+    """Untrusted text in raw HTML, one line (control characters dropped)."""
+    s = text if type(text) is str else str(text)
+    return _h_short(s) if len(s) <= _SHORT else _h(s)
+
+
+def _h(s: str) -> str:
+    return _esc(" ".join(s.split()))
+
+
+_h_short = functools.lru_cache(maxsize=1 << 15)(_h)
+
+
+def hcode(text: Any) -> str:
+    return f"<code>{h(text)}</code>"
 
 
 # ---------------------------------------------------------------- small helpers
@@ -198,7 +306,7 @@ def first_line(text: str) -> str:
 
 def releases_in(df: pd.DataFrame, ctx: Context) -> list[str]:
     """Releases with cells, oldest first (grid order; unknown ones sorted after)."""
-    have = set(df["host_release"]) if not df.empty else set()
+    have = set(df["host_release"].unique().tolist()) if not df.empty else set()
     ordered = [r for r in ctx.releases if r in have]
     return ordered + sorted(have - set(ordered), key=_version_key)
 
@@ -219,8 +327,20 @@ def baseline(df: pd.DataFrame) -> pd.DataFrame:
               & (df["plugin_platform"] == NATIVE)]
 
 
+TRIED = ["loads", "fails"]
+
+
+def uniq(col: pd.Series) -> set[Any]:
+    """The distinct values of a column (fast: no Python loop over the rows)."""
+    return set(col.unique().tolist())
+
+
 def tried(df: pd.DataFrame) -> pd.DataFrame:
-    return df[df["outcome"].isin(["loads", "fails"])]
+    return df[df["outcome"].isin(TRIED)]
+
+
+def n_tried(df: pd.DataFrame) -> int:
+    return int(df["outcome"].isin(TRIED).sum())
 
 
 def count(df: pd.DataFrame, outcome: str) -> int:
@@ -256,10 +376,12 @@ def outcome_badge(outcome: str) -> str:
     return f'<span class="outcome outcome-{esc(outcome)}">{esc(outcome)}</span>'
 
 
-def page(title: str, *parts: str, description: str = "") -> str:
+def page(title: str, *parts: str, description: str = "", search: bool = True) -> str:
     head = f"---\ntitle: {json.dumps(title)}\n"
     if description:
         head += f"description: {json.dumps(description)}\n"
+    if not search:
+        head += "search:\n  exclude: true\n"
     head += "---\n\n"
     return head + f"# {md(title)}\n\n" + "\n".join(p.rstrip() + "\n" for p in parts if p)
 
@@ -272,8 +394,10 @@ def sentences(df: pd.DataFrame, ctx: Context) -> list[str]:
     if df.empty:
         return ["No cell has been measured yet.", "Run `nox -s matrix` to measure the grid.",
                 "Every page of this site fills in from the recorded cells."]
+    df = df[["outcome", "recorded_at", "host_variant", "plugin_variant", "plugin_pins", "host_platform",
+             "plugin_platform", "host_go", "plugin_go", "class"]]  # filters below copy only these
     t = tried(df)
-    first, last = min(df["recorded_at"]), max(df["recorded_at"])
+    first, last = str(df["recorded_at"].min()), str(df["recorded_at"].max())
     out = [f"Of {plural(len(df), 'cell')} measured between {md(first[:10])} and {md(last[:10])}, "
            f"{count(df, 'loads')} loaded, {count(df, 'fails')} failed to load and "
            f"{len(df) - len(t)} were not loaded (build failed, skipped or not run here)."]
@@ -329,25 +453,33 @@ def home(df: pd.DataFrame, ctx: Context, picture: str | None) -> str:
 
 
 def matrix_index(df: pd.DataFrame, ctx: Context, pictures: dict[str, str],
-                 axis_pictures: dict[str, str]) -> str:
+                 axis_pictures: dict[str, str], grids: dict[str, Any] | None = None) -> str:
+    """The matrix page: a picture per release in `pictures` (path), a table of the same
+    numbers for the releases in `grids` (heatmap.Grid: past the cap on pictures)."""
     links = Links("matrix/index.md")
+    grids = grids or {}
     parts = [f"{plural(len(df), 'cell')} measured. Each picture counts, for each pair of Go "
              f"releases, how many of the plugins tried really loaded (“2/3”); grey squares were not "
              f"loaded (the build failed, or the platform cannot run here). "
-             f"[Every cell]({links.md('matrix/cells.md')}) has its own page.", ""]
+             f"[Every cell]({links.md('matrix/cells.md')}) has a permalink.", ""]
     rows = []
+    counts = df.groupby(["host_release", "outcome"]).size() if not df.empty else pd.Series(dtype=int)
     for rel in releases_in(df, ctx):
-        d = df[df["host_release"] == rel]
-        rows.append([f"[{md(rel)}]({links.md(release_src(rel))})", str(len(d)),
-                     str(count(d, "loads")), str(count(d, "fails")),
-                     str(len(d) - len(tried(d)))])
+        by = counts.get(rel, pd.Series(dtype=int))
+        n, ok, bad = int(by.sum()), int(by.get("loads", 0)), int(by.get("fails", 0))
+        rows.append([f"[{md(rel)}]({links.md(release_src(rel))})", str(n), str(ok), str(bad),
+                     str(n - ok - bad)])
     parts.append(table(["kustomize", "cells", "loads", "fails", "not loaded"], rows))
     parts.append("## Per kustomize release\n")
-    for rel in releases_in(df, ctx):
+    for rel in reversed(releases_in(df, ctx)):
         if rel in pictures:
             parts.append(f"### {md(rel)}\n\n![Host Go x plugin Go for kustomize {md(rel)}]"
                          f"({links.md(pictures[rel])}){{ .heatmap }}\n\n"
                          f"[Recipe and failures for {md(rel)}]({links.md(release_src(rel))})\n")
+        elif rel in grids:
+            parts.append(f"### {md(rel)}\n\nDoes the plugin load? Rows: {md(grids[rel].row_title)}; "
+                         f"columns: {md(grids[rel].col_title)}.\n" + grid_table(grids[rel])
+                         + f"\n[Recipe and failures for {md(rel)}]({links.md(release_src(rel))})\n")
     if axis_pictures:
         parts.append("## Per axis\n")
         for axis, pic in axis_pictures.items():
@@ -357,8 +489,21 @@ def matrix_index(df: pd.DataFrame, ctx: Context, pictures: dict[str, str],
     return page("The matrix", *parts)
 
 
+def grid_table(g: Any) -> str:
+    """A heatmap's numbers (heatmap.Grid) as a table."""
+    header = ["", *(md(c) for c in g.cols)]
+    return table(header, [[f"**{md(r)}**", *(md(lab.replace(chr(10), " ")) or "·" for lab in labels)]
+                          for r, labels in zip(g.rows, g.labels, strict=True)])
+
+
 CELL_TABLE_HEADER = ["cell", "outcome", "kustomize", "host Go", "plugin Go", "plugin", "host flags",
                      "plugin flags", "pins", "platform", "class", "doctor", "error"]
+CELL_TABLE_COLUMNS = ["cell", "outcome", "host_release", "host_go", "host_toolchain", "plugin_go",
+                      "plugin_toolchain", "plugin_name", "host_variant", "plugin_variant", "plugin_pins",
+                      "host_platform", "plugin_platform", "class", "doctor_prediction", "doctor_error",
+                      "error"]
+CELL_ORDER = ["host_release", "host_toolchain", "plugin_toolchain", "plugin_name", "host_variant",
+              "plugin_variant", "plugin_pins", "cell"]
 
 
 def _platform(row: Any) -> str:
@@ -367,106 +512,229 @@ def _platform(row: Any) -> str:
 
 
 def cell_row(row: Any, ctx: Context, links: Links) -> list[str]:
-    return [cell_link(links, str(row["cell"])), md(row["outcome"]), md(row["host_release"]),
-            md(go_of(row, "host")), md(go_of(row, "plugin")), md(row["plugin_name"]),
-            md(row["host_variant"]), md(row["plugin_variant"]), md(row["plugin_pins"]),
-            md(_platform(row)), class_link(ctx, links, str(row["class"])),
-            md(row["doctor_prediction"] or ("error" if row["doctor_error"] else "")), error_summary(row)]
+    """One row of a table of cells (CELL_TABLE_HEADER), as escaped HTML cells."""
+    return [cell_a(links, str(row["cell"])), h(row["outcome"]), h(row["host_release"]),
+            h(go_of(row, "host")), h(go_of(row, "plugin")), h(row["plugin_name"]),
+            h(row["host_variant"]), h(row["plugin_variant"]), h(row["plugin_pins"]),
+            h(_platform(row)), class_a(ctx, links, str(row["class"])),
+            h(row["doctor_prediction"] or ("error" if row["doctor_error"] else "")),
+            esc(first_line(str(row["error"]))[:110])]
 
 
-def cells_table(df: pd.DataFrame, ctx: Context) -> str:
+def cells_html_table(d: pd.DataFrame, ctx: Context, links: Links, limit: int | None = None) -> str:
+    """The cells of `d` as a sortable, filterable table (the first `limit` in CELL_ORDER)."""
+    order = d.sort_values(CELL_ORDER)
+    if limit is not None:
+        order = order.head(limit)
+    return html_table(CELL_TABLE_HEADER, (cell_row(r, ctx, links)
+                                          for r in records(order, CELL_TABLE_COLUMNS)), cells=True)
+
+
+def cells_index(df: pd.DataFrame, ctx: Context) -> str:
+    """matrix/cells.md: the tables of cells, one per kustomize release."""
     links = Links("matrix/cells.md")
-    intro = ("Every measured cell. Click a column title to sort; type in the box to keep only "
-             "the rows that contain every word typed. Each cell links to its own page "
-             "(a permalink) with the raw error, provenance and the doctor's prediction.")
-    order = df.sort_values(["host_release", "host_toolchain", "plugin_toolchain", "plugin_name",
-                            "host_variant", "plugin_variant", "plugin_pins", "cell"])
-    rows = [cell_row(r, ctx, links) for _, r in order.iterrows()]
-    return page("Every cell", intro, table(CELL_TABLE_HEADER, rows))
+    intro = (f"{plural(len(df), 'measured cell')}, in one table per kustomize release: click a column "
+             f"title to sort, type in the box to keep only the rows that contain every word typed. "
+             f"Each cell links to its section (a permalink) with the raw error, provenance and the "
+             f"doctor's prediction. The whole dataset, every column, is in the "
+             f"[downloads]({links.md('data/index.md')}).")
+    rows = []
+    for rel in reversed(releases_in(df, ctx)):
+        d = df[df["host_release"] == rel]
+        rows.append([f"[{md(rel)}]({links.md(cells_table_src(rel))})", str(len(d)),
+                     str(count(d, "loads")), str(count(d, "fails")), str(len(d) - n_tried(d))])
+    return page("Every cell", intro, table(["kustomize", "cells", "loads", "fails", "not loaded"], rows)
+                if rows else "No cell measured yet.")
 
 
-def _kv_table(pairs: Sequence[tuple[str, str]]) -> str:
-    return table(["", ""], [[f"**{k}**", v] for k, v in pairs])
+TABLE_ROW = "table_row"  # an optional column: each cell's row of its release's table, as HTML
 
 
-def cell_page(row: Any, ctx: Context) -> str:
+def cells_table_row(row: Any, ctx: Context) -> str:
+    """A cell's row of the table of its release (matrix/cells/<release>.md), as HTML."""
+    links = Links(cells_table_src(str(row["host_release"])))
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in cell_row(row, ctx, links)) + "</tr>"
+
+
+def cells_table_page(d: pd.DataFrame, ctx: Context, release: str) -> str:
+    """matrix/cells/<release>.md: every cell of one kustomize release, as one table (its
+    rows from the column TABLE_ROW when the frame has it)."""
+    links = Links(cells_table_src(release))
+    intro = (f"The {plural(len(d), 'cell')} measured against kustomize {md(release)} "
+             f"([recipe]({links.md(release_src(release))}); [other releases]"
+             f"({links.md('matrix/cells.md')})): {count(d, 'loads')} loaded, "
+             f"{count(d, 'fails')} failed to load. Click a column title to sort; type in the box to "
+             f"keep only the rows that contain every word typed.")
+    if TABLE_ROW in d.columns:
+        tab = _table_html(CELL_TABLE_HEADER, d.sort_values(CELL_ORDER)[TABLE_ROW].tolist(), cells=True)
+    else:
+        tab = cells_html_table(d, ctx, links)
+    return page(f"Every cell of kustomize {release}", intro, tab, search=False)
+
+
+CELL_COLUMNS = [c for c in dataset.COLUMNS if c not in dataset.HEAVY]
+# What the pages other than the cells' sections and table rows read of the frame.
+PAGE_COLUMNS = [c for c in CELL_COLUMNS if c not in (
+    "inputs", "host_module", "host_flags", "plugin_flags", "host_build_status", "plugin_build_status",
+    "host_sha256", "plugin_sha256", "exit_code", "signal", "timed_out", "seen", "load_duration_s",
+    "truncated", "doctor_message", "doctor_link", "doctor_evidence", "emulator_version", "emulator_kind",
+    "sandbox", "native", "reason", "plugin_kind")]
+
+
+def cell_groups(df: pd.DataFrame) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(group, rows) for every page of cells, in cell order: one pass over the frame."""
+    cols = [c for c in CELL_COLUMNS if c in df.columns]
+    for group, rows in itertools.groupby(records(df.sort_values("cell"), cols),
+                                         key=lambda r: cell_group(str(r["cell"]))):
+        yield group, list(rows)
+
+
+def cell_group_page(group: str, rows: Sequence[Any], ctx: Context) -> str:
+    """cells/<group>.md: the sections of every cell (rows of the frame) whose id starts with `group`."""
+    src = f"cells/{group}.md"
+    links = Links(src)
+    intro = (f"{plural(len(rows), 'cell')} whose id starts with {code(group)}, each with its own "
+             f"permalink (`cells/{group}/#<cell id>`). Find cells by release, Go, flags or error in "
+             f"[the tables of cells]({links.md('matrix/cells.md')}). Full stderr, go.mod files "
+             f"and build output of every cell are in the [downloads]({links.md('data/index.md')}).")
+    sections = "\n".join(cell_section(r, ctx, links) for r in rows)
+    return page(f"Cells {group}…", intro, html_block(sections), search=False,
+                description=f"measured cells {group}…")
+
+
+def _kv_html(pairs: Sequence[tuple[str, str]]) -> str:
+    return ('<table class="kv"><tbody>'
+            + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in pairs) + "</tbody></table>")
+
+
+def _block(text: Any, cls: str) -> str:
+    s = str(text)
+    return _block_cached(s, cls) if len(s) <= 4096 else pre(s, cls).strip()
+
+
+@functools.lru_cache(maxsize=2048)  # error texts repeat across cells
+def _block_cached(text: str, cls: str) -> str:
+    return pre(text, cls).strip()
+
+
+def _opt(v: Any) -> str:
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+
+
+# Parts of a cell's section that many cells share (one build artifact, one runner...),
+# made once each.
+
+@functools.lru_cache(maxsize=4096)
+def _kustomize_html(href: str, rel: str, api: str, kyaml: str) -> str:
+    return f'<a href="{esc(href)}">{h(rel)}</a> (api {h(api)}, kyaml {h(kyaml)})'
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _side_html(name: str, kind: str, go: str, tc: str, variant: str, flags: str, pins: str,
+               platform: str) -> str:
+    flag = f" {hcode(flags)}" if flags else ""
+    built = f"{h(go or '?')} ({h(tc)}), variant {h(variant)}{flag}"
+    if not name:  # the host
+        return f"{built}, {h(platform)}"
+    return f"{h(name)} ({h(kind)}) built by {built}, pins {h(pins)}, {h(platform)}"
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _build_html(status: str, env: str, command: str) -> str:
+    return f"{h(status)}; {hcode(env)} {hcode(command)}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _load_html(command: str, exit_code: str, signal: str, timed_out: bool) -> str:
+    load = hcode(command or "not loaded")
+    if exit_code:
+        load += f"; exit {h(exit_code)}"
+    if signal:
+        load += f"; signal {h(signal)}"
+    if timed_out:
+        load += "; timed out"
+    return load
+
+
+@functools.lru_cache(maxsize=1024)
+def _runner_html(os_: str, arch: str, kernel: str, libc: str, emulator_kind: str, emulator: str,
+                 sandbox: str) -> str:
+    runner = f"{h(os_)}/{h(arch)}, kernel {h(kernel)}, {h(libc or 'libc ?')}"
+    if emulator_kind == "loader":
+        runner += f", run natively through {hcode(emulator)}"
+    elif emulator:
+        runner += f", emulated by {hcode(emulator)}"
+    else:
+        runner += ", native"
+    if sandbox:
+        runner += f"; sandbox {h(sandbox)}"
+    return runner
+
+
+def cell_section(row: Any, ctx: Context, links: Links) -> str:
+    """One cell as an HTML section with the cell id as its anchor: outcome, raw error
+    (escaped), class, inputs, the doctor's prediction and how the cell was made."""
     cell = str(row["cell"])
-    links = Links(cell_src(cell))
-    title = f"Cell {cell}"
+    rel = str(row["host_release"])
     cls = str(row["class"])
-    summary = [
+    load = _load_html(str(row["load_command"]), _opt(row["exit_code"]), _opt(row["signal"]),
+                      bool(row["timed_out"]))
+    pairs = [
         ("outcome", outcome_badge(str(row["outcome"]))),
-        ("class", class_link(ctx, links, cls) or "—"),
-        ("package", code(row["package"]) if row["package"] else "—"),
-        ("kustomize", f"[{md(row['host_release'])}]({links.md(release_src(str(row['host_release'])))})"
-                      f" (api {md(row['host_api'])}, kyaml {md(row['host_kyaml'])})"),
-        ("host", f"{md(row['host_go'] or '?')} ({md(row['host_toolchain'])}), variant "
-                 f"{md(row['host_variant'])} {code(row['host_flags']) if row['host_flags'] else ''}, "
-                 f"{md(row['host_platform'])}"),
-        ("plugin", f"{md(row['plugin_name'])} ({md(row['plugin_kind'])}) built by "
-                   f"{md(row['plugin_go'] or '?')} ({md(row['plugin_toolchain'])}), variant "
-                   f"{md(row['plugin_variant'])} "
-                   f"{code(row['plugin_flags']) if row['plugin_flags'] else ''}, pins "
-                   f"{md(row['plugin_pins'])}, {md(row['plugin_platform'])}"),
-        ("axes", md(str(row["axes"]).replace(";", ", "))),
+        ("class", class_a(ctx, links, cls) or "—"),
+        ("package", hcode(row["package"]) if row["package"] else "—"),
+        ("kustomize", _kustomize_html(links.href(release_src(rel)), rel, str(row["host_api"]),
+                                      str(row["host_kyaml"]))),
+        ("host", _side_html("", "", str(row["host_go"]), str(row["host_toolchain"]), str(row["host_variant"]),
+                            str(row["host_flags"]), "", str(row["host_platform"]))),
+        ("plugin", _side_html(str(row["plugin_name"]), str(row["plugin_kind"]), str(row["plugin_go"]),
+                              str(row["plugin_toolchain"]), str(row["plugin_variant"]),
+                              str(row["plugin_flags"]), str(row["plugin_pins"]),
+                              str(row["plugin_platform"]))),
+        ("axes", h(str(row["axes"]).replace(";", ", "))),
+        ("doctor", doctor_html(row, ctx, links)),
+        ("host build", _build_html(str(row["host_build_status"]), str(row["host_build_env"]),
+                                   str(row["host_build_command"]))),
+        ("host sha256", hcode(row["host_sha256"] or "—")),
+        ("plugin build", _build_html(str(row["plugin_build_status"]), str(row["plugin_build_env"]),
+                                     str(row["plugin_build_command"]))),
+        ("plugin sha256", hcode(row["plugin_sha256"] or "—")),
+        ("load", load),
+        ("runner", _runner_html(str(row["runner_os"]), str(row["runner_arch"]), str(row["runner_kernel"]),
+                                str(row["runner_libc"]), str(row["emulator_kind"]), str(row["emulator"]),
+                                str(row["sandbox"]))),
+        ("recorded", f"{h(row['recorded_at'])} by plugin-matrix {h(row['tool_version'])}"),
     ]
-    parts = [f'<span id="{esc(cell)}"></span>', _kv_table(summary)]
-    if row["error"]:
-        parts += ["## Error\n", "The text that explains the outcome, as recorded (escaped):",
-                  pre(row["error"], "raw-error")]
-    parts.append("## Doctor\n")
-    parts.append(doctor_summary(row, ctx, links))
-    parts.append("## How it was made\n")
-    prov = [
-        ("host build", f"{md(row['host_build_status'])}; " + code(row["host_build_env"]) + " "
-         + code(row["host_build_command"])),
-        ("host sha256", code(row["host_sha256"] or "—")),
-        ("plugin build", f"{md(row['plugin_build_status'])}; " + code(row["plugin_build_env"]) + " "
-         + code(row["plugin_build_command"])),
-        ("plugin sha256", code(row["plugin_sha256"] or "—")),
-        ("load", code(row["load_command"] or "not loaded") + (
-            f"; exit {md(row['exit_code'])}" if pd.notna(row["exit_code"]) else "")
-         + (f"; signal {md(row['signal'])}" if pd.notna(row["signal"]) else "")
-         + ("; timed out" if row["timed_out"] else "")),
-        ("runner", f"{md(row['runner_os'])}/{md(row['runner_arch'])}, kernel {md(row['runner_kernel'])}, "
-                   f"{md(row['runner_libc'] or 'libc ?')}"
-                   + (f", run natively through {code(row['emulator'])}" if row["emulator_kind"] == "loader"
-                      else f", emulated by {code(row['emulator'])}" if row["emulator"] else ", native")
-                   + (f"; sandbox {md(row['sandbox'])}" if row["sandbox"] else "")),
-        ("recorded", f"{md(row['recorded_at'])} by plugin-matrix {md(row['tool_version'])}"),
-    ]
-    parts.append(_kv_table(prov))
     if row["reason"]:
-        parts += ["Reason recorded:", pre(row["reason"])]
-    for label, col in (("Plugin go.mod", "plugin_go_mod"), ("Host go.mod", "host_go_mod")):
-        if row[col]:
-            parts += [f"### {label}\n", pre(row[col], "go-mod")]
-    if row["stderr"]:
-        parts += ["### kustomize stderr\n", pre(row["stderr"], "stderr")]
-    for label, col in (("Plugin build output", "plugin_build_output"),
-                       ("Host build output", "host_build_output")):
-        if row[col] and row[f"{col.split('_')[0]}_build_status"] == "failed":
-            parts += [f"### {label}\n", pre(row[col], "build-output")]
-    return page(title, *parts, description=f"{row['outcome']}: kustomize {row['host_release']}")
+        pairs.append(("reason", h(row["reason"])))
+    parts = [f'<section class="cell" id="{esc(cell)}">',
+             f'<h2>Cell {esc(cell)} <a class="headerlink" href="#{esc(cell)}" title="Permanent link">¶</a>'
+             f"</h2>", _kv_html(pairs)]
+    if row["error"]:
+        parts.append("<p>The text that explains the outcome, as recorded (escaped):</p>"
+                     + _block(row["error"], "raw-error"))
+    if row["doctor_message"]:
+        parts.append("<p>The doctor's message:</p>" + _block(row["doctor_message"], "doctor-message"))
+    if row["doctor_evidence"]:
+        parts.append("<p>Its evidence:</p>" + _block(row["doctor_evidence"], "doctor-evidence"))
+    parts.append("</section>")
+    return "".join(parts)
 
 
-def doctor_summary(row: Any, ctx: Context, links: Links) -> str:
+def doctor_html(row: Any, ctx: Context, links: Links) -> str:
     if row["doctor_error"]:
-        return "The doctor could not predict this cell:" + pre(row["doctor_error"])
+        return "could not predict this cell: " + hcode(row["doctor_error"])
     if not row["doctor_prediction"]:
-        return "No prediction recorded for this cell."
+        return "no prediction recorded"
     observed = str(row["outcome"])
     agree = row["doctor_prediction"] == observed
-    s = (f"Predicted **{md(row['doctor_prediction'])}**"
-         + (f" ({class_link(ctx, links, str(row['doctor_class']))}"
-            + (f", package {code(row['doctor_package'])}" if row["doctor_package"] else "") + ")"
-            if row["doctor_class"] else "")
-         + f"; observed **{md(observed)}**: " + ("agrees." if agree else "**disagrees**."))
-    if row["doctor_message"]:
-        s += "\n" + pre(row["doctor_message"], "doctor-message")
-    if row["doctor_evidence"]:
-        s += "\nEvidence:\n" + pre(row["doctor_evidence"], "doctor-evidence")
-    return s
+    pred = str(row["doctor_class"])
+    detail = ""
+    if pred:
+        detail = f" ({class_a(ctx, links, pred)}" + (
+            f", package {hcode(row['doctor_package'])}" if row["doctor_package"] else "") + ")"
+    return (f"predicted <strong>{h(row['doctor_prediction'])}</strong>{detail}; observed "
+            f"<strong>{h(observed)}</strong>: " + ("agrees" if agree else "<strong>disagrees</strong>"))
 
 
 # ---------------------------------------------------------------- releases (recipes)
@@ -579,16 +847,17 @@ def failures_table(d: pd.DataFrame, ctx: Context, links: Links) -> str:
     bad = d[d["outcome"] != "loads"]
     if bad.empty:
         return "Nothing failed."
-    bad = bad.assign(key=bad["class"].where(bad["class"] != "", bad["error"].map(first_line)))
+    hgo = bad["host_go"].where(bad["host_go"] != "", bad["host_toolchain"])
+    pgo = bad["plugin_go"].where(bad["plugin_go"] != "", bad["plugin_toolchain"])
+    bad = bad.assign(key=bad["class"].where(bad["class"] != "", bad["error"].map(first_line)),
+                     pair=hgo + " ← " + pgo,
+                     variants=bad["host_variant"] + "/" + bad["plugin_variant"] + "/" + bad["plugin_pins"])
     rows = []
     for (outcome, key), g in bad.groupby(["outcome", "key"], sort=True):
         r = g.iloc[0]
         what = class_link(ctx, links, str(r["class"])) if r["class"] else md(key, 100)
-        pairs = sorted({f"{go_of(x, 'host')} ← {go_of(x, 'plugin')}" for _, x in g.iterrows()})
-        variants = sorted({f"{x['host_variant']}/{x['plugin_variant']}/{x['plugin_pins']}"
-                           for _, x in g.iterrows()})
-        rows.append([md(outcome), what or "—", str(len(g)), md(", ".join(pairs), 120),
-                     md(", ".join(variants), 120), cells_list(links, g["cell"], 3)])
+        rows.append([md(outcome), what or "—", str(len(g)), md(", ".join(sorted(uniq(g["pair"]))), 120),
+                     md(", ".join(sorted(uniq(g["variants"]))), 120), cells_list(links, g["cell"], 3)])
     return ("Grouped by outcome and error class; “host ← plugin” gives the Go releases, "
             "the next column host variant / plugin variant / pins.\n"
             + table(["outcome", "error", "cells", "host Go ← plugin Go", "variants", "examples"], rows))
@@ -600,7 +869,7 @@ def releases_index(df: pd.DataFrame, ctx: Context) -> str:
     for rel in reversed(releases_in(df, ctx)):
         d = df[df["host_release"] == rel]
         ok = recipe_cells(df, rel)
-        gos = ", ".join(sorted(set(ok[ok["host_go"] == ok["plugin_go"]]["host_go"])))
+        gos = ", ".join(sorted(uniq(ok[ok["host_go"] == ok["plugin_go"]]["host_go"])))
         rows.append([f"[{md(rel)}]({links.md(release_src(rel))})", md(d["host_api"].iloc[0]),
                      md(d["host_kyaml"].iloc[0]), str(count(d, "loads")), str(count(d, "fails")),
                      md(gos or "none")])
@@ -623,25 +892,55 @@ def ref_filter(ctx: Context) -> dict[str, str]:
     return out
 
 
+# Columns the pairs of cells carry (suffixed _a and _b): what the pages show of them.
+PAIR_COLUMNS = list(dict.fromkeys([*dataset.KEY_COLUMNS, "cell", "outcome", "class", "error", "host_go",
+                                   "plugin_go"]))
+_MEMO: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
+
+
+def _memo(df: pd.DataFrame, ctx: Context, key: Any, make: Any) -> Any:
+    """make(), once per (frame, context, key) while both live: pages ask for the same pairs
+    many times (renderers stay pure: same inputs, same result)."""
+    k = (id(df), id(ctx), key)
+    hit = _MEMO.get(k)
+    if hit is not None and hit[0]() is df and hit[1]() is ctx:
+        return hit[2]
+    value = make()
+    for old in [k2 for k2, v in _MEMO.items() if v[0]() is None or v[1]() is None]:
+        del _MEMO[old]
+    _MEMO[k] = (weakref.ref(df), weakref.ref(ctx), value)
+    return value
+
+
+def pairs(df: pd.DataFrame, vary: list[str], reference: dict[str, str]) -> pd.DataFrame:
+    """dataset.isolating_pairs over the PAIR_COLUMNS of `df`."""
+    return dataset.isolating_pairs(df[[c for c in PAIR_COLUMNS if c in df.columns]], vary, reference)
+
+
 def axis_pairs(df: pd.DataFrame, ctx: Context, axis: str) -> pd.DataFrame:
     """Isolating pairs for one axis: side a is the default, side b changes only the axis."""
+    p: pd.DataFrame = _memo(df, ctx, ("axis", axis), lambda: _axis_pairs(df, ctx, axis))
+    return p
+
+
+def _axis_pairs(df: pd.DataFrame, ctx: Context, axis: str) -> pd.DataFrame:
     base = ref_filter(ctx)
     if axis == "host-variant":
-        p = dataset.isolating_pairs(df, ["host_variant"], {**base, "host_variant": "default",
+        p = pairs(df, ["host_variant"], {**base, "host_variant": "default",
                                                            "plugin_variant": "default"})
     elif axis == "plugin-variant":
-        p = dataset.isolating_pairs(df, ["plugin_variant"], {**base, "plugin_variant": "default",
+        p = pairs(df, ["plugin_variant"], {**base, "plugin_variant": "default",
                                                              "host_variant": "default"})
     elif axis == "matched-variant":
-        p = dataset.isolating_pairs(df, ["host_variant", "plugin_variant"],
+        p = pairs(df, ["host_variant", "plugin_variant"],
                                     {**base, "host_variant": "default", "plugin_variant": "default"})
         p = p[p["host_variant_b"] == p["plugin_variant_b"]] if not p.empty else p
     elif axis == "pins":
-        p = dataset.isolating_pairs(df, ["plugin_pins"], {**base, "plugin_pins": "host",
+        p = pairs(df, ["plugin_pins"], {**base, "plugin_pins": "host",
                                                           "host_variant": "default",
                                                           "plugin_variant": "default"})
     elif axis == "platform":
-        p = dataset.isolating_pairs(df, ["host_platform", "plugin_platform"],
+        p = pairs(df, ["host_platform", "plugin_platform"],
                                     {**base, "host_platform": NATIVE, "plugin_platform": NATIVE})
     else:
         raise ValueError(f"unknown axis {axis!r}")
@@ -650,8 +949,13 @@ def axis_pairs(df: pd.DataFrame, ctx: Context, axis: str) -> pd.DataFrame:
 
 def variant_rows(df: pd.DataFrame, ctx: Context) -> dict[str, dict[str, Any]]:
     """variant -> {"host"|"plugin"|"both": pair row} at the reference cell."""
+    rows: dict[str, dict[str, Any]] = _memo(df, ctx, "variants", lambda: _variant_rows(df, ctx))
+    return rows
+
+
+def _variant_rows(df: pd.DataFrame, ctx: Context) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    p = dataset.isolating_pairs(df, ["host_variant", "plugin_variant"],
+    p = pairs(df, ["host_variant", "plugin_variant"],
                                 {**ref_filter(ctx), "host_variant": "default",
                                  "plugin_variant": "default", "plugin_pins": "host",
                                  "host_platform": NATIVE, "plugin_platform": NATIVE})
@@ -677,17 +981,18 @@ _AXIS_CHANGED = {
 
 
 def pairs_table(p: pd.DataFrame, ctx: Context, links: Links, changed: list[str]) -> str:
+    cols = ["plugin_name_b", "outcome_a", "outcome_b", "cell_a", "cell_b", "class_b", "error_b",
+            *(c + s for c in changed for s in ("_a", "_b"))]
     rows = []
-    for _, r in p.iterrows():
+    for r in records(p, cols):
         change = ", ".join(f"{c.replace('_', ' ')}: {r[c + '_a']} → {r[c + '_b']}" for c in changed
                            if r[c + "_a"] != r[c + "_b"])
-        effect = "same" if r["outcome_a"] == r["outcome_b"] else "**changed**"
-        rows.append([md(r["plugin_name_b"]), md(change),
-                     f"{md(r['outcome_a'])} ({cell_link(links, str(r['cell_a']))})",
-                     f"{md(r['outcome_b'])} ({cell_link(links, str(r['cell_b']))})", effect,
-                     class_link(ctx, links, str(r["class_b"])) or error_summary(
-                         {"error": r["error_b"]}, 80)])
-    return table(["plugin", "what changed", "before", "after", "outcome", "after: error"], rows)
+        effect = "same" if r["outcome_a"] == r["outcome_b"] else "<strong>changed</strong>"
+        rows.append([h(r["plugin_name_b"]), h(change),
+                     f"{h(r['outcome_a'])} ({cell_a(links, str(r['cell_a']))})",
+                     f"{h(r['outcome_b'])} ({cell_a(links, str(r['cell_b']))})", effect,
+                     class_a(ctx, links, str(r["class_b"])) or esc(first_line(str(r["error_b"]))[:80])])
+    return html_table(["plugin", "what changed", "before", "after", "outcome", "after: error"], rows)
 
 
 def axis_page(df: pd.DataFrame, ctx: Context, axis: str, picture: str | None) -> str:
@@ -781,24 +1086,26 @@ def axes_index(df: pd.DataFrame, ctx: Context) -> str:
 def toolchain_page(df: pd.DataFrame, ctx: Context, tc: str) -> str:
     links = Links(toolchain_src(tc))
     meta = ctx.toolchains.get(tc, {})
-    gos = sorted({g for g in set(df[df["host_toolchain"] == tc]["host_go"])
-                  | set(df[df["plugin_toolchain"] == tc]["plugin_go"]) if g})
+    gos = sorted({g for g in uniq(df.loc[df["host_toolchain"] == tc, "host_go"])
+                  | uniq(df.loc[df["plugin_toolchain"] == tc, "plugin_go"]) if g})
     parts = [f"{md(meta.get('description', tc))}. Exact release: {md(', '.join(gos) or 'not available')}."]
     if meta.get("install"):
         parts.append(f"Install: {code(meta['install'])}")
-    b = baseline(df)
+    b = baseline(df[[c for c in PAIR_COLUMNS if c in df.columns]])
     rows = []
+    flags = pd.DataFrame({"rel": b["host_release"], "h": b["host_toolchain"] == tc,
+                          "p": b["plugin_toolchain"] == tc, "ok": b["outcome"] == "loads",
+                          "t": b["outcome"].isin(TRIED)})
+    flags["same"] = flags["h"] & flags["p"]
+    flags["either"] = flags["h"] | flags["p"]
+    by_rel = dict(iter(flags.groupby("rel", sort=False)))
     for rel in releases_in(df, ctx):
-        d = b[b["host_release"] == rel]
-        as_host = d[d["host_toolchain"] == tc]
-        as_plugin = d[d["plugin_toolchain"] == tc]
-        same = as_host[as_host["plugin_toolchain"] == tc]
-        either = d[(d["host_toolchain"] == tc) | (d["plugin_toolchain"] == tc)]
-        rows.append([f"[{md(rel)}]({links.md(release_src(rel))})",
-                     f"{count(same, 'loads')}/{len(tried(same))}",
-                     f"{count(as_host, 'loads')}/{len(tried(as_host))}",
-                     f"{count(as_plugin, 'loads')}/{len(tried(as_plugin))}",
-                     str(len(either) - len(tried(either)))])
+        f = by_rel.get(rel, flags.iloc[0:0])
+
+        def ratio(mask: pd.Series, f: pd.DataFrame = f) -> str:
+            return f"{int((mask & f['ok']).sum())}/{int((mask & f['t']).sum())}"
+        rows.append([f"[{md(rel)}]({links.md(release_src(rel))})", ratio(f["same"]), ratio(f["h"]),
+                     ratio(f["p"]), str(int((f["either"] & ~f["t"]).sum()))])
     parts.append("Loads out of cells loaded (default builds), with this toolchain on both sides, "
                  "on the host side, on the plugin side:")
     parts.append(table(["kustomize", "both sides", "host", "plugin", "not loaded"], rows))
@@ -807,21 +1114,23 @@ def toolchain_page(df: pd.DataFrame, ctx: Context, tc: str) -> str:
                  "(after); everything else identical.")
     found = False
     for vary, side in (("plugin_toolchain", "plugin"), ("host_toolchain", "host")):
-        p = dataset.isolating_pairs(b, [vary], {"host_toolchain": tc, "plugin_toolchain": tc})
+        p = pairs(b, [vary], {"host_toolchain": tc, "plugin_toolchain": tc})
         if p.empty:
             continue
         found = True
         parts.append(f"### Another toolchain for the {side}\n")
         rows2 = []
-        for _, r in p.iterrows():
-            rows2.append([md(r["host_release_a"]), md(r["plugin_name_a"]),
-                          md(r[f"{side}_go_b"] or r[f"{side}_toolchain_b"]),
-                          f"{md(r['outcome_a'])} ({cell_link(links, str(r['cell_a']))})",
-                          f"{md(r['outcome_b'])} ({cell_link(links, str(r['cell_b']))})",
-                          class_link(ctx, links, str(r["class_b"]))
-                          or error_summary({"error": r["error_b"]}, 80)])
-        parts.append(table(["kustomize", "plugin", f"{side} Go after", "before", "after",
-                            "after: error"], rows2))
+        cols = ["host_release_a", "plugin_name_a", f"{side}_go_b", f"{side}_toolchain_b", "outcome_a",
+                "outcome_b", "cell_a", "cell_b", "class_b", "error_b"]
+        for r in records(p, cols):
+            rows2.append([h(r["host_release_a"]), h(r["plugin_name_a"]),
+                          h(r[f"{side}_go_b"] or r[f"{side}_toolchain_b"]),
+                          f"{h(r['outcome_a'])} ({cell_a(links, str(r['cell_a']))})",
+                          f"{h(r['outcome_b'])} ({cell_a(links, str(r['cell_b']))})",
+                          class_a(ctx, links, str(r["class_b"]))
+                          or esc(first_line(str(r["error_b"]))[:80])])
+        parts.append(html_table(["kustomize", "plugin", f"{side} Go after", "before", "after",
+                                 "after: error"], rows2))
     if not found:
         parts.append("No pair for this toolchain in this dataset.")
     return page(f"Toolchain {tc}", *parts)
@@ -829,12 +1138,12 @@ def toolchain_page(df: pd.DataFrame, ctx: Context, tc: str) -> str:
 
 def toolchains_index(df: pd.DataFrame, ctx: Context) -> str:
     links = Links("toolchains/index.md")
-    ids = sorted(set(df["host_toolchain"]) | set(df["plugin_toolchain"]),
+    ids = sorted(uniq(df["host_toolchain"]) | uniq(df["plugin_toolchain"]),
                  key=lambda t: (list(ctx.toolchains).index(t) if t in ctx.toolchains else 99, t))
     rows = []
     for tc in ids:
-        gos = sorted({g for g in set(df[df["host_toolchain"] == tc]["host_go"])
-                      | set(df[df["plugin_toolchain"] == tc]["plugin_go"]) if g})
+        gos = sorted({g for g in uniq(df.loc[df["host_toolchain"] == tc, "host_go"])
+                      | uniq(df.loc[df["plugin_toolchain"] == tc, "plugin_go"]) if g})
         rows.append([f"[{md(tc)}]({links.md(toolchain_src(tc))})", md(", ".join(gos) or "—"),
                      md(ctx.toolchains.get(tc, {}).get("description", ""))])
     return page("Toolchains", "The Go toolchains kustomize and the plugins were built with.",
@@ -842,7 +1151,7 @@ def toolchains_index(df: pd.DataFrame, ctx: Context) -> str:
 
 
 def toolchain_ids(df: pd.DataFrame) -> list[str]:
-    return sorted(set(df["host_toolchain"]) | set(df["plugin_toolchain"]))
+    return sorted(uniq(df["host_toolchain"]) | uniq(df["plugin_toolchain"]))
 
 
 # ---------------------------------------------------------------- errors
@@ -850,15 +1159,21 @@ def toolchain_ids(df: pd.DataFrame) -> list[str]:
 
 def observed_messages(d: pd.DataFrame) -> list[tuple[str, int, list[str]]]:
     """Distinct error texts (newest Go paths vary: keep text as recorded), count, cells."""
-    out: dict[str, list[str]] = {}
-    for _, r in d.iterrows():
-        out.setdefault(str(r["error"]), []).append(str(r["cell"]))
-    return sorted(((t, len(c), c) for t, c in out.items()), key=lambda x: (-x[1], x[0]))
+    if d.empty:
+        return []
+    groups = d.groupby("error", sort=False)["cell"].agg(list)
+    return sorted(((str(t), len(c), [str(x) for x in c]) for t, c in groups.items()),
+                  key=lambda x: (-x[1], x[0]))
+
+
+ERROR_PAGE_COLUMNS = list(dict.fromkeys([*CELL_TABLE_COLUMNS, "recorded_at", "package", "host_build_env",
+                                         "host_build_command", "plugin_build_env", "plugin_build_command",
+                                         "load_command"]))
 
 
 def error_page(df: pd.DataFrame, ctx: Context, c: ErrorClass) -> str:
     links = Links(error_src(c.slug))
-    d = df[df["class"] == c.slug]
+    d = df.loc[df["class"] == c.slug, [x for x in ERROR_PAGE_COLUMNS if x in df.columns]]
     parts = []
     if c.stage:
         parts.append(f"Stage: **{md(c.stage)}**.")
@@ -873,9 +1188,9 @@ def error_page(df: pd.DataFrame, ctx: Context, c: ErrorClass) -> str:
     if d.empty:
         parts.append("Not observed in this dataset.")
     else:
-        parts.append(f"{plural(len(d), 'cell')}, first seen {md(min(d['recorded_at']))}, last seen "
-                     f"{md(max(d['recorded_at']))}.")
-        pk = sorted({p for p in d["package"] if p})
+        parts.append(f"{plural(len(d), 'cell')}, first seen {md(d['recorded_at'].min())}, last seen "
+                     f"{md(d['recorded_at'].max())}.")
+        pk = sorted(p for p in uniq(d["package"]) if p)
         if pk:
             parts.append("Packages named: " + ", ".join(code(p) for p in pk) + ".")
         parts.append("### Raw messages\n")
@@ -900,8 +1215,21 @@ def error_page(df: pd.DataFrame, ctx: Context, c: ErrorClass) -> str:
             parts.append(f"- {class_link(ctx, links, s)}" + (f": {md(other.title)}" if other else ""))
     if not d.empty:
         parts.append("## Which cells\n")
-        parts.append(table(CELL_TABLE_HEADER, [cell_row(r, ctx, links) for _, r in d.iterrows()]))
+        parts.append(capped_cells(d, ctx, links, f"type {code(c.slug)} in their filter box"))
     return page(c.title, *parts, description=f"kustomize Go plugin error: {c.title}")
+
+
+def capped_cells(d: pd.DataFrame, ctx: Context, links: Links, how: str) -> str:
+    """The cells of `d` as a table; past TABLE_CAP rows, the first ones and, per release, a
+    link to the release's table of cells that has them all."""
+    if len(d) <= TABLE_CAP:
+        return cells_html_table(d, ctx, links)
+    per = d["host_release"].value_counts()
+    rows = [[f"[{md(rel)}]({links.md(cells_table_src(rel))})", str(int(per[rel]))]
+            for rel in reversed(releases_in(d, ctx))]
+    return (f"{plural(len(d), 'cell')}, per kustomize release; the release's table of cells lists "
+            f"them all ({how}):\n" + table(["kustomize", "cells"], rows)
+            + f"\nThe first {TABLE_CAP}:\n" + cells_html_table(d, ctx, links, limit=TABLE_CAP))
 
 
 def md_paragraphs(text: str) -> str:
@@ -916,6 +1244,8 @@ def md_paragraphs(text: str) -> str:
 
 def errors_index(df: pd.DataFrame, ctx: Context) -> str:
     links = Links("errors/index.md")
+    by = df.groupby("class", sort=False)["recorded_at"].agg(["size", "max"]) if not df.empty else None
+    seen = {str(k): (int(v["size"]), str(v["max"])) for k, v in by.iterrows()} if by is not None else {}
     parts = ["One stable page per error class: error messages and tools can link to "
              "`errors/<slug>/`. The list is also published as "
              f"[errors.json]({links.md('errors.json')})."]
@@ -926,9 +1256,9 @@ def errors_index(df: pd.DataFrame, ctx: Context) -> str:
         parts.append(f"## {md(stage.capitalize())}\n")
         rows = []
         for c in cs:
-            d = df[df["class"] == c.slug]
+            n, last = seen.get(c.slug, (0, ""))
             rows.append([f"[{md(c.title)}]({links.md(error_src(c.slug))})", code(c.slug),
-                         str(len(d)), md(max(d["recorded_at"])[:10]) if not d.empty else "—"])
+                         str(n), md(last[:10]) if n else "—"])
         parts.append(table(["error", "slug", "cells", "last seen"], rows))
     unk = df[(df["outcome"].isin(["fails", "build-failed"])) & (df["class"] == "")]
     if not unk.empty:
@@ -958,6 +1288,9 @@ def doctor_page(df: pd.DataFrame, ctx: Context) -> str:
     links = Links(DOCTOR_PAGE)
     parts = ["`plugin-matrix doctor` predicts, from the two files alone, whether a plugin will load "
              "into a kustomize binary. Here every prediction is compared with what happened."]
+    df = df[["cell", "outcome", "class", "package", "host_release", "host_go", "host_toolchain", "plugin_go",
+             "plugin_toolchain", "host_variant", "plugin_variant", "plugin_pins", "doctor_prediction",
+             "doctor_error", "doctor_class", "doctor_package"]]  # filters below copy only these
     t = tried(df)
     have = t[(t["doctor_prediction"] != "") | (t["doctor_error"] != "")]
     if have.empty:
@@ -987,23 +1320,30 @@ def doctor_page(df: pd.DataFrame, ctx: Context) -> str:
                   & (have["class"] != have["doctor_class"]))
                | ((have["package"] != "") & (have["doctor_package"] != "")
                   & (have["package"] != have["doctor_package"]))]
-    parts.append("## Every disagreement\n")
+    parts.append("## Disagreements\n")
     if dis.empty:
         parts.append("None.")
     else:
+        if len(dis) > TABLE_CAP:
+            parts.append(f"The first {TABLE_CAP} of {len(dis)}; the [downloads]({links.md('data/index.md')}) "
+                         f"have them all (rows whose `doctor_prediction` is not the `outcome`, or whose "
+                         f"classes or packages differ).")
         rows = []
-        for _, r in dis.iterrows():
-            rows.append([cell_link(links, str(r["cell"])), md(r["host_release"]),
-                         md(f"{go_of(r, 'host')} ← {go_of(r, 'plugin')}"),
-                         md(f"{r['host_variant']}/{r['plugin_variant']}/{r['plugin_pins']}"),
-                         md(r["doctor_prediction"] or "error"),
-                         class_link(ctx, links, str(r["doctor_class"])) + (
-                             f" {code(r['doctor_package'])}" if r["doctor_package"] else ""),
-                         md(r["outcome"]),
-                         class_link(ctx, links, str(r["class"])) + (
-                             f" {code(r['package'])}" if r["package"] else "")])
-        parts.append(table(["cell", "kustomize", "host Go ← plugin Go", "variants", "predicted",
-                            "predicted class", "observed", "observed class"], rows))
+        cols = ["cell", "host_release", "host_go", "host_toolchain", "plugin_go", "plugin_toolchain",
+                "host_variant", "plugin_variant", "plugin_pins", "doctor_prediction", "doctor_class",
+                "doctor_package", "outcome", "class", "package"]
+        for r in records(dis.head(TABLE_CAP), cols):
+            rows.append([cell_a(links, str(r["cell"])), h(r["host_release"]),
+                         h(f"{go_of(r, 'host')} ← {go_of(r, 'plugin')}"),
+                         h(f"{r['host_variant']}/{r['plugin_variant']}/{r['plugin_pins']}"),
+                         h(r["doctor_prediction"] or "error"),
+                         class_a(ctx, links, str(r["doctor_class"])) + (
+                             f" {hcode(r['doctor_package'])}" if r["doctor_package"] else ""),
+                         h(r["outcome"]),
+                         class_a(ctx, links, str(r["class"])) + (
+                             f" {hcode(r['package'])}" if r["package"] else "")])
+        parts.append(html_table(["cell", "kustomize", "host Go ← plugin Go", "variants", "predicted",
+                                 "predicted class", "observed", "observed class"], rows))
     return page("Doctor agreement", *parts)
 
 
@@ -1070,9 +1410,9 @@ def _pins_items(df: pd.DataFrame, ctx: Context, who: str) -> list[Item]:
     bad = p[p["outcome_b"] != "loads"]
     items = []
     if not bad.empty:
-        names = ", ".join(sorted(set(bad["plugin_pins_b"])))
+        names = ", ".join(sorted(uniq(bad["plugin_pins_b"])))
         descs = "; ".join(f"{k}: {ctx.pins.get(k, {}).get('description', k)}"
-                          for k in sorted(set(bad["plugin_pins_b"])))
+                          for k in sorted(uniq(bad["plugin_pins_b"])))
         if who == "packager":
             text = (f"Publish the module versions kustomize was built with (its go.mod, or "
                     f"`go version -m kustomize`): plugins pinning other versions failed to load "
@@ -1083,7 +1423,7 @@ def _pins_items(df: pd.DataFrame, ctx: Context, who: str) -> list[Item]:
         items.append(Item(text, list(bad["cell_b"][:4]) + list(bad["cell_a"][:1]), False))
     if not good.empty and who == "author":
         descs = "; ".join(f"{k}: {ctx.pins.get(k, {}).get('description', k)}"
-                          for k in sorted(set(good["plugin_pins_b"])))
+                          for k in sorted(uniq(good["plugin_pins_b"])))
         items.append(Item(f"These ways of pinning or building still loaded: {md(descs)}.",
                           list(good["cell_b"][:4])))
     return items
@@ -1195,9 +1535,9 @@ def data_page(df: pd.DataFrame, ctx: Context, downloads: dict[str, int], schema_
                            [[md(r["runner_os"]), md(r["runner_arch"]), md(r["runner_kernel"]),
                              md(r["runner_libc"]), md(r["emulator"] or "native"), str(r["cells"])]
                             for _, r in runners.iterrows()]))
-        gos = sorted({g for g in set(df["host_go"]) | set(df["plugin_go"]) if g})
-        parts.append(f"- plugin-matrix version: {md(', '.join(sorted(set(df['tool_version']))))}\n"
-                     f"- measured from {md(min(df['recorded_at']))} to {md(max(df['recorded_at']))}\n"
+        gos = sorted({g for g in uniq(df["host_go"]) | uniq(df["plugin_go"]) if g})
+        parts.append(f"- plugin-matrix version: {md(', '.join(sorted(uniq(df['tool_version']))))}\n"
+                     f"- measured from {md(df['recorded_at'].min())} to {md(df['recorded_at'].max())}\n"
                      f"- Go releases: {md(', '.join(gos))}\n"
                      f"- kustomize releases: {md(', '.join(releases_in(df, ctx)))}\n"
                      + "".join(f"- {md(o)}: {count(df, o)}\n" for o in dataset.OUTCOMES if count(df, o)))
@@ -1224,16 +1564,20 @@ def history_page(ctx: Context, present: set[str]) -> str:
         changed = run.get("changed", [])
         if changed:
             parts.append(f"### {plural(len(changed), 'cell')} changed outcome\n")
+            if len(changed) > TABLE_CAP:
+                parts.append(f"The first {TABLE_CAP}; `data/history.json` lists them all.")
             parts.append(table(["cell", "before", "after"],
                                [[_hist_cell(links, c["cell"], present), md(c.get("before") or "new"),
-                                 md(c.get("after") or "gone")] for c in changed]))
+                                 md(c.get("after") or "gone")] for c in changed[:TABLE_CAP]]))
         new = run.get("new_errors", [])
         if new:
             parts.append(f"### {plural(len(new), 'error')} first seen\n")
+            if len(new) > TABLE_CAP:
+                parts.append(f"The first {TABLE_CAP}; `data/history.json` lists them all.")
             parts.append(table(["class", "error", "cell"],
                                [[class_link(ctx, links, e.get("class", "")) or "—",
                                  md(e.get("error", ""), 120), _hist_cell(links, e["cell"], present)]
-                                for e in new]))
+                                for e in new[:TABLE_CAP]]))
         if not changed and not new:
             parts.append("Nothing changed." if run is not runs[0] else "The first recorded run.")
     return page("History", *parts)

@@ -1,12 +1,14 @@
 """The built site in a real browser: Playwright driving Debian's headless chromium (never a
-downloaded browser), the site served from a local thread. The site is built from a tiny
-dataset: a few real records, one of them copied with only its error text changed to
-hold HTML, which must show as text."""
+downloaded browser), the site served from a local thread (missing paths get the site's
+404 page, as on GitHub Pages). The site is built from a tiny dataset: a few real records,
+one of them copied with only its error text changed to hold HTML, which must show as
+text, plus a few more real records of that cell's release (its table of cells)."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sitekit import HTML_ERROR, link_problems, mkdocs_build, tiny_project
+from sitekit import DATA, HTML_ERROR, link_problems, mkdocs_build, tiny_project
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -31,6 +33,19 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
@@ -39,6 +54,14 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]
         data, changed = tiny_project(tmp)
     except RuntimeError as e:
         pytest.skip(str(e))
+    # the changed cell's release gets a table of cells with more than one outcome
+    release = changed["host"]["release"]
+    for p in sorted((DATA / "cells").glob("c*.json")):
+        rec = json.loads(p.read_text())
+        if rec["host"]["release"] == release and not (data / "cells" / p.name).exists():
+            (data / "cells" / p.name).write_text(p.read_text())
+            if len(list((data / "cells").glob("c*.json"))) >= 24:
+                break
     out = tmp / "site"
     r, _ = mkdocs_build(out, data)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -124,9 +147,18 @@ def test_search_finds_an_error_page_from_a_phrase_of_its_message(page: Any, base
     assert page.errors == []
 
 
+def _table_of(tiny: tuple[Path, dict[str, Any]]) -> str:
+    """The page of the table of cells of the changed cell's release."""
+    from matrix import render
+    return render.url_of(render.cells_table_src(tiny[1]["host"]["release"]))
+
+
 def test_matrix_table_filter_narrows_rows(page: Any, base_url: str,
                                           tiny: tuple[Path, dict[str, Any]]) -> None:
-    page.goto(base_url + "matrix/cells/")
+    page.goto(base_url + "matrix/cells/")  # the index of the tables, one per release
+    page.get_by_role("link", name=tiny[1]["host"]["release"], exact=True).first.click()
+    page.wait_for_load_state()
+    assert page.url == base_url + _table_of(tiny)
     box = page.locator("input.table-filter").first
     rows = page.locator("article table tbody tr")
     total = rows.count()
@@ -161,17 +193,34 @@ def test_heatmap_images_load(page: Any, base_url: str) -> None:
 def test_html_in_an_error_text_shows_as_text(page: Any, base_url: str,
                                              tiny: tuple[Path, dict[str, Any]]) -> None:
     cell = tiny[1]["cell"]
-    for url in (f"cells/{cell}/", "matrix/cells/", f"errors/{tiny_class(tiny)}/"):
+    for url in (f"cells/{cell[:3]}/", _table_of(tiny), f"errors/{tiny_class(tiny)}/"):
         page.goto(base_url + url)
         page.wait_for_load_state("networkidle")
         assert page.evaluate("() => window.__pwned") is None
         article = page.locator("article")
         assert "<script>window.__pwned = 1</script>" in article.inner_text(), url
         assert article.locator("script, b, img[src='x']").count() == 0, url
-    page.goto(base_url + f"cells/{cell}/")
-    raw = page.locator("pre.raw-error").first.inner_text()
+    page.goto(base_url + f"cells/{cell[:3]}/#{cell}")
+    raw = page.locator(f"section#{cell} pre.raw-error").first.inner_text()
     assert HTML_ERROR in raw
     assert page.errors == []
+
+
+def test_a_cell_permalink_shows_its_section(page: Any, base_url: str,
+                                            tiny: tuple[Path, dict[str, Any]]) -> None:
+    """From the table of its release, a cell's link lands on its section; the old
+    one-page-per-cell address (cells/<cell id>/) lands there too."""
+    cell = tiny[1]["cell"]
+    page.goto(base_url + _table_of(tiny))
+    page.get_by_role("link", name=cell, exact=True).first.click()
+    page.wait_for_load_state()
+    assert page.url == f"{base_url}cells/{cell[:3]}/#{cell}"
+    section = page.locator(f"section#{cell}")
+    assert "The text that explains the outcome" in section.inner_text()
+    assert section.locator("a", has_text=tiny_class(tiny)).count() >= 1  # the class link
+    page.goto(f"{base_url}cells/{cell}/")  # a 404: the site's page sends the reader on
+    page.wait_for_url(f"{base_url}cells/{cell[:3]}/#{cell}")
+    assert page.locator(f"section#{cell}").count() == 1
 
 
 def tiny_class(tiny: tuple[Path, dict[str, Any]]) -> str:
@@ -186,7 +235,7 @@ def test_every_internal_link_and_anchor_resolves(tiny: tuple[Path, dict[str, Any
 
 def test_anchors_resolve_in_the_browser(page: Any, base_url: str, tiny: tuple[Path, dict[str, Any]]) -> None:
     """Every in-page anchor link of a few pages lands on an element with that id."""
-    for url in ("", "guides/comparison/", f"cells/{tiny[1]['cell']}/"):
+    for url in ("", "guides/comparison/", f"cells/{tiny[1]['cell'][:3]}/", _table_of(tiny)):
         page.goto(base_url + url)
         missing = page.evaluate("""() => Array.from(document.querySelectorAll('a[href*="#"]'))
             .filter(a => a.host === location.host && a.pathname === location.pathname && a.hash.length > 1)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sitekit import record
 
-from matrix import classify, dataset, history
+from matrix import UserError, classify, dataset, history
 
 
 def test_frame_columns_and_order() -> None:
@@ -136,6 +136,86 @@ def test_load_reads_schema_checked_records(tmp_path: Path) -> None:
         (data / "cells" / f"{r['cell']}.json").write_text(json.dumps(r))
     df = dataset.load(data)
     assert set(df["class"]) == {"", "no-plugin-module-data"}
+
+
+def test_compiled_record_checks_accept_only_what_jsonschema_accepts() -> None:
+    """The fast checks that dataset.load uses before jsonschema: never True for a record
+    jsonschema rejects (mutations of valid records), True for valid ones."""
+    import copy
+    import random
+
+    import jsonschema
+
+    from matrix import schema
+    check = dataset._record_check()
+    assert check is not None
+    validator = jsonschema.Draft202012Validator(schema._validator("record.schema.json").schema)
+    recs = [record(), record(plugin_tc="go1.19", doctor={"prediction": "fails", "evidence": ["x"]}),
+            record(outcome="build-failed"), record(host_platform="linux/arm64")]
+    recs[-1]["runner"]["sandbox"] = {"kind": "bwrap", "version": "0.8", "reason": None}
+    for rec in recs:
+        assert validator.is_valid(rec) and check(rec)
+    bad_values = [None, True, 1, 1.5, -1, "", "x", "zz-top", [], ["x"], [1], {}, {"a": 1}, {"a": "b"}]
+    rnd = random.Random(7)
+
+    def paths(obj: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        out = [prefix] if prefix else []
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                out += paths(v, (*prefix, k))
+        elif isinstance(obj, list):
+            for i, v in enumerate(obj):
+                out += paths(v, (*prefix, i))
+        return out
+    tried = rejected = 0
+    for rec in recs:
+        for path in paths(rec):
+            for how in ("value", "delete", "extra"):
+                mutant = copy.deepcopy(rec)
+                parent = mutant
+                for key in path[:-1]:
+                    parent = parent[key]  # type: ignore[index]
+                last = path[-1]
+                if how == "value":
+                    parent[last] = rnd.choice(bad_values)  # type: ignore[index]
+                elif how == "delete" and isinstance(parent, dict):
+                    del parent[last]
+                elif how == "extra" and isinstance(parent, dict):
+                    parent[f"unknown-{last}"] = 1
+                else:
+                    continue
+                tried += 1
+                if not validator.is_valid(mutant):
+                    rejected += 1
+                    assert not check(mutant), (path, how)
+    assert tried > 500 and rejected > 200
+
+
+def test_load_reports_a_schema_invalid_record_as_jsonschema_does(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "cells").mkdir(parents=True)
+    rec = record()
+    rec["host"]["build"]["duration_s"] = -1
+    (data / "cells" / f"{rec['cell']}.json").write_text(json.dumps(rec))
+    with pytest.raises(UserError, match=r"host\.build\.duration_s: -1 is less than the minimum of 0"):
+        dataset.load(data)
+
+
+def test_downloads_streamed_from_records_equal_the_frames(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "cells").mkdir(parents=True)
+    recs = [record(), record(plugin_tc="go1.19"), record(outcome="build-failed", release="v5.8.3"),
+            record(plugin="transformer", doctor={"prediction": "loads"})]
+    for r in recs:
+        (data / "cells" / f"{r['cell']}.json").write_text(json.dumps(r))
+    paths = {n: tmp_path / n for n in dataset.DOWNLOAD_NAMES}
+    sizes = dataset.write_download_files(data, paths)
+    want = dataset.downloads(dataset.load(data))
+    for name, content in want.items():
+        assert paths[name].read_bytes() == content and sizes[name] == len(content)
+    light = dataset.site_frame(data)
+    assert list(light["cell"]) == sorted(r["cell"] for r in recs)
+    assert set(light["stdout"]) == {""} and set(light[light["outcome"] != "loads"]["stderr"]) == {""}
 
 
 # ---------------------------------------------------------------- history

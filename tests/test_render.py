@@ -100,7 +100,7 @@ def test_links() -> None:
 def _all_pages(df: pd.DataFrame, ctx: Context) -> dict[str, str]:
     pages = {"index.md": render.home(df, ctx, "matrix/img/overview.png"),
              "matrix/index.md": render.matrix_index(df, ctx, {}, {}),
-             "matrix/cells.md": render.cells_table(df, ctx),
+             "matrix/cells.md": render.cells_index(df, ctx),
              "releases/index.md": render.releases_index(df, ctx),
              "toolchains/index.md": render.toolchains_index(df, ctx),
              "axes/index.md": render.axes_index(df, ctx),
@@ -108,8 +108,10 @@ def _all_pages(df: pd.DataFrame, ctx: Context) -> dict[str, str]:
              render.DOCTOR_PAGE: render.doctor_page(df, ctx),
              "data/index.md": render.data_page(df, ctx, {"dataset.csv": 10}, "data/record.schema.json"),
              "history.md": render.history_page(ctx, set(df["cell"]))}
-    for _, row in df.iterrows():
-        pages[render.cell_src(row["cell"])] = render.cell_page(row, ctx)
+    for group, rows in render.cell_groups(df):
+        pages[f"cells/{group}.md"] = render.cell_group_page(group, rows, ctx)
+    for rel, d in df.groupby("host_release"):
+        pages[render.cells_table_src(str(rel))] = render.cells_table_page(d, ctx, str(rel))
     for rel in render.releases_in(df, ctx):
         pages[render.release_src(rel)] = render.release_page(df, ctx, rel)
     for tc in render.toolchain_ids(df):
@@ -143,19 +145,44 @@ def test_untrusted_text_never_becomes_markup() -> None:
         body = text.split("---\n", 2)[-1]
         for tag in ("<script", "<b>", "<i>", "<img"):
             assert tag not in body, f"{path}: {tag} from the data is markup"
-    cell = render.cell_page(df[df["cell"] == evil["cell"]].iloc[0], ctx)
-    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in cell
+    group = render.cell_group(evil["cell"])
+    cell = dict(render.cell_groups(df))[group]
+    page = render.cell_group_page(group, cell, ctx)
+    assert f'<section class="cell" id="{evil["cell"]}">' in page
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in page
 
 
-def test_every_markdown_link_points_to_a_rendered_page(df: pd.DataFrame) -> None:
+def test_every_link_points_to_a_rendered_page_and_anchor(df: pd.DataFrame) -> None:
+    """Markdown links (relative .md paths) and raw HTML links (URLs relative to the served
+    page) resolve to a rendered page, and their cell anchors to a section of it."""
+    import posixpath
     pages = _all_pages(df, CTX)
     known = set(pages) | {"guides/comparison.md", "checklists/index.md", "about/data.md", "errors.json",
-                          "data/record.schema.json", "data/dataset.csv", "matrix/img/overview.png"}
-    import posixpath
+                          "data/record.schema.json", "data/dataset.csv", "matrix/img/overview.png",
+                          "data/index.md"}
+    by_url = {render.url_of(src): src for src in known}
+    ids = {src: set(re.findall(r' id="([^"]+)"', text)) for src, text in pages.items()}
+    checked = 0
     for src, text in pages.items():
-        for target in re.findall(r"\]\(([^)#]+\.(?:md|json|csv|png))(?:#[^)]*)?\)", text):
+        for target, anchor in re.findall(r"\]\(([^)#]+\.(?:md|json|csv|png))(?:#([^)]*))?\)", text):
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(src), target))
             assert resolved in known, f"{src}: link to {target} ({resolved})"
+            if anchor.startswith("c") and resolved.startswith("cells/"):
+                assert anchor in ids[resolved], f"{src}: no section {anchor} in {resolved}"
+            checked += 1
+        here = render.url_of(src)
+        for href in re.findall(r'href="([^"]+)"', text):
+            if href.startswith(("http", "#")):
+                continue
+            path, _, anchor = href.partition("#")
+            url = posixpath.normpath(posixpath.join(here if here.endswith("/") else posixpath.dirname(here),
+                                                    path))
+            url = "" if url == "." else url + ("/" if path.endswith("/") or path == "./" else "")
+            assert url in by_url, f"{src}: raw link {href} ({url})"
+            if anchor:
+                assert anchor in ids.get(by_url[url], set()), f"{src}: raw link {href}: no such anchor"
+            checked += 1
+    assert checked > 50
 
 
 # ---------------------------------------------------------------- pages
@@ -246,9 +273,9 @@ def test_redirect_page() -> None:
 def test_doctor_page_lists_every_disagreement(df: pd.DataFrame) -> None:
     page = render.doctor_page(df, CTX)
     assert "1 cell with a prediction: the doctor agreed on 0 (0 %)." in page
-    assert "## Every disagreement" in page
-    dis = page.split("## Every disagreement", 1)[1]
-    assert dis.count("(cells/") == 1
+    assert "## Disagreements" in page
+    dis = page.split("## Disagreements", 1)[1]
+    assert dis.count('href="../cells/') == 1  # served at doctor-agreement/
     assert "No cell has a doctor prediction yet." in render.doctor_page(df.iloc[0:1], CTX)
 
 
@@ -266,15 +293,28 @@ def test_checklists_are_backed_by_cells(df: pd.DataFrame) -> None:
         render.checklist_items(df, CTX, "v5.8.2", "someone")
 
 
-def test_cells_table_and_cell_page(df: pd.DataFrame) -> None:
-    table = render.cells_table(df, CTX)
-    assert table.count("\n| [c") == len(df)
+def test_cells_tables_and_cell_sections(df: pd.DataFrame) -> None:
+    index = render.cells_index(df, CTX)
+    assert "(cells/v5.8.2.md)" in index and "(cells/v5.7.1.md)" in index
+    d = df[df["host_release"] == "v5.8.2"]
+    table = render.cells_table_page(d, CTX, "v5.8.2")
+    assert table.count("<tr><td><a href=") == len(d)
+    assert render.HTML_OPEN in table and "search:\n  exclude: true" in table
+    # the same rows from precomputed table rows (as the site build does it)
+    pre = d.assign(**{render.TABLE_ROW: [render.cells_table_row(r, CTX) for r in render.records(d)]})
+    assert render.cells_table_page(pre, CTX, "v5.8.2") == table
     row = df[df["class"] == "package-version-mismatch"].iloc[0]
-    page = render.cell_page(row, CTX)
-    assert f'<span id="{row["cell"]}"></span>' in page
-    assert "(../errors/package-version-mismatch.md)" in page
-    assert '<pre class="raw-error">' in page
-    assert "### Plugin go.mod" in page
+    cell = str(row["cell"])
+    assert render.cell_src(cell) == f"cells/{cell[:3]}.md"
+    assert render.cell_link(Links("index.md"), cell) == f"[{cell}](cells/{cell[:3]}.md#{cell})"
+    group = dict(render.cell_groups(df))[cell[:3]]
+    page = render.cell_group_page(cell[:3], group, CTX)
+    assert page.count('<section class="cell" id=') == len(group)
+    section = page.split(f'<section class="cell" id="{cell}">', 1)[1].split("</section>", 1)[0]
+    assert 'href="../../errors/package-version-mismatch/"' in section
+    assert '<pre class="raw-error">' in section and "different version of package" in section
+    assert "host sha256" in section and "<strong>fails</strong>" not in section
+    assert "search:\n  exclude: true" in page
 
 
 def test_data_and_history_pages(df: pd.DataFrame) -> None:

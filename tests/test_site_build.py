@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sitekit import ROOT, link_problems, mkdocs_build
 
-from matrix import classify, render, site
+from matrix import classify, dataset, render, site
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +27,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_generated_pages_never_touch_docs() -> None:
     """Generated and hand-written pages are never mixed: no generated path exists in docs/."""
-    generated: list[str] = []
-    site.generate(lambda path, content: generated.append(path), site.data_dir(ROOT))
+    out = site.Paths()
+    site.generate(out, site.data_dir(ROOT), inline=True)
+    generated = out.paths
     assert "index.md" in generated and "errors.json" in generated
     clashes = [p for p in generated if (ROOT / "docs" / p).exists()]
     assert clashes == []
@@ -45,12 +46,46 @@ def test_generated_pages_are_there(built: Path) -> None:
                  "guides/comparison/index.html", "data/dataset.csv", "data/dataset.json",
                  "data/dataset.parquet", "data/record.schema.json"):
         assert (built / page).is_file(), page
-    for cell in df["cell"]:
-        assert (built / "cells" / cell / "index.html").is_file()
+    groups: dict[str, str] = {}
+    for cell in df["cell"]:  # one section per cell, on the page of its id's first characters
+        group = render.cell_group(cell)
+        if group not in groups:
+            groups[group] = (built / "cells" / group / "index.html").read_text()
+        assert f'<section class="cell" id="{cell}">' in groups[group]
+    assert len(list((built / "cells").iterdir())) == len(groups) <= 256
     for rel in set(df["host_release"]):
         assert (built / "releases" / rel / "index.html").is_file()
+        table = (built / "matrix" / "cells" / render.slug(rel) / "index.html").read_text()
+        assert table.count('<tr><td><a href="../../../cells/') == int((df["host_release"] == rel).sum())
     rows = json.loads((built / "data" / "dataset.json").read_text())
     assert len(rows) == len(df)
+
+
+def test_downloads_hold_every_column_of_every_cell(built: Path) -> None:
+    """The site's downloads are the dataset's, byte for byte (the build writes them in parts)."""
+    want = dataset.downloads(dataset.load(site.data_dir(ROOT)))
+    for name, content in want.items():
+        assert (built / "data" / name).read_bytes() == content, name
+
+
+def test_cell_pages_are_not_in_the_search_index(built: Path) -> None:
+    index = json.loads((built / "search" / "search_index.json").read_text())
+    locations = [d["location"] for d in index["docs"]]
+    assert any(loc.startswith("errors/") for loc in locations)
+    # the cells' sections and the tables of cells are reached from the tables' index page
+    assert not [loc for loc in locations if re.match(r"cells/|matrix/cells/[^#]", loc)]
+
+
+def test_sharded_generation_gives_the_same_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading the cells in parallel shards changes nothing in what is generated."""
+    outs = {}
+    for shards in ("1", "3"):
+        monkeypatch.setenv(site.SHARDS_ENV, shards)
+        out = tmp_path / shards
+        site.generate(site.Folder(out), site.data_dir(ROOT), inline=True)
+        outs[shards] = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert outs["1"].keys() == outs["3"].keys()
+    assert [k for k in outs["1"] if outs["1"][k] != outs["3"][k]] == []
 
 
 def test_errors_json_and_one_page_per_class(built: Path) -> None:

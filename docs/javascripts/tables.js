@@ -1,6 +1,7 @@
 // Sortable, filterable tables for the matrix site. No dependencies, no network.
 // Every table in a page's content sorts when a column title is clicked; tables with
-// more than FILTER_MIN rows get a filter box that keeps rows containing every word typed.
+// more than FILTER_MIN rows, and every table of cells (data-filter="always"), get a
+// filter box that keeps rows containing every word typed.
 (function () {
   "use strict";
   var FILTER_MIN = 6;
@@ -45,7 +46,8 @@
   }
 
   function makeFilterable(table) {
-    if (!table.tBodies.length || table.tBodies[0].rows.length < FILTER_MIN) return;
+    if (!table.tBodies.length) return;
+    if (table.tBodies[0].rows.length < FILTER_MIN && table.dataset.filter !== "always") return;
     var input = document.createElement("input");
     input.type = "search";
     input.className = "table-filter";
