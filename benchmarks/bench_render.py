@@ -347,6 +347,15 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+def _name(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+        return " ".join(a.decode(errors="replace") for a in argv[1:5])[:80]
+    except OSError:
+        return "?"
+
+
 def measure(data: Path, site_dir: Path) -> dict[str, Any]:
     """`mkdocs build --strict` of a site from DATA: wall time, peak memory, what it made."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLUGIN_MATRIX_")}
@@ -355,7 +364,9 @@ def measure(data: Path, site_dir: Path) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
            "--site-dir", str(site_dir)]
     err = site_dir.parent / f"{site_dir.name}.stderr"
+    load_before = round(os.getloadavg()[0], 2)
     peak = [0]
+    at_peak: list[tuple[int, str]] = []
     with open(err, "w") as ferr:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=ferr)
@@ -363,7 +374,11 @@ def measure(data: Path, site_dir: Path) -> dict[str, Any]:
 
         def sample() -> None:
             while not done.is_set():
-                peak[0] = max(peak[0], sum(_rss_kib(p) for p in _tree(proc.pid)))
+                tree = [(_rss_kib(p), _name(p)) for p in _tree(proc.pid)]
+                total = sum(r for r, _ in tree)
+                if total > peak[0]:
+                    peak[0] = total
+                    at_peak[:] = tree
                 done.wait(0.05)
 
         th = threading.Thread(target=sample, daemon=True)
@@ -375,19 +390,22 @@ def measure(data: Path, site_dir: Path) -> dict[str, Any]:
         proc.returncode = os.waitstatus_to_exitcode(status)
     stderr = err.read_text(errors="replace")
     warnings = [ln for ln in stderr.splitlines() if re.match(r"\s*(WARNING|ERROR)\b", ln)]
-    m = re.search(r"plugin-matrix: generated (\d+) files? from (\d+) cells in ([\d.]+) s", stderr)
+    m = re.search(r"plugin-matrix: generated (\d+) files? from (\d+) cells in ([\d.]+) s \((.*)\)", stderr)
     files = [p for p in site_dir.rglob("*") if p.is_file()] if site_dir.is_dir() else []
     html = [p for p in files if p.suffix == ".html"]
     search = site_dir / "search" / "search_index.json"
     downloads = {p.name: p.stat().st_size for p in sorted((site_dir / "data").glob("dataset.*"))}
     return {
         "ok": proc.returncode == 0 and not warnings, "exit_status": proc.returncode,
+        "load_average_1m": [load_before, round(os.getloadavg()[0], 2)],  # before, after: a shared machine
         "warnings": warnings[:20], "stderr_tail": stderr[-2000:] if proc.returncode else "",
         "wall_s": round(wall, 2),
         "render_s": float(m.group(3)) if m else None,
+        "render_phases": m.group(4) if m else None,
         "generated_files": int(m.group(1)) if m else None,
         "peak_rss_mib": round(max(peak[0], usage.ru_maxrss) / 1024, 1),
         "peak_tree_rss_sampled_mib": round(peak[0] / 1024, 1),
+        "processes_at_peak": [f"{name}: {kib / 1024:.0f} MiB" for kib, name in at_peak],
         "max_process_rss_mib": round(usage.ru_maxrss / 1024, 1),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "html_pages": len(html),
@@ -416,9 +434,10 @@ def main() -> int:
     result: dict[str, Any] = {
         "benchmark": "render", "machine": machine(), "versions": versions(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "target_100k": TARGET,
-        "what": "wall time and peak RSS (whole process tree) of `mkdocs build --strict`, which "
-                "loads the dataset, renders every generated page (docs/gen_pages.py) and builds "
-                "the site; render_s is the generation part, as the build logs it"}
+        "what": "wall time and peak RSS (whole process tree, sampled every 50 ms) of `mkdocs build "
+                "--strict`, which reads the dataset, renders every generated page (docs/gen_pages.py, "
+                "in parallel shards) and builds the site; render_s is the generation part, as the "
+                "build logs it; cpu_s the CPU time of the build and its child processes"}
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
         t = Path(tmp)
         sites = args.site or t

@@ -9,7 +9,10 @@ the same frame (no dates or software versions embedded).
 from __future__ import annotations
 
 import io
+import json
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib
 
@@ -159,3 +162,32 @@ def draw(g: Grid, fmt: str = "png") -> bytes:
         return buf.getvalue()
     finally:
         plt.close(fig)
+
+
+def draw_files(grids: list[Grid], folder: Path, fmt: str = "png") -> list[Path]:
+    """Each grid's picture as folder/<index>.<fmt>."""
+    out = []
+    for i, g in enumerate(grids):
+        p = folder / f"{i}.{fmt}"
+        p.write_bytes(draw(g, fmt))
+        out.append(p)
+    return out
+
+
+def _main(argv: list[str]) -> int:
+    """`python -m matrix.heatmap draw GRIDS.json|- FOLDER`: the site build draws its
+    pictures in another process while it renders pages (matplotlib holds the GIL); with
+    `-` the grids come on standard input, so the process can start (and import
+    matplotlib) before they are known."""
+    if len(argv) != 3 or argv[0] != "draw":
+        print("usage: python -m matrix.heatmap draw GRIDS.json|- FOLDER", file=sys.stderr)
+        return 2
+    text = sys.stdin.read() if argv[1] == "-" else Path(argv[1]).read_text(encoding="utf-8")
+    if not text:
+        return 0  # nothing to draw (the build stopped)
+    draw_files([Grid(**g) for g in json.loads(text)], Path(argv[2]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))

@@ -339,6 +339,16 @@ def tried(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["outcome"].isin(TRIED)]
 
 
+def outcome_counts(df: pd.DataFrame, by: str = "host_release") -> dict[str, tuple[int, int, int]]:
+    """value of `by` -> (cells, loads, fails)."""
+    if df.empty:
+        return {}
+    g = pd.DataFrame({"k": df[by], "ok": df["outcome"] == "loads", "bad": df["outcome"] == "fails"})
+    agg = g.groupby("k", sort=False).agg(n=("ok", "size"), ok=("ok", "sum"), bad=("bad", "sum"))
+    return {str(k): (int(r.n), int(r.ok), int(r.bad))
+            for k, r in zip(agg.index, agg.itertuples(), strict=True)}
+
+
 def n_tried(df: pd.DataFrame) -> int:
     return int(df["outcome"].isin(TRIED).sum())
 
@@ -463,10 +473,9 @@ def matrix_index(df: pd.DataFrame, ctx: Context, pictures: dict[str, str],
              f"loaded (the build failed, or the platform cannot run here). "
              f"[Every cell]({links.md('matrix/cells.md')}) has a permalink.", ""]
     rows = []
-    counts = df.groupby(["host_release", "outcome"]).size() if not df.empty else pd.Series(dtype=int)
+    counts = outcome_counts(df)
     for rel in releases_in(df, ctx):
-        by = counts.get(rel, pd.Series(dtype=int))
-        n, ok, bad = int(by.sum()), int(by.get("loads", 0)), int(by.get("fails", 0))
+        n, ok, bad = counts.get(rel, (0, 0, 0))
         rows.append([f"[{md(rel)}]({links.md(release_src(rel))})", str(n), str(ok), str(bad),
                      str(n - ok - bad)])
     parts.append(table(["kustomize", "cells", "loads", "fails", "not loaded"], rows))
@@ -539,10 +548,11 @@ def cells_index(df: pd.DataFrame, ctx: Context) -> str:
              f"doctor's prediction. The whole dataset, every column, is in the "
              f"[downloads]({links.md('data/index.md')}).")
     rows = []
+    counts = outcome_counts(df)
     for rel in reversed(releases_in(df, ctx)):
-        d = df[df["host_release"] == rel]
-        rows.append([f"[{md(rel)}]({links.md(cells_table_src(rel))})", str(len(d)),
-                     str(count(d, "loads")), str(count(d, "fails")), str(len(d) - n_tried(d))])
+        n, ok, bad = counts.get(rel, (0, 0, 0))
+        rows.append([f"[{md(rel)}]({links.md(cells_table_src(rel))})", str(n), str(ok), str(bad),
+                     str(n - ok - bad)])
     return page("Every cell", intro, table(["kustomize", "cells", "loads", "fails", "not loaded"], rows)
                 if rows else "No cell measured yet.")
 
@@ -761,13 +771,13 @@ def release_page(df: pd.DataFrame, ctx: Context, release: str) -> str:
     parts.append(f"kustomize {md(release)} links `sigs.k8s.io/kustomize/api` {md(api)} and "
                  f"`sigs.k8s.io/kustomize/kyaml` {md(kyaml)}. {plural(len(d), 'cell')} measured: "
                  f"{count(d, 'loads')} loaded, {count(d, 'fails')} failed to load.")
-    ok = recipe_cells(df, release)
+    ok = recipe_cells(d, release)
     parts.append(f"## To build a plugin that loads into kustomize {md(release)}\n")
     if ok.empty:
         parts.append("No cell of this release loaded in this dataset, so no recipe can be "
                      "given from evidence. See what fails below.")
     else:
-        official = df[(df["host_variant"] == "official") & (df["outcome"] == "fails")]
+        official = df.loc[(df["host_variant"] == "official") & (df["outcome"] == "fails"), ["cell"]]
         parts.append("Everything below is copied from cells that really loaded. "
                      + (f"Official release binaries cannot load Go plugins (measured: "
                         f"{cells_list(links, official['cell'], 3)}), so build" if not official.empty
@@ -867,8 +877,11 @@ def releases_index(df: pd.DataFrame, ctx: Context) -> str:
     links = Links("releases/index.md")
     rows = []
     for rel in reversed(releases_in(df, ctx)):
-        d = df[df["host_release"] == rel]
-        ok = recipe_cells(df, rel)
+        d = df.loc[df["host_release"] == rel, ["host_release", "host_api", "host_kyaml", "outcome", "host_go",
+                                               "plugin_go", "plugin_name", "cell", "host_variant",
+                                               "plugin_variant", "plugin_pins", "host_platform",
+                                               "plugin_platform"]]
+        ok = recipe_cells(d, rel)
         gos = ", ".join(sorted(uniq(ok[ok["host_go"] == ok["plugin_go"]]["host_go"])))
         rows.append([f"[{md(rel)}]({links.md(release_src(rel))})", md(d["host_api"].iloc[0]),
                      md(d["host_kyaml"].iloc[0]), str(count(d, "loads")), str(count(d, "fails")),
@@ -910,6 +923,11 @@ def _memo(df: pd.DataFrame, ctx: Context, key: Any, make: Any) -> Any:
         del _MEMO[old]
     _MEMO[k] = (weakref.ref(df), weakref.ref(ctx), value)
     return value
+
+
+def forget() -> None:
+    """Drop what _memo keeps (at the end of a build)."""
+    _MEMO.clear()
 
 
 def pairs(df: pd.DataFrame, vary: list[str], reference: dict[str, str]) -> pd.DataFrame:

@@ -21,6 +21,7 @@ Scale (100,000 cells: under a minute and well under a GiB on two cores):
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -358,6 +359,7 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
     global ACTIVE
     t0 = time.perf_counter()
     _arrow_memory()
+    gc.freeze()  # what mkdocs has loaded stays: the collector need not scan it again and again
     if ACTIVE is not None:
         ACTIVE.close()
     scratch = Path(tempfile.mkdtemp(prefix="plugin-matrix-site-"))
@@ -373,6 +375,7 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
         written.append(path)
 
     workers: list[_Worker] = []
+    drawing = _Drawing()
     try:
         names = dataset.record_names(data) if (data / "cells").is_dir() else []
         shards = split(names, shard_count(len(names)))
@@ -412,7 +415,7 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
             df = _site_frame(parts)
             t_merge = time.perf_counter()
             ctx = context(data, df)
-            _pages(put, df, ctx, data)
+            _pages(put, df, ctx, data, drawing)
         finally:
             thread.join()
         if "error" in assembled:
@@ -429,10 +432,13 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
     except BaseException:
         for w in workers:
             w.stop()
+        drawing.stop()
         blocks.close()
         ACTIVE = None
         raise
     finally:
+        render.forget()
+        gc.unfreeze()
         shutil.rmtree(scratch, ignore_errors=True)
         if inline:
             blocks.close()
@@ -442,7 +448,8 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
     return written
 
 
-def _pages(put: Callable[[str, str | bytes], None], df: pd.DataFrame, ctx: Context, data: Path) -> None:
+def _pages(put: Callable[[str, str | bytes], None], df: pd.DataFrame, ctx: Context, data: Path,
+           drawing: _Drawing) -> None:
     from matrix import heatmap  # matplotlib: not in the processes that only read cells
     if render.TABLE_ROW in df.columns:
         tables = df[list(dict.fromkeys([*render.CELL_ORDER, "outcome", render.TABLE_ROW]))]
@@ -450,34 +457,91 @@ def _pages(put: Callable[[str, str | bytes], None], df: pd.DataFrame, ctx: Conte
     else:
         tables = df
     rels = render.releases_in(df, ctx)
+    todraw: dict[str, Any] = {}  # picture path -> heatmap.Grid
     pictures: dict[str, str] = {}
     grids: dict[str, Any] = {}
     for i, rel in enumerate(reversed(rels)):
         g = heatmap.release_grid(df, rel)
         if i < PICTURES:
-            path = f"matrix/img/kustomize-{rel}.png"
-            put(path, heatmap.draw(g))
-            pictures[rel] = path
+            pictures[rel] = f"matrix/img/kustomize-{rel}.png"
+            todraw[pictures[rel]] = g
         else:
             grids[rel] = g
     overview = None
     if rels:
         overview = "matrix/img/overview.png"
-        put(overview, heatmap.draw(heatmap.overview_grid(df, rels)))
+        todraw[overview] = heatmap.overview_grid(df, rels)
     axis_pictures: dict[str, str] = {}
     for axis in AXES:
         g = _axis_picture(df, ctx, axis)
         if g is not None:
-            path = f"matrix/img/axis-{axis}.png"
-            put(path, heatmap.draw(g))
-            axis_pictures[axis] = path
+            axis_pictures[axis] = f"matrix/img/axis-{axis}.png"
+            todraw[axis_pictures[axis]] = g
+    drawing.draw(todraw)
+    _text_pages(put, df, tables, ctx, data, rels, overview, pictures, axis_pictures, grids)
+    del tables
+    for path, png in drawing.finish().items():
+        put(path, png)
+
+
+class _Drawing:
+    """Heatmap pictures drawn by another process while this one renders the pages
+    (matplotlib holds the GIL), or here when there is one CPU. The process starts early,
+    while this one is small, and waits for its grids on standard input."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="plugin-matrix-img-"))
+        self.paths: list[str] = []
+        self.proc: subprocess.Popen[bytes] | None = None
+        if (os.cpu_count() or 1) >= 2:
+            cmd = [sys.executable, "-m", "matrix.heatmap", "draw", "-", str(self.folder)]
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE)
+
+    def draw(self, grids: dict[str, Any]) -> None:
+        """Start drawing `grids` (picture path -> heatmap.Grid)."""
+        from dataclasses import asdict
+        self.paths = list(grids)
+        if self.proc is None:
+            from matrix import heatmap
+            heatmap.draw_files(list(grids.values()), self.folder)
+            return
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps([asdict(g) for g in grids.values()]).encode())
+        self.proc.stdin.close()
+
+    def finish(self) -> dict[str, bytes]:
+        try:
+            if self.proc is not None:
+                assert self.proc.stderr is not None
+                err = self.proc.stderr.read()
+                self.proc.wait()
+                if self.proc.returncode != 0:
+                    raise UserError(f"drawing the heatmaps failed: {err.decode(errors='replace').strip()}")
+            return {p: (self.folder / f"{i}.png").read_bytes() for i, p in enumerate(self.paths)}
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            for f in (self.proc.stdin, self.proc.stderr):
+                if f is not None and not f.closed:
+                    f.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _text_pages(put: Callable[[str, str | bytes], None], df: pd.DataFrame, tables: pd.DataFrame,
+                ctx: Context, data: Path, rels: list[str], overview: str | None, pictures: dict[str, str],
+                axis_pictures: dict[str, str], grids: dict[str, Any]) -> None:
 
     put("index.md", render.home(df, ctx, overview))
     put("matrix/index.md", render.matrix_index(df, ctx, pictures, axis_pictures, grids))
     put("matrix/cells.md", render.cells_index(df, ctx))
     for rel, d in tables.groupby("host_release", sort=False):
         put(render.cells_table_src(str(rel)), render.cells_table_page(d, ctx, str(rel)))
-    del tables
     put("releases/index.md", render.releases_index(df, ctx))
     for rel in rels:
         put(render.release_src(rel), render.release_page(df, ctx, rel))
