@@ -284,12 +284,20 @@ class _Worker:
             self.err.close()
 
 
+def _child_env() -> dict[str, str]:
+    """The environment of this build's helper processes: the same `matrix` package."""
+    root = str(Path(__file__).resolve().parent.parent)
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
 def _start_worker(data: Path, names: list[str], folder: Path, blocks_dir: Path, key: str) -> _Worker:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "names.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
     cmd = [sys.executable, "-m", "matrix.site", "shard", str(data), str(folder), str(blocks_dir), key]
     err = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _Worker.finish/stop
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL,
+                            env=_child_env())
     return _Worker(proc, err)
 
 
@@ -496,7 +504,7 @@ class _Drawing:
         if (os.cpu_count() or 1) >= 2:
             cmd = [sys.executable, "-m", "matrix.heatmap", "draw", "-", str(self.folder)]
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.PIPE)
+                                         stderr=subprocess.PIPE, env=_child_env())
 
     def draw(self, grids: dict[str, Any]) -> None:
         """Start drawing `grids` (picture path -> heatmap.Grid)."""
