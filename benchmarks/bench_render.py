@@ -391,6 +391,7 @@ def measure(data: Path, site_dir: Path) -> dict[str, Any]:
     stderr = err.read_text(errors="replace")
     warnings = [ln for ln in stderr.splitlines() if re.match(r"\s*(WARNING|ERROR)\b", ln)]
     m = re.search(r"plugin-matrix: generated (\d+) files? from (\d+) cells in ([\d.]+) s \((.*)\)", stderr)
+    kinds = re.search(r"plugin-matrix: seconds per kind of page: (.*)", stderr)
     files = [p for p in site_dir.rglob("*") if p.is_file()] if site_dir.is_dir() else []
     html = [p for p in files if p.suffix == ".html"]
     search = site_dir / "search" / "search_index.json"
@@ -402,6 +403,7 @@ def measure(data: Path, site_dir: Path) -> dict[str, Any]:
         "wall_s": round(wall, 2),
         "render_s": float(m.group(3)) if m else None,
         "render_phases": m.group(4) if m else None,
+        "render_seconds_per_page_kind": kinds.group(1) if kinds else None,
         "generated_files": int(m.group(1)) if m else None,
         "peak_rss_mib": round(max(peak[0], usage.ru_maxrss) / 1024, 1),
         "peak_tree_rss_sampled_mib": round(peak[0] / 1024, 1),
@@ -411,6 +413,7 @@ def measure(data: Path, site_dir: Path) -> dict[str, Any]:
         "html_pages": len(html),
         "cell_pages": sum(1 for p in html if p.parent.parent == site_dir / "cells"),
         "site_files": len(files), "site_mib": round(sum(p.stat().st_size for p in files) / 2**20, 1),
+        "fits_github_pages_1gb": sum(p.stat().st_size for p in files) <= 2**30,
         "html_mib": round(sum(p.stat().st_size for p in html) / 2**20, 1),
         "largest_html_kib": round(max((p.stat().st_size for p in html), default=0) / 1024),
         "search_index_kib": round(search.stat().st_size / 1024) if search.is_file() else None,

@@ -375,12 +375,18 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
     blocks = Blocks(blocks_dir, prefix="main-")
     ACTIVE = None if inline else blocks
     written: list[str] = []
+    kinds: dict[str, float] = {}  # seconds spent making each kind of page (path's first part)
+    last = [time.perf_counter()]
 
     def put(path: str, content: str | bytes) -> None:
+        now = time.perf_counter()
+        kind = path.split("/", 1)[0] if "/" in path else path.removesuffix(".md")
+        kinds[kind] = kinds.get(kind, 0.0) + now - last[0]
         if not inline and isinstance(content, str) and path.endswith(".md"):
             content = blocks.take(path, content)
         out.write(path, content)
         written.append(path)
+        last[0] = time.perf_counter()
 
     workers: list[_Worker] = []
     drawing = _Drawing()
@@ -421,7 +427,7 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
         thread.start()
         try:
             df = _site_frame(parts)
-            t_merge = time.perf_counter()
+            t_merge = last[0] = time.perf_counter()
             ctx = context(data, df)
             _pages(put, df, ctx, data, drawing)
         finally:
@@ -453,6 +459,8 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
     log.info(f"plugin-matrix: generated {len(written)} files from {len(df)} cells in "
              f"{time.perf_counter() - t0:.1f} s ({len(shards)} shards: cells {t_cells - t0:.1f} s, "
              f"frame {t_merge - t_cells:.1f} s, pages and downloads {time.perf_counter() - t_merge:.1f} s)")
+    log.info("plugin-matrix: seconds per kind of page: " + ", ".join(
+        f"{k} {v:.2f}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]) if v >= 0.05))
     return written
 
 
