@@ -332,3 +332,17 @@ def test_data_and_history_pages(df: pd.DataFrame) -> None:
     page = render.history_page(ctx, set())
     assert page.index("2026-11-26") < page.index("2026-11-25")
     assert "| cgone | fails | loads |" in page  # a cell no longer in the data is not linked
+
+
+def test_long_lists_of_cells_are_capped_with_a_way_to_all_of_them() -> None:
+    n = render.TABLE_CAP + 30
+    recs = [record("v5.8.2", plugin=f"p{i}", plugin_tc="go1.19", cls="no-plugin-module-data",
+                   doctor={"prediction": "loads"}) for i in range(n)]
+    df = dataset.frame(recs)
+    page = render.error_page(df, CTX, CLASSES[0])
+    which = page.split("## Which cells", 1)[1]
+    assert which.count("<tr><td><a href=") == render.TABLE_CAP
+    assert f"{n} cells, per kustomize release" in which and "(../matrix/cells/v5.8.2.md)" in which
+    doctor = render.doctor_page(df, CTX)
+    assert f"The first {render.TABLE_CAP} of {n}" in doctor
+    assert doctor.count("<tr><td><a href=") == render.TABLE_CAP
