@@ -349,10 +349,6 @@ def outcome_counts(df: pd.DataFrame, by: str = "host_release") -> dict[str, tupl
             for k, r in zip(agg.index, agg.itertuples(), strict=True)}
 
 
-def n_tried(df: pd.DataFrame) -> int:
-    return int(df["outcome"].isin(TRIED).sum())
-
-
 def count(df: pd.DataFrame, outcome: str) -> int:
     return int((df["outcome"] == outcome).sum())
 
