@@ -4,6 +4,7 @@ records, an mkdocs build, and a checker for every internal link and anchor."""
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import html.parser
 import json
@@ -16,30 +17,35 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from matrix.records import RECORD_FORMAT
-
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 
 GO = {"local": "go1.26.8", "go1.27.3": "go1.27.3", "go1.19": "go1.19.8"}
-API = {"v5.7.1": ("v0.20.1", "v0.20.1"), "v5.8.2": ("v0.21.2", "v0.21.2"),
-       "v5.8.3": ("v0.21.3", "v0.21.3")}
 
 
-def _toolchain(tc: str) -> dict[str, Any]:
-    go = GO.get(tc, tc)
-    return {"id": tc, "go": "go", "gotoolchain": "local", "version": f"go version {go} linux/amd64",
-            "goenv": {"GOVERSION": go, "GOARCH": "amd64", "GOOS": "linux", "CGO_ENABLED": "1"}}
+def real_records() -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted((DATA / "cells").glob("c*.json"))]
 
 
-def _build(kind: str, status: str, go_mod: str, output: str = "") -> dict[str, Any]:
-    cmd = (["go", "build", "-o", "$WORK/kustomize", "sigs.k8s.io/kustomize/kustomize/v5"] if kind == "host"
-           else ["go", "build", "-buildmode=plugin", "-o", "$WORK/plugin.so", "."])
-    return {"kind": kind, "key": "0" * 64, "status": status,
-            "sha256": ("a" if kind == "host" else "b") * 64 if status == "ok" else None,
-            "command": cmd, "env": {"CGO_ENABLED": "1", "GOOS": "linux", "GOARCH": "amd64"},
-            "go_mod": go_mod, "modules": {"sigs.k8s.io/kustomize/api": "v0.21.2"}, "output": output,
-            "truncated": False, "duration_s": 1.0, "reason": None, "install": None}
+@functools.cache
+def _reals() -> tuple[dict[str, Any], ...]:
+    return tuple(r for r in real_records()
+                 if r["host"]["platform"] == "linux/amd64" and r["plugin"]["pins"] == "host")
+
+
+def _base(outcome: str, release: str, host_tc: str, plugin_tc: str, plugin: str) -> dict[str, Any]:
+    """The real cell of this outcome closest to the wanted coordinates."""
+    def score(r: dict[str, Any]) -> tuple[bool, bool, bool, bool]:
+        return (r["host"]["release"] == release, r["plugin"]["name"] == plugin,
+                r["host"]["toolchain"]["id"] == host_tc, r["plugin"]["toolchain"]["id"] == plugin_tc)
+    return max((r for r in _reals() if r["outcome"] == outcome), key=score)
+
+
+def _toolchain(tc: str, default: dict[str, Any]) -> dict[str, Any]:
+    for r in _reals():
+        if r["host"]["toolchain"]["id"] == tc:
+            return copy.deepcopy(r["host"]["toolchain"])
+    return {**copy.deepcopy(default), "id": tc}
 
 
 def record(release: str = "v5.8.2", host_tc: str = "local", plugin_tc: str = "local",
@@ -49,52 +55,32 @@ def record(release: str = "v5.8.2", host_tc: str = "local", plugin_tc: str = "lo
            package: str | None = None, doctor: dict[str, Any] | None = None,
            axes: list[str] | None = None, recorded_at: str = "2026-11-25T19:00:00+00:00",
            build_output: str = "") -> dict[str, Any]:
-    """A record shaped like the real ones (see matrix/schemas/record.schema.json)."""
+    """A REAL recorded cell of the same outcome, moved to other coordinates for a test.
+
+    Its texts (stderr, build output, go.mod, provenance) stay as measured unless the test
+    passes its own (e.g. an error text holding HTML, to check escaping)."""
     key = json.dumps([release, host_tc, plugin_tc, plugin, host_variant, plugin_variant, pins,
                       host_platform, plugin_platform])
     cell = "c" + hashlib.sha256(key.encode()).hexdigest()[:12]
     if outcome is None:
         outcome = "loads" if GO.get(host_tc) == GO.get(plugin_tc) else "fails"
-    api, kyaml = API.get(release, ("v0.21.2", "v0.21.2"))
-    if stderr is None:
-        stderr = ("2026/11/25 19:00:00 Attempting plugin load from '$CELL/plugins/matrix.example.com/v1/"
-                  "matrixgenerator/MatrixGenerator.so'\n")
-        if outcome == "fails":
-            stderr += ("fatal error: runtime: no plugin module data\n\ngoroutine 1 [running]:\n"
-                       "runtime.throw({0xfb9fc6?, 0x0?})\n\t/usr/lib/go/src/runtime/panic.go:1 +0x5d\n")
-    host_status = "failed" if outcome == "build-failed" else "ok"
-    load = None
-    if outcome in ("loads", "fails"):
-        load = {"outcome": outcome, "exit_code": 0 if outcome == "loads" else 2, "signal": None,
-                "timed_out": False, "seen": outcome == "loads", "stdout": "", "stderr": stderr,
-                "truncated": False, "duration_s": 0.2,
-                "command": ["$HOST_BIN", "build", "--enable-alpha-plugins", "$CELL/kustomization"]}
-    host_mod = ("module matrix.local/host\n\ngo 1.22.7\n\n"
-                f"require sigs.k8s.io/kustomize/kustomize/v5 {release}\n")
-    plugin_mod = (f"module matrix.local/plugin/{plugin}\n\ngo 1.22.7\n\nrequire sigs.k8s.io/kustomize/api "
-                  f"{api}\n")
-    return {
-        "format": RECORD_FORMAT, "cell": cell, "inputs": hashlib.sha256(cell.encode()).hexdigest(),
-        "axes": axes or ["baseline"], "outcome": outcome,
-        "reason": "the host did not build" if outcome == "build-failed" else None,
-        "host": {"kind": "kustomize-cli", "release": release, "module": "sigs.k8s.io/kustomize/kustomize/v5",
-                 "api": api, "kyaml": kyaml, "variant": host_variant, "flags": [], "platform": host_platform,
-                 "goos": "linux", "goarch": host_platform.split("/")[1], "toolchain": _toolchain(host_tc),
-                 "build": _build("host", host_status, host_mod, build_output)},
-        "plugin": {"name": plugin, "kind": "generator", "release": release, "pins": pins, "api": api,
-                   "kyaml": kyaml, "variant": plugin_variant, "flags": [], "platform": plugin_platform,
-                   "goos": "linux", "goarch": plugin_platform.split("/")[1],
-                   "toolchain": _toolchain(plugin_tc), "sources": "c" * 64,
-                   "build": _build("plugin", "ok", plugin_mod)},
-        "load": load, "class": cls, "package": package, "doctor": doctor,
-        "runner": {"os": "linux", "arch": "x86_64", "kernel": "6.1", "libc": "glibc 2.36", "emulator": None,
-                   "native": True},
-        "tool_version": "0.1.0", "recorded_at": recorded_at,
-    }
-
-
-def real_records() -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted((DATA / "cells").glob("c*.json"))]
+    r = copy.deepcopy(_base(outcome, release, host_tc, plugin_tc, plugin))
+    r.update(cell=cell, inputs=hashlib.sha256(cell.encode()).hexdigest(), axes=axes or ["baseline"],
+             recorded_at=recorded_at, doctor=doctor, package=package)
+    r["class"] = cls
+    for side, tc, variant, platform in (("host", host_tc, host_variant, host_platform),
+                                        ("plugin", plugin_tc, plugin_variant, plugin_platform)):
+        d = r[side]
+        d.update(release=release, variant=variant, platform=platform, goos=platform.split("/")[0],
+                 goarch=platform.split("/")[1])
+        d["toolchain"] = _toolchain(tc, d["toolchain"])
+    r["plugin"].update(name=plugin, pins=pins)
+    if stderr is not None and r["load"] is not None:
+        r["load"]["stderr"] = stderr
+    if build_output:
+        failed = [s for s in ("host", "plugin") if r[s]["build"]["status"] == "failed"] or ["host"]
+        r[failed[0]]["build"]["output"] = build_output
+    return r
 
 
 HTML_ERROR = "<script>window.__pwned = 1</script><b>bold</b> & <img src=x onerror=alert(1)>"

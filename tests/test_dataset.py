@@ -53,7 +53,7 @@ def test_error_text_of_other_outcomes() -> None:
     skipped["reason"] = "host: go1.19 is not installed"
     assert dataset.error_text(skipped) == "host: go1.19 is not installed"
     quiet = record(outcome="fails", stderr="")
-    assert "exited 2 with no error text" in dataset.error_text(quiet)
+    assert f"exited {quiet['load']['exit_code']} with no error text" in dataset.error_text(quiet)
     long = record(outcome="fails", stderr="x" * (dataset.ERROR_MAX + 100))
     assert dataset.error_text(long).endswith("the full text is in stderr]")
 
