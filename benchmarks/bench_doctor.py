@@ -16,11 +16,9 @@ The pair is taken from a recorded cell (data/cells) whose two artifacts are in t
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -30,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import elftools
+from machine import describe  # noqa: E402  (benchmarks/machine.py, beside this script)
 
 from matrix import doctor, elf
 from matrix.build import default_cache_dir
@@ -69,21 +68,7 @@ def timed(fn: Any, n: int) -> dict[str, float]:
 
 
 def machine() -> dict[str, Any]:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = None
-    with contextlib.suppress(ValueError, OSError):
-        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    return {"os": platform.system(), "kernel": platform.release(), "arch": platform.machine(),
-            "cpu": cpu, "cores": os.cpu_count(), "memory_mib": mem, "load_average_1m": load,
-            "python": platform.python_version(), "pyelftools": elftools.__version__}
+    return {**describe(), "pyelftools": elftools.__version__}
 
 
 def main() -> int:

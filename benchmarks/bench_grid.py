@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -23,13 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine import describe  # noqa: E402  (benchmarks/machine.py, beside this script)
+
 from matrix import records, runner  # noqa: E402
-
-
-def machine() -> dict[str, object]:
-    return {"cpus": os.cpu_count(), "machine": platform.machine(), "kernel": platform.release(),
-            "python": platform.python_version(), "processor": platform.processor() or None,
-            "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
 
 
 def timed_run(grid: Path, data: Path, profile: str, cache: Path) -> dict[str, object]:
@@ -58,7 +53,7 @@ def main() -> int:
     ap.add_argument("--cold", action="store_true", help="also measure a run from nothing (long)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "grid.json")
     args = ap.parse_args()
-    result: dict[str, object] = {"benchmark": "grid", "profile": args.profile, "machine": machine(),
+    result: dict[str, object] = {"benchmark": "grid", "profile": args.profile, "machine": describe(),
                                  "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     with tempfile.TemporaryDirectory(prefix="bench-grid-") as tmp:
         t = Path(tmp)

@@ -23,7 +23,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -36,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from machine import describe  # noqa: E402  (benchmarks/machine.py, beside this script)
+
 from matrix.classify import classify_record  # noqa: E402
 from matrix.records import RECORD_FORMAT  # noqa: E402
 
@@ -45,21 +46,6 @@ TARGET = {"wall_s": 60.0, "peak_rss_mib": 1536.0}  # issue 7, for 100k cells on 
 GENERATOR_VERSION = 2  # bump when the synthetic records change (invalidates --keep caches)
 
 # ---------------------------------------------------------------- the machine
-
-
-def machine() -> dict[str, Any]:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"os": platform.system(), "kernel": platform.release(), "arch": platform.machine(),
-            "cpu": cpu, "cores": os.cpu_count(),
-            "memory_mib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20),
-            "load_average_1m": round(os.getloadavg()[0], 2), "python": platform.python_version()}
 
 
 def versions() -> dict[str, str]:
@@ -435,7 +421,7 @@ def main() -> int:
     ap.add_argument("--site", type=Path, help="build the sites here (kept) instead of a temporary dir")
     args = ap.parse_args()
     result: dict[str, Any] = {
-        "benchmark": "render", "machine": machine(), "versions": versions(),
+        "benchmark": "render", "machine": describe(), "versions": versions(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "target_100k": TARGET,
         "what": "wall time and peak RSS (whole process tree, sampled every 50 ms) of `mkdocs build "
                 "--strict`, which reads the dataset, renders every generated page (docs/gen_pages.py, "
