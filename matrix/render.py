@@ -584,7 +584,7 @@ PAGE_COLUMNS = [c for c in CELL_COLUMNS if c not in (
     "inputs", "host_module", "host_flags", "plugin_flags", "host_build_status", "plugin_build_status",
     "host_sha256", "plugin_sha256", "exit_code", "signal", "timed_out", "seen", "load_duration_s",
     "truncated", "doctor_message", "doctor_link", "doctor_evidence", "emulator_version", "emulator_kind",
-    "sandbox", "native", "reason", "plugin_kind")]
+    "sandbox", "native", "plugin_kind")]
 
 
 def cell_groups(df: pd.DataFrame) -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -752,6 +752,47 @@ def recipe_cells(df: pd.DataFrame, release: str) -> pd.DataFrame:
     return d[d["outcome"] == "loads"].sort_values(["host_go", "plugin_name", "cell"])
 
 
+RECIPE_PROOF_SRC = "releases/recipe-proof.md"
+
+
+def recipe_proof(d: pd.DataFrame, links: Links, with_release: bool = False) -> str:
+    """The plugins built by `plugin-matrix build-plugin --for HOST`, one per host, and
+    whether each loaded: the proof that the recipe read from a host file is enough."""
+    r = d[d["plugin_pins"] == "recipe"].sort_values(
+        ["host_release", "host_go", "host_variant", "host_platform", "cell"])
+    if r.empty:
+        return "No host of this dataset has a recipe-built plugin yet."
+    able = r[r["outcome"].isin(["loads", "fails"])]
+    loaded = int((able["outcome"] == "loads").sum())
+    pct = f"{100 * loaded / len(able):.0f}%" if len(able) else "n/a"
+    head = (f"**{loaded} of {plural(len(able), 'host')}** that could run a load got a plugin that "
+            f"loads from the recipe read out of the host file ({pct}); "
+            f"{plural(len(r) - len(able), 'host')} could not be tried (below, with the reason: "
+            "a host that cannot load Go plugins at all is said so by `recipe` before anything "
+            "is built).")
+    rows = []
+    for row in r.itertuples(index=False):
+        why = md(first_line(str(row.reason or row.error or ""))) if row.outcome != "loads" else ""
+        flags = str(row.plugin_build_command).split("-buildmode=plugin", 1)[-1].split(" -o ")[0].strip()
+        cells = [md(row.host_release)] if with_release else []
+        rows.append(cells + [md(row.host_go), md(row.host_variant), md(row.host_platform),
+                             outcome_badge(str(row.outcome)), code(flags) if flags else "",
+                             cell_link(links, str(row.cell)), why])
+    cols = (["kustomize"] if with_release else []) + [
+        "host Go", "host variant", "platform", "outcome", "plugin flags (from the host)", "cell", "why not"]
+    return head + "\n\n" + table(cols, rows)
+
+
+def recipe_proof_page(df: pd.DataFrame) -> str:
+    links = Links(RECIPE_PROOF_SRC)
+    return page("Recipes read from the host: the proof",
+                "For every kustomize host of the dataset, a plugin was built by the recipe that "
+                "`plugin-matrix recipe --for HOST` reads from the host file alone (Go release, "
+                "platform, build flags, every module version), exactly as "
+                "`plugin-matrix build-plugin --for HOST DIR -o OUT.so` does, and loaded for real.",
+                recipe_proof(df, links, with_release=True))
+
+
 def _plugin_path(stderr: str) -> str:
     m = re.search(r"Attempting plugin load from '([^']+)'", stderr)
     return m.group(1) if m else ""
@@ -811,6 +852,13 @@ def release_page(df: pd.DataFrame, ctx: Context, release: str) -> str:
         if flags:
             parts.append("### Flags\n")
             parts.append(flags)
+    if (d["plugin_pins"] == "recipe").any():
+        parts.append("## Or let the host tell you: `plugin-matrix recipe`\n")
+        parts.append("`plugin-matrix recipe --for $(command -v kustomize)` prints the above from "
+                     "your own kustomize binary; `plugin-matrix build-plugin --for HOST DIR -o "
+                     "OUT.so` applies it. Proof, for every host of this release in the dataset:\n")
+        parts.append(recipe_proof(d, links))
+        parts.append(f"\n[Every release]({links.md(RECIPE_PROOF_SRC)})")
     parts.append("## What fails and why\n")
     parts.append(failures_table(d, ctx, links))
     return page(f"kustomize {release}", *parts,
@@ -884,7 +932,8 @@ def releases_index(df: pd.DataFrame, ctx: Context) -> str:
                      md(gos or "none")])
     return page("Recipes per kustomize release",
                 "One page per release: how to build a plugin that loads into it (copied from cells "
-                "that loaded) and what fails and why. Newest first.",
+                "that loaded) and what fails and why. Newest first. "
+                f"[Recipes read from the host file, and their proof]({links.md(RECIPE_PROOF_SRC)}).",
                 table(["kustomize", "api", "kyaml", "loads", "fails", "loaded with Go"], rows))
 
 

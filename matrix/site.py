@@ -559,6 +559,7 @@ def _text_pages(put: Callable[[str, str | bytes], None], df: pd.DataFrame, table
     for rel, d in tables.groupby("host_release", sort=False):
         put(render.cells_table_src(str(rel)), render.cells_table_page(d, ctx, str(rel)))
     put("releases/index.md", render.releases_index(df, ctx))
+    put(render.RECIPE_PROOF_SRC, render.recipe_proof_page(df))
     for rel in rels:
         put(render.release_src(rel), render.release_page(df, ctx, rel))
     put("toolchains/index.md", render.toolchains_index(df, ctx))

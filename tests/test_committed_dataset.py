@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -127,3 +128,19 @@ def test_each_artifact_has_one_build(recs: list[dict[str, Any]]) -> None:
             if b["key"]:
                 by_key[b["key"]].add(b["sha256"])
     assert by_key and all(len(v) == 1 for v in by_key.values())
+
+
+def test_every_host_that_can_load_plugins_loads_its_recipe_plugin(recs: list[dict[str, Any]]) -> None:
+    """Issue 9: the plugin built by the host's own recipe loads into every host that can load
+    Go plugins (all toolchains and variants); a host that cannot is told apart before a build."""
+    recipe = [r for r in recs if r["plugin"]["pins"] == "recipe"]
+    hosts = {json.dumps(r["host"]["build"]["key"]) for r in recs if r["host"]["build"]["status"] == "ok"}
+    assert len({json.dumps(r["host"]["build"]["key"]) for r in recipe
+                if r["host"]["build"]["status"] == "ok"}) == len(hosts)
+    ran = [r for r in recipe if r["load"] is not None]
+    failed = [r["cell"] for r in ran if r["outcome"] != "loads"]
+    assert ran and not failed, failed
+    assert {r["host"]["variant"] for r in ran} >= {"default", "trimpath", "debug", "race"}
+    for r in recipe:
+        if r["outcome"] == "skipped" and "cannot load Go plugins" in r["reason"]:
+            assert r["plugin"]["build"]["command"] == []  # nothing was built

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 import pytest
-from sitekit import HTML_ERROR, record
+from sitekit import DATA, HTML_ERROR, record
 
 from matrix import dataset, render
 from matrix.render import Context, ErrorClass, Links
@@ -102,6 +102,7 @@ def _all_pages(df: pd.DataFrame, ctx: Context) -> dict[str, str]:
              "matrix/index.md": render.matrix_index(df, ctx, {}, {}),
              "matrix/cells.md": render.cells_index(df, ctx),
              "releases/index.md": render.releases_index(df, ctx),
+             render.RECIPE_PROOF_SRC: render.recipe_proof_page(df),
              "toolchains/index.md": render.toolchains_index(df, ctx),
              "axes/index.md": render.axes_index(df, ctx),
              "errors/index.md": render.errors_index(df, ctx),
@@ -346,3 +347,16 @@ def test_long_lists_of_cells_are_capped_with_a_way_to_all_of_them() -> None:
     doctor = render.doctor_page(df, CTX)
     assert f"The first {render.TABLE_CAP} of {n}" in doctor
     assert doctor.count("<tr><td><a href=") == render.TABLE_CAP
+
+
+def test_recipe_proof_lists_each_recipe_cell_with_its_outcome() -> None:
+    from matrix import site
+    df = site.frame(DATA)
+    page = render.recipe_proof_page(df)
+    rec = df[df["plugin_pins"] == "recipe"]
+    assert len(rec) and all(c in page for c in rec["cell"])
+    able = rec[rec["outcome"].isin(["loads", "fails"])]
+    share = f"{100 * int((able['outcome'] == 'loads').sum()) / len(able):.0f}%"
+    assert share in page
+    assert "cannot load Go plugins" in page  # the official/noplugin hosts, said before any build
+    assert "<script" not in page
