@@ -320,6 +320,14 @@ def newest_release(df: pd.DataFrame, ctx: Context) -> str | None:
     return rels[-1] if rels else None
 
 
+def newest_with_recipe(df: pd.DataFrame, ctx: Context) -> str | None:
+    """The newest release with a recipe proven by a cell that loaded."""
+    for rel in reversed(releases_in(df, ctx)):
+        if not recipe_cells(df, rel).empty:
+            return rel
+    return None
+
+
 def baseline(df: pd.DataFrame) -> pd.DataFrame:
     """Cells with every axis at its default: both sides plain, host pins, same platform."""
     return df[(df["host_variant"] == "default") & (df["plugin_variant"] == "default")
@@ -436,9 +444,13 @@ def home(df: pd.DataFrame, ctx: Context, picture: str | None) -> str:
         parts.append(f"![Does a plugin load, per kustomize release and Go release pair]"
                      f"({links.md(picture)}){{ .heatmap }}\n")
     parts += [" ".join(sentences(df, ctx)), "", "## Start here", ""]
-    if newest:
+    proven = newest_with_recipe(df, ctx)
+    if proven:
         parts.append(f"- **Building a plugin for the newest release?** "
-                     f"[Recipe for kustomize {md(newest)}]({links.md(release_src(newest))})")
+                     f"[Recipe for kustomize {md(proven)}]({links.md(release_src(proven))})")
+    if newest and newest != proven:
+        parts.append(f"  (kustomize {md(newest)} is newer, but no plugin loaded into it here: "
+                     f"[what happened]({links.md(release_src(newest))}))")
     mismatch = ctx.cls(PACKAGE_MISMATCH)
     if mismatch:
         parts.append(f"- **Seeing “plugin was built with a different version of package”?** "

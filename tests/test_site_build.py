@@ -102,9 +102,11 @@ def test_newcomer_reaches_recipe_and_mismatch_page_in_one_click(built: Path) -> 
     df = site.frame(site.data_dir(ROOT))
     ctx = site.context(site.data_dir(ROOT), df)
     home = (built / "index.html").read_text()
-    newest = render.newest_release(df, ctx)
-    if newest:
-        assert f'href="releases/{newest}/"' in home
+    proven = render.newest_with_recipe(df, ctx)
+    assert proven, "no release of the dataset has a recipe proven by a load"
+    assert f'href="releases/{proven}/"' in home
+    page = (built / "releases" / proven / "index.html").read_text()
+    assert "To build a plugin that loads into kustomize" in page and "go build -buildmode=plugin" in page
     assert 'href="errors/package-version-mismatch/"' in home
 
 
