@@ -1256,6 +1256,12 @@ def error_page(df: pd.DataFrame, ctx: Context, c: ErrorClass) -> str:
         parts += ["## Cause\n", md_paragraphs(c.cause)]
     if c.fix:
         parts += ["## Fix\n", md_paragraphs(c.fix)]
+    if c.slug == "unknown":  # `plugin-matrix explain` points unknown texts here
+        parts += ["## Report it {#report}\n",
+                  "Open an issue in this project's repository with the whole error text, how the "
+                  "host and the plugin were built (Go release, flags, go.mod), and the output of "
+                  "`plugin-matrix inspect --json` for both files. A new class gets a page here and "
+                  "`plugin-matrix explain` learns it."]
     if c.patterns:
         parts += ["## Recognised by\n", "The error text matches one of these patterns:",
                   "\n".join(f"- {code(p)}" for p in c.patterns)]

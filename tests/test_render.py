@@ -360,3 +360,10 @@ def test_recipe_proof_lists_each_recipe_cell_with_its_outcome() -> None:
     assert share in page
     assert "cannot load Go plugins" in page  # the official/noplugin hosts, said before any build
     assert "<script" not in page
+
+
+def test_unknown_error_page_has_the_report_anchor_explain_points_to(df: pd.DataFrame) -> None:
+    from matrix.cli_explain import REPORT
+    unknown = ErrorClass("unknown", "Not recognised", "fallback", "", "", ())
+    page = render.error_page(df, CTX, unknown)
+    assert REPORT.endswith("#report") and "{#report}" in page
