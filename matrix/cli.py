@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -50,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:  # a bug of ours: one line and how to see more, never a raw traceback
+        if os.environ.get("PLUGIN_MATRIX_DEBUG"):
+            raise
+        print(f"internal error (a bug in plugin-matrix, please report it): {type(e).__name__}: {e}\n"
+              "run again with PLUGIN_MATRIX_DEBUG=1 to see the traceback", file=sys.stderr)
+        return EXIT_BUG
 
 
 def add_data_args(p: argparse.ArgumentParser) -> None:

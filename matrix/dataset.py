@@ -719,14 +719,6 @@ def to_csv(df: pd.DataFrame) -> bytes:
     return downloads(df)["dataset.csv"]
 
 
-def to_json(df: pd.DataFrame) -> bytes:
-    return downloads(df)["dataset.json"]
-
-
-def to_parquet(df: pd.DataFrame) -> bytes:
-    return downloads(df)["dataset.parquet"]
-
-
 def write_downloads(df: pd.DataFrame, outdir: Path) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     paths = []

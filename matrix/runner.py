@@ -7,7 +7,6 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
-import os
 import shutil
 import sys
 import traceback
@@ -266,7 +265,3 @@ def summary_table(s: Summary) -> Table:
     t.caption = (f"go build invocations: {s.go_builds}; distinct artifacts built: "
                  f"{s.artifacts_built}")
     return t
-
-
-def data_dir_default() -> Path:
-    return Path(os.environ.get("PLUGIN_MATRIX_DATA", "data"))

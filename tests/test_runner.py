@@ -128,3 +128,15 @@ def test_go_cache_settings_reach_the_go_command(monkeypatch: pytest.MonkeyPatch,
         assert toolchains.shared_caches()["GOCACHE"] == str(tmp_path / "gocache")
     finally:
         toolchains.shared_caches.cache_clear()
+
+
+def test_a_bug_is_one_line_with_exit_3(monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from matrix import cli_run
+
+    def boom(args: object) -> int:
+        raise KeyError("surprise")
+    monkeypatch.setattr(cli_run, "cmd_validate", boom)
+    assert main(["validate"]) == 3
+    err = capsys.readouterr().err
+    assert "internal error" in err and "KeyError" in err and "Traceback" not in err
