@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import tempfile
@@ -39,6 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     b.set_defaults(func=cmd_build_plugin)
 
 
+@functools.cache
 def _local_version() -> str | None:
     return go_release(toolchains.resolve("local", {"go": "go", "gotoolchain": "local"}).version)
 

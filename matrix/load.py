@@ -319,16 +319,26 @@ def _alive(pid: int) -> bool:
 def runner_provenance(prefix: list[str] | None, loader: bool = False) -> dict[str, Any]:
     """Where a load ran. `prefix` is the argv that ran the host: an emulator (qemu-user),
     or with `loader` the platform's own dynamic loader, which runs the code natively."""
-    libc = " ".join(x for x in platform.libc_ver() if x) or None
     emu = None
     if prefix:
-        try:
-            out = subprocess.run([prefix[0], "--version"], capture_output=True, text=True,
-                                 timeout=30).stdout.splitlines()
-            version = out[0] if out else None
-        except (OSError, subprocess.TimeoutExpired):
-            version = None
-        emu = {"argv": prefix, "version": version, "kind": "loader" if loader else "emulator"}
+        emu = {"argv": prefix, "version": _version_of(prefix[0]),
+               "kind": "loader" if loader else "emulator"}
     return {"os": platform.system().lower(), "arch": platform.machine(),
-            "kernel": platform.release(), "libc": libc, "emulator": emu,
+            "kernel": platform.release(), "libc": _libc(), "emulator": emu,
             "native": prefix is None or loader, "sandbox": sandbox().provenance()}
+
+
+@functools.cache
+def _libc() -> str | None:
+    return " ".join(x for x in platform.libc_ver() if x) or None
+
+
+@functools.cache
+def _version_of(program: str) -> str | None:
+    """The first line of `program --version`, asked once per run, not once per cell."""
+    try:
+        out = subprocess.run([program, "--version"], capture_output=True, text=True,
+                             timeout=30).stdout.splitlines()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out[0] if out else None
