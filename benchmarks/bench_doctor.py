@@ -3,8 +3,8 @@
 - doctor, cold: in-process cache cleared (read both files, hash, parse, predict);
 - doctor, cached: the same pair again (files unchanged: stat, cache hit, predict);
 - doctor, fresh process: `plugin-matrix doctor --json` (Python start-up and the imports of
-  every command module included), and a fresh `python -c` calling matrix.doctor.predict;
-- one real load of the same pair: `kustomize build --enable-alpha-plugins` (matrix.load);
+  every command module included), and a fresh `python -c` calling matrix.diagnose.doctor.predict;
+- one real load of the same pair: `kustomize build --enable-alpha-plugins` (matrix.measure.load);
 - `go version -m HOST` (what reading the host's build info costs with Go's own tool).
 
     python benchmarks/bench_doctor.py --out benchmarks/results/doctor.json
@@ -30,9 +30,9 @@ from typing import Any
 import elftools
 from machine import describe  # noqa: E402  (benchmarks/machine.py, beside this script)
 
-from matrix import doctor, elf
-from matrix.build import default_cache_dir
-from matrix.load import run_load
+from matrix.diagnose import doctor, elf
+from matrix.measure.build import default_cache_dir
+from matrix.measure.load import run_load
 
 
 def find_pair(data: Path, cache: Path) -> tuple[Path, Path, dict[str, Any]]:
@@ -111,7 +111,7 @@ def main() -> int:
         res["doctor_fresh_process"] = timed(
             lambda: subprocess.run([exe, "doctor", str(host), str(plugin), "--json"],
                                    capture_output=True, check=False), max(3, args.n // 3))
-    api = ("import sys; from pathlib import Path; from matrix.doctor import predict; "
+    api = ("import sys; from pathlib import Path; from matrix.diagnose.doctor import predict; "
            "predict(Path(sys.argv[1]), Path(sys.argv[2]))")
     res["doctor_fresh_python"] = timed(
         lambda: subprocess.run([sys.executable, "-c", api, str(host), str(plugin)],

@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from machine import describe  # noqa: E402  (benchmarks/machine.py, beside this script)
 
-from matrix import records, runner  # noqa: E402
+from matrix.core import records  # noqa: E402
+from matrix.measure import runner  # noqa: E402
 
 
 def timed_run(grid: Path, data: Path, profile: str, cache: Path) -> dict[str, object]:

@@ -37,8 +37,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from machine import describe  # noqa: E402  (benchmarks/machine.py, beside this script)
 
-from matrix.classify import classify_record  # noqa: E402
-from matrix.records import RECORD_FORMAT  # noqa: E402
+from matrix.core.records import RECORD_FORMAT  # noqa: E402
+from matrix.diagnose.classify import classify_record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

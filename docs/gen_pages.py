@@ -1,20 +1,12 @@
 """Run by the mkdocs-gen-files plugin at build time: every generated page goes into the
-build's virtual docs folder (never into docs/). All the work is in matrix.site.
-
-mkdocs.yml also lists this file under `hooks:`: the hooks (defined in matrix.site) put
-the pre-rendered HTML blocks of the generated pages back as mkdocs writes them."""
+build's virtual docs folder (never into docs/). All the work is in matrix.site.build.
+(The mkdocs hooks are another file: docs/hooks.py.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from matrix import site
-
-on_page_content = site.on_page_content
-on_post_page = site.on_post_page
-on_post_build = site.on_post_build
-on_build_error = site.on_build_error
-
+from matrix.site import build as site
 
 class GenFiles:
     """Files in the build's virtual docs folder."""
@@ -34,7 +26,7 @@ class GenFiles:
             return Path(f.name)
 
 
-if __name__ == "<run_path>":  # run by mkdocs-gen-files (as a hooks module, only the hooks above)
+if __name__ == "<run_path>":  # run by mkdocs-gen-files
     import mkdocs_gen_files
 
     project = Path(mkdocs_gen_files.config["config_file_path"]).parent

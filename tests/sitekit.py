@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from matrix.core import grid as gridmod
+from matrix.diagnose.classify import classify_record
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 
@@ -48,38 +51,62 @@ def _toolchain(tc: str, default: dict[str, Any]) -> dict[str, Any]:
     return {**copy.deepcopy(default), "id": tc}
 
 
-def record(release: str = "v5.8.2", host_tc: str = "local", plugin_tc: str = "local",
-           plugin: str = "generator", host_variant: str = "default", plugin_variant: str = "default",
-           pins: str = "host", host_platform: str = "linux/amd64", plugin_platform: str = "linux/amd64",
-           outcome: str | None = None, stderr: str | None = None, cls: str | None = None,
-           package: str | None = None, doctor: dict[str, Any] | None = None,
-           axes: list[str] | None = None, recorded_at: str = "2026-11-25T19:00:00+00:00",
-           build_output: str = "") -> dict[str, Any]:
-    """A REAL recorded cell of the same outcome, moved to other coordinates for a test.
+@functools.cache
+def _variants() -> dict[str, Any]:
+    return dict(gridmod.load(DATA / "grid.toml").variants)
 
-    Its texts (stderr, build output, go.mod, provenance) stay as measured unless the test
-    passes its own (e.g. an error text holding HTML, to check escaping)."""
-    key = json.dumps([release, host_tc, plugin_tc, plugin, host_variant, plugin_variant, pins,
-                      host_platform, plugin_platform])
-    cell = "c" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+def synthetic_record(release: str = "v5.8.2", host_tc: str = "local", plugin_tc: str = "local",
+                     plugin: str = "generator", host_variant: str = "default",
+                     plugin_variant: str = "default", pins: str = "host",
+                     host_platform: str = "linux/amd64", plugin_platform: str = "linux/amd64",
+                     outcome: str | None = None, stderr: str | None = None, cls: str | None = None,
+                     package: str | None = None, doctor: dict[str, Any] | None = None,
+                     axes: list[str] | None = None, recorded_at: str = "2026-11-25T19:00:00+00:00",
+                     build_output: str = "", timed_out: bool = False) -> dict[str, Any]:
+    """A SYNTHETIC record: a real recorded cell of the same outcome, moved to other
+    coordinates for a test. It is never written into data/.
+
+    What production derives is derived here by the production code: the cell id
+    (grid.cell_id of the coordinates) and, unless the test names one, the error class and
+    package (classify_record of the record's texts). The record stays consistent with its
+    coordinates: GOOS/GOARCH follow the platform, each side's flags and environment follow
+    its variant in data/grid.toml, and a timed-out load says so. Its texts (stderr, build
+    output, go.mod, provenance) stay as measured unless the test passes its own (e.g. an
+    error text holding HTML, to check escaping)."""
+    host = gridmod.HostSpec(release, host_tc, host_variant, host_platform)
+    plug = gridmod.PluginSpec(plugin, release, plugin_tc, pins, plugin_variant, plugin_platform)
+    cell = gridmod.cell_id(host, plug)
     if outcome is None:
         outcome = "loads" if GO.get(host_tc) == GO.get(plugin_tc) else "fails"
     r = copy.deepcopy(_base(outcome, release, host_tc, plugin_tc, plugin))
     r.update(cell=cell, inputs=hashlib.sha256(cell.encode()).hexdigest(), axes=axes or ["baseline"],
-             recorded_at=recorded_at, doctor=doctor, package=package)
-    r["class"] = cls
+             recorded_at=recorded_at, doctor=doctor)
+    variants = _variants()
     for side, tc, variant, platform in (("host", host_tc, host_variant, host_platform),
                                         ("plugin", plugin_tc, plugin_variant, plugin_platform)):
         d = r[side]
-        d.update(release=release, variant=variant, platform=platform, goos=platform.split("/")[0],
-                 goarch=platform.split("/")[1])
+        goos, goarch = platform.split("/")
+        d.update(release=release, variant=variant, platform=platform, goos=goos, goarch=goarch)
         d["toolchain"] = _toolchain(tc, d["toolchain"])
+        vdef = variants.get(variant, {})
+        d["flags"] = list(vdef.get("flags", []))
+        env = d["build"].get("env") or {}
+        env.update({"GOOS": goos, "GOARCH": goarch, **vdef.get("env", {})})
+        d["build"]["env"] = env
+        d["toolchain"].setdefault("goenv", {}).update(GOOS=goos, GOARCH=goarch)
     r["plugin"].update(name=plugin, pins=pins)
-    if stderr is not None and r["load"] is not None:
-        r["load"]["stderr"] = stderr
+    if r.get("load") is not None:
+        if stderr is not None:
+            r["load"]["stderr"] = stderr
+        if timed_out:
+            r["load"].update(timed_out=True, exit_code=None, signal=9)
     if build_output:
         failed = [s for s in ("host", "plugin") if r[s]["build"]["status"] == "failed"] or ["host"]
         r[failed[0]]["build"]["output"] = build_output
+    derived_cls, derived_pkg = classify_record(r)
+    r["class"] = cls if cls is not None else derived_cls
+    r["package"] = package if package is not None or cls is not None else derived_pkg
     return r
 
 

@@ -149,7 +149,7 @@ def test_search_finds_an_error_page_from_a_phrase_of_its_message(page: Any, base
 
 def _table_of(tiny: tuple[Path, dict[str, Any]]) -> str:
     """The page of the table of cells of the changed cell's release."""
-    from matrix import render
+    from matrix.site import render
     return render.url_of(render.cells_table_src(tiny[1]["host"]["release"]))
 
 
@@ -224,7 +224,7 @@ def test_a_cell_permalink_shows_its_section(page: Any, base_url: str,
 
 
 def tiny_class(tiny: tuple[Path, dict[str, Any]]) -> str:
-    from matrix import classify
+    from matrix.diagnose import classify
     slug, _ = classify.classify_record(tiny[1])
     return slug or "unknown"
 

@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 
 from matrix import UserError
-from matrix.classify import (
+from matrix.core.catalog import (
     DEFAULT_CATALOG,
     LINK_BASE,
     catalog_json,
-    classify,
     load_catalog,
     lost_slugs,
     published_slugs,
     re2_problem,
 )
+from matrix.diagnose.classify import classify
 
 DESIGN_SLUGS = {
     "load": ["package-version-mismatch", "plugin-not-implemented", "elf-mismatch", "missing-shared-library",

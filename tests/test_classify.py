@@ -14,14 +14,8 @@ from typing import Any
 
 import pytest
 
-from matrix.classify import (
-    LINK_BASE,
-    UNKNOWN,
-    classify,
-    classify_record,
-    load_catalog,
-    package_family,
-)
+from matrix.core.catalog import LINK_BASE, UNKNOWN, load_catalog
+from matrix.diagnose.classify import classify, classify_record, package_family
 
 ROOT = Path(__file__).resolve().parent.parent
 CELLS = ROOT / "data" / "cells"

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sitekit import DATA, record
+from sitekit import DATA, synthetic_record
 
 from matrix.cli import main
 
@@ -20,7 +20,7 @@ def data(tmp_path: Path) -> Path:
     (d / "cells").mkdir(parents=True)
     (proj / "matrix").symlink_to(DATA.parent / "matrix")
     shutil.copy(DATA / "grid.toml", d / "grid.toml")
-    for r in (record(), record(plugin_tc="go1.19"), record(host_tc="go1.19", plugin_tc="go1.19")):
+    for r in (synthetic_record(), synthetic_record(plugin_tc="go1.19"), synthetic_record(host_tc="go1.19", plugin_tc="go1.19")):
         (d / "cells" / f"{r['cell']}.json").write_text(json.dumps(r))
     return d
 

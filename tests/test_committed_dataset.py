@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from matrix import records
-from matrix.grid import load as load_grid
+from matrix.core import records
+from matrix.core.grid import load as load_grid
 from tests.conftest import GRID
 
 DATA = GRID.parent

@@ -1,4 +1,4 @@
-"""matrix.dataset (records -> frame, downloads, isolating pairs) and matrix.history."""
+"""matrix.dataset.frame (records -> frame, downloads, isolating pairs) and matrix.dataset.history."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sitekit import record
+from sitekit import synthetic_record
 
-from matrix import UserError, classify, dataset, history
+from matrix import UserError
+from matrix.dataset import frame as dataset
+from matrix.dataset import history
 
 
 def test_frame_columns_and_order() -> None:
-    recs = [record(host_tc="go1.27.3"), record(), record(plugin_tc="go1.19")]
+    recs = [synthetic_record(host_tc="go1.27.3"), synthetic_record(), synthetic_record(plugin_tc="go1.19")]
     df = dataset.frame(recs)
     assert list(df.columns) == dataset.COLUMNS
     assert list(df["cell"]) == sorted(r["cell"] for r in recs)
@@ -32,7 +34,7 @@ def test_empty_frame_has_columns() -> None:
 
 
 def test_error_text_drops_log_lines_and_goroutine_dumps() -> None:
-    rec = record(plugin_tc="go1.19")
+    rec = synthetic_record(plugin_tc="go1.19")
     text = dataset.error_text(rec)
     assert text == "fatal error: runtime: no plugin module data"
 
@@ -41,20 +43,20 @@ def test_error_text_keeps_wrapped_message() -> None:
     err = ("Error: loading generator plugins: failed to load generator: plugin x fails to load: "
            "plugin.Open(\"x\"): plugin was built with a different version of package sigs.k8s.io/yaml")
     log = "2026/11/25 19:00:00 Attempting plugin load from 'x.so'\n"
-    rec = record(outcome="fails", stderr=log + err + "\n")
+    rec = synthetic_record(outcome="fails", stderr=log + err + "\n")
     assert dataset.error_text(rec) == err
 
 
 def test_error_text_of_other_outcomes() -> None:
-    built = record(outcome="build-failed",
+    built = synthetic_record(outcome="build-failed",
                    build_output="go: downloading a v1\nx.go:1: package slices is not in GOROOT\n")
     assert dataset.error_text(built) == "x.go:1: package slices is not in GOROOT"
-    skipped = record(outcome="skipped")
+    skipped = synthetic_record(outcome="skipped")
     skipped["reason"] = "host: go1.19 is not installed"
     assert dataset.error_text(skipped) == "host: go1.19 is not installed"
-    quiet = record(outcome="fails", stderr="")
+    quiet = synthetic_record(outcome="fails", stderr="")
     assert f"exited {quiet['load']['exit_code']} with no error text" in dataset.error_text(quiet)
-    long = record(outcome="fails", stderr="x" * (dataset.ERROR_MAX + 100))
+    long = synthetic_record(outcome="fails", stderr="x" * (dataset.ERROR_MAX + 100))
     assert dataset.error_text(long).endswith("the full text is in stderr]")
 
 
@@ -67,8 +69,8 @@ def test_go_version() -> None:
 def test_doctor_columns() -> None:
     doc = {"prediction": "fails", "class": "package-version-mismatch", "package": "sigs.k8s.io/yaml",
            "message": "m", "evidence": ["a", {"b": 1}], "link": "l"}
-    df = dataset.frame([record(doctor=doc), record(plugin_tc="go1.19", doctor={"error": "not an ELF"}),
-                        record(plugin="transformer")])
+    df = dataset.frame([synthetic_record(doctor=doc), synthetic_record(plugin_tc="go1.19", doctor={"error": "not an ELF"}),
+                        synthetic_record(plugin="transformer")])
     by = df.set_index("cell")
     rows = list(by.itertuples())
     predicted = [r for r in rows if r.doctor_prediction == "fails"][0]
@@ -78,17 +80,15 @@ def test_doctor_columns() -> None:
     assert sum(1 for r in rows if not r.doctor_prediction and not r.doctor_error) == 1
 
 
-def test_classifies_unclassified_records_with_a_catalog() -> None:
-    cat = classify.load_catalog()
-    df = dataset.frame([record(plugin_tc="go1.19"), record(), record(outcome="fails", cls="timeout")], cat)
+def test_the_frame_shows_the_recorded_class() -> None:
+    df = dataset.frame([synthetic_record(plugin_tc="go1.19"), synthetic_record(), synthetic_record(outcome="fails", cls="timeout", timed_out=True)])
     got = dict(zip(df["outcome"] + ":" + df["class"], [1] * len(df), strict=True))
-    assert "fails:no-plugin-module-data" in got
     assert "loads:" in got
-    assert "fails:timeout" in got  # a recorded class is kept
+    assert "fails:timeout" in got  # the recorded class, not one recomputed from the text
 
 
 def test_downloads_are_deterministic_and_round_trip() -> None:
-    recs = [record(), record(plugin_tc="go1.19"), record(outcome="build-failed", release="v5.8.3")]
+    recs = [synthetic_record(), synthetic_record(plugin_tc="go1.19"), synthetic_record(outcome="build-failed", release="v5.8.3")]
     df = dataset.frame(recs)
     a, b = dataset.downloads(df), dataset.downloads(dataset.frame(list(reversed(recs))))
     assert a == b
@@ -102,15 +102,15 @@ def test_downloads_are_deterministic_and_round_trip() -> None:
 
 
 def test_write_downloads(tmp_path: Path) -> None:
-    paths = dataset.write_downloads(dataset.frame([record()]), tmp_path / "out")
+    paths = dataset.write_downloads(dataset.frame([synthetic_record()]), tmp_path / "out")
     assert sorted(p.name for p in paths) == ["dataset.csv", "dataset.json", "dataset.parquet"]
 
 
 def test_isolating_pairs_differ_in_one_input_only() -> None:
-    recs = [record(), record(host_variant="trimpath", axes=["host-variant"]),
-            record(plugin_variant="trimpath", axes=["plugin-variant"]),
-            record(host_variant="trimpath", plugin_variant="trimpath", axes=["matched-variant"]),
-            record(plugin="transformer"), record(release="v5.8.3")]
+    recs = [synthetic_record(), synthetic_record(host_variant="trimpath", axes=["host-variant"]),
+            synthetic_record(plugin_variant="trimpath", axes=["plugin-variant"]),
+            synthetic_record(host_variant="trimpath", plugin_variant="trimpath", axes=["matched-variant"]),
+            synthetic_record(plugin="transformer"), synthetic_record(release="v5.8.3")]
     df = dataset.frame(recs)
     p = dataset.isolating_pairs(df, ["host_variant"],
                                 {"host_variant": "default", "plugin_variant": "default"})
@@ -132,7 +132,7 @@ def test_isolating_pairs_differ_in_one_input_only() -> None:
 def test_load_reads_schema_checked_records(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "cells").mkdir(parents=True)
-    for r in (record(), record(plugin_tc="go1.19")):
+    for r in (synthetic_record(), synthetic_record(plugin_tc="go1.19")):
         (data / "cells" / f"{r['cell']}.json").write_text(json.dumps(r))
     df = dataset.load(data)
     assert set(df["class"]) == {"", "no-plugin-module-data"}
@@ -146,12 +146,12 @@ def test_compiled_record_checks_accept_only_what_jsonschema_accepts() -> None:
 
     import jsonschema
 
-    from matrix import schema
+    from matrix.core import schema
     check = dataset._record_check()
     assert check is not None
     validator = jsonschema.Draft202012Validator(schema._validator("record.schema.json").schema)
-    recs = [record(), record(plugin_tc="go1.19", doctor={"prediction": "fails", "evidence": ["x"]}),
-            record(outcome="build-failed"), record(host_platform="linux/arm64")]
+    recs = [synthetic_record(), synthetic_record(plugin_tc="go1.19", doctor={"prediction": "fails", "evidence": ["x"]}),
+            synthetic_record(outcome="build-failed"), synthetic_record(host_platform="linux/arm64")]
     recs[-1]["runner"]["sandbox"] = {"kind": "bwrap", "version": "0.8", "reason": None}
     for rec in recs:
         assert validator.is_valid(rec) and check(rec)
@@ -194,7 +194,7 @@ def test_compiled_record_checks_accept_only_what_jsonschema_accepts() -> None:
 def test_load_reports_a_schema_invalid_record_as_jsonschema_does(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "cells").mkdir(parents=True)
-    rec = record()
+    rec = synthetic_record()
     rec["host"]["build"]["duration_s"] = -1
     (data / "cells" / f"{rec['cell']}.json").write_text(json.dumps(rec))
     with pytest.raises(UserError, match=r"host\.build\.duration_s: -1 is less than the minimum of 0"):
@@ -204,8 +204,8 @@ def test_load_reports_a_schema_invalid_record_as_jsonschema_does(tmp_path: Path)
 def test_downloads_streamed_from_records_equal_the_frames(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "cells").mkdir(parents=True)
-    recs = [record(), record(plugin_tc="go1.19"), record(outcome="build-failed", release="v5.8.3"),
-            record(plugin="transformer", doctor={"prediction": "loads"})]
+    recs = [synthetic_record(), synthetic_record(plugin_tc="go1.19"), synthetic_record(outcome="build-failed", release="v5.8.3"),
+            synthetic_record(plugin="transformer", doctor={"prediction": "loads"})]
     for r in recs:
         (data / "cells" / f"{r['cell']}.json").write_text(json.dumps(r))
     paths = {n: tmp_path / n for n in dataset.DOWNLOAD_NAMES}
@@ -221,29 +221,29 @@ def test_downloads_streamed_from_records_equal_the_frames(tmp_path: Path) -> Non
 # ---------------------------------------------------------------- history
 
 def test_history_first_run_then_changes_then_nothing() -> None:
-    one = dataset.frame([record(), record(plugin_tc="go1.19", recorded_at="2026-11-25T20:00:00+00:00")])
+    one = dataset.frame([synthetic_record(), synthetic_record(plugin_tc="go1.19", recorded_at="2026-11-25T20:00:00+00:00")])
     doc, changed = history.advance(history.empty(), one)
     assert changed
     run = doc["runs"][0]
     assert run["date"] == "2026-11-25T20:00:00+00:00" and run["changed"] == []
-    assert [e["key"] for e in run["new_errors"]] == ["fatal error: runtime: no plugin module data"]
+    assert [e["key"] for e in run["new_errors"]] == ["no-plugin-module-data"]
     same, changed = history.advance(doc, one)
     assert not changed and same is doc
-    flipped = record(plugin_tc="go1.19", outcome="fails",
+    flipped = synthetic_record(plugin_tc="go1.19", outcome="fails",
                      stderr="plugin.Open(\"x\"): plugin was built with a different version of package a/b\n",
                      recorded_at="2026-11-26T08:00:00+00:00")
-    two = dataset.frame([record(), flipped, record(plugin="transformer")])
+    two = dataset.frame([synthetic_record(), flipped, synthetic_record(plugin="transformer")])
     doc2, changed = history.advance(doc, two)
     assert changed and len(doc2["runs"]) == 2
     last = doc2["runs"][-1]
-    assert last["changed"] == [{"cell": record(plugin="transformer")["cell"], "before": None,
+    assert last["changed"] == [{"cell": synthetic_record(plugin="transformer")["cell"], "before": None,
                                 "after": "loads"}]
     assert [e["cell"] for e in last["new_errors"]] == [flipped["cell"]]
 
 
 def test_history_file_round_trip(tmp_path: Path) -> None:
     data = tmp_path
-    df = dataset.frame([record()])
+    df = dataset.frame([synthetic_record()])
     assert history.update(data, df)
     text = history.path_for(data).read_text()
     assert not history.update(data, df)

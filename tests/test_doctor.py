@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from gofixtures import GoFixtures, gofix_fixture, load  # noqa: F401 - the `gofix` fixture
 
-from matrix import UserError, cli, doctor, elf
+from matrix import UserError, cli
+from matrix.diagnose import doctor, elf
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"prediction", "class", "package", "message", "evidence", "link"}

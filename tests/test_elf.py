@@ -1,4 +1,4 @@
-"""`matrix.elf` and `plugin-matrix inspect` on real Go and C files, and on damaged ones."""
+"""`matrix.diagnose.elf` and `plugin-matrix inspect` on real Go and C files, and on damaged ones."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from gofixtures import GoFixtures, gofix_fixture  # noqa: F401 - the `gofix` fixture
+from matrix.cli.doctor import render_doctor
+from matrix.cli.inspect import render_inspect
 
-from matrix import UserError, cli, doctor, elf
-from matrix.cli_elf import render_doctor, render_inspect
+from matrix import UserError, cli
+from matrix.diagnose import doctor, elf
 
 FUZZ_N = int(os.environ.get("PLUGIN_MATRIX_FUZZ_N", "2000"))
 FUZZ_SEED = int(os.environ.get("PLUGIN_MATRIX_FUZZ_SEED", "20260425"))

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from matrix import records
-from matrix.classify import LINK_BASE, classify, load_catalog
 from matrix.cli import main
+from matrix.core import records
+from matrix.core.catalog import LINK_BASE, load_catalog
+from matrix.diagnose.classify import classify
 
 ROOT = Path(__file__).resolve().parent.parent
 WRAP = ROOT / "docs" / "examples" / "wrap"

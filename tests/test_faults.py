@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from matrix import UserError, records
-from matrix import grid as gridmod
+from matrix import UserError
+from matrix.core import grid as gridmod
+from matrix.core import records
+from matrix.measure import build
 from tests.hostile.harness import HOSTILE, cli_env, run_cli, start_cli, wait_for, write_grid
 
 GONE = "gone"  # a toolchain that is not installed: its cells are skipped at once, no build
@@ -104,7 +106,7 @@ def test_a_broken_grid_names_file_line_or_field(skipped: tuple[Path, dict[str, s
 
 def test_the_dataset_reads_records_through_the_same_checks(
         skipped: tuple[Path, dict[str, str], str]) -> None:
-    dataset = pytest.importorskip("matrix.dataset")
+    dataset = pytest.importorskip("matrix.dataset.frame")
     data, _, cell = skipped
     assert len(dataset.load(data)) == 1
     path = records.path_for(data, cell)
@@ -114,7 +116,7 @@ def test_the_dataset_reads_records_through_the_same_checks(
 
 
 def test_a_record_write_that_fails_is_one_clear_line(tmp_path: Path) -> None:
-    from matrix import jsonio
+    from matrix.core import jsonio
     ro = tmp_path / "ro"
     ro.mkdir()
     (ro / "cells").write_text("a file where a directory should be")
@@ -181,7 +183,7 @@ def test_an_unreachable_module_proxy_fails_the_build_and_is_retried(
             assert rec["outcome"] == "build-failed"
             assert "not cached, the next run tries again" in rec["reason"]
             assert "`go build`" in rec["reason"] and says in rec["reason"], rec["reason"]
-            assert records.transient(rec)
+            assert build.transient(rec)
             for name, text in kept.items():
                 assert (records.cells_dir(data) / name).read_bytes() == text
     # No failed build was stored in the cache: with the network back, it builds and loads.
@@ -226,7 +228,7 @@ def test_a_full_disk_during_a_build_is_named_and_not_cached(
     rec = recs["roomy"]
     assert rec["outcome"] == "build-failed", rec["outcome"]
     assert "no space left on device" in rec["reason"].lower() and "`go build`" in rec["reason"]
-    assert records.transient(rec)
+    assert build.transient(rec)
     for name, text in kept.items():
         assert (records.cells_dir(data) / name).read_bytes() == text
     assert not [p for p in cache.glob("artifacts/plugin-*/build.json")

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from matrix import UserError, grid
+from matrix import UserError
+from matrix.core import grid
 from tests.conftest import GRID
 
 

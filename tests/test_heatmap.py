@@ -1,18 +1,19 @@
-"""matrix.heatmap: grids from small frames, deterministic PNG and SVG pictures."""
+"""matrix.site.heatmap: grids from small frames, deterministic PNG and SVG pictures."""
 
 from __future__ import annotations
 
 import pytest
-from sitekit import record
+from sitekit import synthetic_record
 
-from matrix import dataset, heatmap
+from matrix.dataset import frame as dataset
+from matrix.site import heatmap
 
 
 def frame():  # type: ignore[no-untyped-def]
-    return dataset.frame([record(), record(plugin_tc="go1.19"), record(host_tc="go1.19", plugin_tc="go1.19"),
-                          record(host_tc="go1.19", plugin_tc="local"), record(plugin="transformer"),
-                          record("v5.7.1", host_tc="go1.19", outcome="build-failed"),
-                          record(host_variant="trimpath", outcome="fails", axes=["host-variant"])])
+    return dataset.frame([synthetic_record(), synthetic_record(plugin_tc="go1.19"), synthetic_record(host_tc="go1.19", plugin_tc="go1.19"),
+                          synthetic_record(host_tc="go1.19", plugin_tc="local"), synthetic_record(plugin="transformer"),
+                          synthetic_record("v5.7.1", host_tc="go1.19", outcome="build-failed"),
+                          synthetic_record(host_variant="trimpath", outcome="fails", axes=["host-variant"])])
 
 
 def test_release_grid_counts_baseline_cells() -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from matrix import grid as gridmod
-from matrix import records
+from matrix.core import grid as gridmod
+from matrix.core import records
 from tests.hostile.harness import cli_env, count, processes_with, run_cli, start_cli, wait_for, write_grid
 
 TOOLCHAINS = count("PLUGIN_MATRIX_STRESS_TOOLCHAINS", 3, 5)  # cells: toolchains^2 x 2 plugins

@@ -2,7 +2,7 @@
 each is recorded for what it did, output stays bounded, the grid goes on, and nothing
 outside the cell's throw-away directory changes; no secret of the caller reaches a record.
 
-The loads run in the bubblewrap sandbox (matrix.load); the last test turns it off to show
+The loads run in the bubblewrap sandbox (matrix.measure.load); the last test turns it off to show
 what the hostile plugins do without it, and that the records say so.
 """
 
@@ -20,7 +20,9 @@ from typing import Any
 
 import pytest
 
-from matrix import UserError, load, proc, records
+from matrix import UserError
+from matrix.core import records
+from matrix.measure import load, proc
 from tests.hostile.harness import cli_env, count, processes_with, run_cli, tree, wait_for, write_grid
 
 HOSTILE = ["panicinit", "hang", "segv", "sigsegv", "escape", "noisy", "snoop"]

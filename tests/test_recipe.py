@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from matrix import recipe
 from matrix.cli import main
-from matrix.cli_recipe import build_plugin
+from matrix.measure.build_plugin import build_plugin
+from matrix.diagnose import recipe
 from tests.gofixtures import HOST_MAIN
 
 # The doctor tests' fixture host and plugin, without their local dependency module (a

@@ -1,4 +1,4 @@
-"""matrix.render: pure pages from small frames. Escaping, links, recipes, pairs, checklists."""
+"""matrix.site.render: pure pages from small frames. Escaping, links, recipes, pairs, checklists."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import re
 
 import pandas as pd
 import pytest
-from sitekit import DATA, HTML_ERROR, record
+from sitekit import DATA, HTML_ERROR, synthetic_record
 
-from matrix import dataset, render
-from matrix.render import Context, ErrorClass, Links
+from matrix.dataset import frame as dataset
+from matrix.site import render
+from matrix.site.render import Context, ErrorClass, Links
 
 CLASSES = (
     ErrorClass("no-plugin-module-data", "Go found no plugin module data", "load",
@@ -39,23 +40,23 @@ MISMATCH = "plugin.Open(\"x\"): plugin was built with a different version of pac
 
 def frame() -> pd.DataFrame:
     recs = [
-        record("v5.8.2"), record("v5.8.2", plugin_tc="go1.19", cls="no-plugin-module-data"),
-        record("v5.8.2", host_tc="go1.19", plugin_tc="go1.19"), record("v5.8.2", plugin="transformer"),
-        record("v5.7.1", host_tc="go1.19", outcome="build-failed", cls="go-version-too-old",
+        synthetic_record("v5.8.2"), synthetic_record("v5.8.2", plugin_tc="go1.19", cls="no-plugin-module-data"),
+        synthetic_record("v5.8.2", host_tc="go1.19", plugin_tc="go1.19"), synthetic_record("v5.8.2", plugin="transformer"),
+        synthetic_record("v5.7.1", host_tc="go1.19", outcome="build-failed", cls="go-version-too-old",
                build_output="x.go:1: package slices is not in GOROOT"),
-        record("v5.8.2", host_variant="trimpath", outcome="fails", stderr=MISMATCH + "\n",
+        synthetic_record("v5.8.2", host_variant="trimpath", outcome="fails", stderr=MISMATCH + "\n",
                cls="package-version-mismatch", package="sigs.k8s.io/yaml", axes=["host-variant"]),
-        record("v5.8.2", plugin_variant="trimpath", outcome="fails", stderr=MISMATCH + "\n",
+        synthetic_record("v5.8.2", plugin_variant="trimpath", outcome="fails", stderr=MISMATCH + "\n",
                cls="package-version-mismatch", package="sigs.k8s.io/yaml", axes=["plugin-variant"]),
-        record("v5.8.2", host_variant="trimpath", plugin_variant="trimpath", axes=["matched-variant"]),
-        record("v5.8.2", host_variant="stripped", axes=["host-variant"]),
-        record("v5.8.2", host_variant="official", outcome="fails", stderr="plugin: not implemented\n",
+        synthetic_record("v5.8.2", host_variant="trimpath", plugin_variant="trimpath", axes=["matched-variant"]),
+        synthetic_record("v5.8.2", host_variant="stripped", axes=["host-variant"]),
+        synthetic_record("v5.8.2", host_variant="official", outcome="fails", stderr="plugin: not implemented\n",
                axes=["host-variant"]),
-        record("v5.8.2", pins="api-other", outcome="fails", stderr=MISMATCH + "\n",
+        synthetic_record("v5.8.2", pins="api-other", outcome="fails", stderr=MISMATCH + "\n",
                cls="package-version-mismatch", package="sigs.k8s.io/yaml", axes=["pins"],
                doctor={"prediction": "loads", "class": None}),
-        record("v5.8.2", host_platform="linux/arm64", plugin_platform="linux/arm64", axes=["platform"]),
-        record("v5.8.2", plugin_platform="linux/arm64", outcome="fails",
+        synthetic_record("v5.8.2", host_platform="linux/arm64", plugin_platform="linux/arm64", axes=["platform"]),
+        synthetic_record("v5.8.2", plugin_platform="linux/arm64", outcome="fails",
                stderr="plugin.Open(\"x\"): x.so: wrong ELF class: ELFCLASS64\n", axes=["platform"]),
     ]
     return dataset.frame(recs)
@@ -130,14 +131,14 @@ def _all_pages(df: pd.DataFrame, ctx: Context) -> dict[str, str]:
 
 def test_untrusted_text_never_becomes_markup() -> None:
     """HTML in every outside-provided field: no page may carry it as a tag."""
-    evil = record("v5.8.2", plugin="generator", plugin_tc="go1.27.3", outcome="fails",
+    evil = synthetic_record("v5.8.2", plugin="generator", plugin_tc="go1.27.3", outcome="fails",
                   stderr=f"Error: {HTML_ERROR}\n", cls="no-plugin-module-data", package="<b>pkg</b>",
                   doctor={"prediction": "loads", "class": "<i>x</i>", "message": HTML_ERROR,
                           "evidence": [HTML_ERROR]})
     evil["runner"]["kernel"] = "<b>k</b>"
     evil["host"]["build"]["go_mod"] = "module <script>x</script>\n```\n"
     evil["host"]["toolchain"]["goenv"]["GOVERSION"] = "go1.27.3<script>"
-    df = dataset.frame([*(r for r in [record()]), evil])
+    df = dataset.frame([*(r for r in [synthetic_record()]), evil])
     ctx = Context(**{**CTX.__dict__, "history": {"runs": [{"date": "<b>d</b>", "cells": 1, "outcomes": {},
                                                              "changed": [], "new_errors": [
                                                                  {"cell": evil["cell"], "class": "",
@@ -262,8 +263,12 @@ def test_error_page_lists_raw_messages_and_reproduction(df: pd.DataFrame) -> Non
     assert "(package-version-mismatch.md)" in render.error_page(df, CTX, CLASSES[0])  # related
     unseen = render.error_page(df[df["outcome"] == "loads"], CTX, CLASSES[1])
     assert "Not observed in this dataset." in unseen
-    index = render.errors_index(df, CTX)
-    assert "## Not classified yet" in index and "plugin: not implemented" in index
+    assert "## Not classified yet" not in render.errors_index(df, CTX)
+    odd = synthetic_record("v5.8.2", host_variant="stripped", outcome="fails",
+                           stderr="Error: a text that no class claims\n", axes=["host-variant"])
+    assert odd["class"] == "unknown"  # what production records for it
+    index = render.errors_index(pd.concat([df, dataset.frame([odd])]), CTX)
+    assert "## Not classified yet" in index and "a text that no class claims" in index
 
 
 def test_redirect_page() -> None:
@@ -337,7 +342,7 @@ def test_data_and_history_pages(df: pd.DataFrame) -> None:
 
 def test_long_lists_of_cells_are_capped_with_a_way_to_all_of_them() -> None:
     n = render.TABLE_CAP + 30
-    recs = [record("v5.8.2", plugin=f"p{i}", plugin_tc="go1.19", cls="no-plugin-module-data",
+    recs = [synthetic_record("v5.8.2", plugin=f"p{i}", plugin_tc="go1.19", cls="no-plugin-module-data",
                    doctor={"prediction": "loads"}) for i in range(n)]
     df = dataset.frame(recs)
     page = render.error_page(df, CTX, CLASSES[0])
@@ -350,7 +355,7 @@ def test_long_lists_of_cells_are_capped_with_a_way_to_all_of_them() -> None:
 
 
 def test_recipe_proof_lists_each_recipe_cell_with_its_outcome() -> None:
-    from matrix import site
+    from matrix.site import build as site
     df = site.frame(DATA)
     page = render.recipe_proof_page(df)
     rec = df[df["plugin_pins"] == "recipe"]
@@ -363,7 +368,7 @@ def test_recipe_proof_lists_each_recipe_cell_with_its_outcome() -> None:
 
 
 def test_unknown_error_page_has_the_report_anchor_explain_points_to(df: pd.DataFrame) -> None:
-    from matrix.cli_explain import REPORT
+    from matrix.cli.explain import REPORT
     unknown = ErrorClass("unknown", "Not recognised", "fallback", "", "", ())
     page = render.error_page(df, CTX, unknown)
     assert REPORT.endswith("#report") and "{#report}" in page

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from matrix import records, runner
 from matrix.cli import main
+from matrix.core import records
+from matrix.measure import runner
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def test_missing_toolchain_gives_skipped_cells_with_install_command(tmp_path: Pa
 
 
 def test_records_are_deterministic_json(tmp_path: Path) -> None:
-    from matrix import jsonio
+    from matrix.core import jsonio
     p = tmp_path / "x.json"
     jsonio.write_atomic(p, jsonio.dumps({"b": 1, "a": [3, 1]}))
     assert p.read_text() == '{\n  "a": [\n    3,\n    1\n  ],\n  "b": 1\n}\n'
@@ -120,7 +121,7 @@ def test_two_runs_sharing_a_cache_build_each_artifact_once(tmp_path: Path) -> No
 
 def test_go_cache_settings_reach_the_go_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """GOCACHE/GOMODCACHE set by the caller are used (the cold benchmark depends on it)."""
-    from matrix import proc, toolchains
+    from matrix.measure import proc, toolchains
     monkeypatch.setenv("GOCACHE", str(tmp_path / "gocache"))
     assert proc.base_env()["GOCACHE"] == str(tmp_path / "gocache")
     toolchains.shared_caches.cache_clear()
@@ -132,11 +133,11 @@ def test_go_cache_settings_reach_the_go_command(monkeypatch: pytest.MonkeyPatch,
 
 def test_a_bug_is_one_line_with_exit_3(monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    from matrix import cli_run
+    from matrix.cli import validate as cli_validate
 
     def boom(args: object) -> int:
         raise KeyError("surprise")
-    monkeypatch.setattr(cli_run, "cmd_validate", boom)
+    monkeypatch.setattr(cli_validate, "run", boom)
     assert main(["validate"]) == 3
     err = capsys.readouterr().err
     assert "internal error" in err and "KeyError" in err and "Traceback" not in err

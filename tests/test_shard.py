@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from matrix import UserError, records, runner, shard
+from matrix import UserError
 from matrix.cli import main
-from matrix.grid import load as load_grid
+from matrix.core import records
+from matrix.core.grid import load as load_grid
+from matrix.measure import runner, shard
 from tests.conftest import GRID
 
 MINI = """

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from matrix.proc import INHERIT
+from matrix.measure.proc import INHERIT
 
 HOSTILE = Path(__file__).resolve().parent
 ROOT = HOSTILE.parent.parent

@@ -1,0 +1,1 @@
+"""Grid, records, schemas, JSON I/O, the error catalog: what every layer shares."""

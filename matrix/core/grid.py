@@ -1,0 +1,231 @@
+"""The grid's inputs (data/grid.toml) and the cells a profile expands to.
+
+A profile is a sweep: a baseline cell for every (release, host toolchain, plugin
+toolchain, plugin), then each axis changes one thing against the profile's
+reference cell, so every axis has pairs of cells identical but for that axis.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matrix import UserError
+from matrix.core import schema
+
+NATIVE = "linux/amd64"
+PLUGINS_DIR = Path(__file__).parents[1] / "plugins"
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    release: str
+    toolchain: str
+    variant: str = "default"
+    platform: str = NATIVE
+
+
+@dataclass(frozen=True)
+class PluginSpec:
+    plugin: str
+    release: str  # whose module versions the plugin's go.mod pins
+    toolchain: str
+    pins: str = "host"
+    variant: str = "default"
+    platform: str = NATIVE
+
+
+@dataclass
+class Cell:
+    host: HostSpec
+    plugin: PluginSpec
+    axes: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return cell_id(self.host, self.plugin)
+
+
+def cell_id(host: HostSpec, plugin: PluginSpec) -> str:
+    key = json.dumps({"host": asdict(host), "plugin": asdict(plugin)}, sort_keys=True)
+    return "c" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+@dataclass
+class Grid:
+    path: Path
+    doc: dict[str, Any]
+
+    @property
+    def toolchains(self) -> dict[str, Any]:
+        return self.doc["toolchains"]  # type: ignore[no-any-return]
+
+    @property
+    def releases(self) -> dict[str, Any]:
+        return self.doc["releases"]  # type: ignore[no-any-return]
+
+    @property
+    def plugins(self) -> dict[str, Any]:
+        return self.doc["plugins"]  # type: ignore[no-any-return]
+
+    @property
+    def variants(self) -> dict[str, Any]:
+        return self.doc["variants"]  # type: ignore[no-any-return]
+
+    @property
+    def pins(self) -> dict[str, Any]:
+        return self.doc["pins"]  # type: ignore[no-any-return]
+
+    @property
+    def platforms(self) -> dict[str, Any]:
+        return self.doc["platforms"]  # type: ignore[no-any-return]
+
+    @property
+    def profiles(self) -> dict[str, Any]:
+        return self.doc["profiles"]  # type: ignore[no-any-return]
+
+    def plugin_source(self, name: str) -> Path:
+        """A plugin's source directory: relative paths are under the package's plugins/."""
+        src = Path(self.plugins[name]["source"])
+        return src if src.is_absolute() else PLUGINS_DIR / src
+
+    def previous_release(self, release: str) -> str | None:
+        """The release before `release` in grid order (releases are listed oldest first)."""
+        names = list(self.releases)
+        i = names.index(release)
+        return names[i - 1] if i > 0 else None
+
+    def cells(self, profile: str, releases: list[str] | None = None,
+              toolchains: list[str] | None = None) -> list[Cell]:
+        prof = self.profiles.get(profile)
+        if prof is None:
+            raise UserError(f"unknown profile {profile!r}{_suggest(profile, self.profiles)}; "
+                            f"known: {', '.join(self.profiles)}")
+        for r in releases or []:
+            if r not in self.releases:
+                raise UserError(f"unknown kustomize version {r!r}{_suggest(r, self.releases)}; "
+                                f"{self.path} knows: {', '.join(self.releases)}")
+        for t in toolchains or []:
+            if t not in self.toolchains:
+                raise UserError(f"unknown toolchain {t!r}{_suggest(t, self.toolchains)}; "
+                                f"{self.path} knows: {', '.join(self.toolchains)}")
+        cells = _expand(self, prof)
+        if releases:
+            cells = [c for c in cells if c.host.release in releases]
+        if toolchains:
+            cells = [c for c in cells
+                     if c.host.toolchain in toolchains and c.plugin.toolchain in toolchains]
+        return cells
+
+
+def _expand(grid: Grid, prof: dict[str, Any]) -> list[Cell]:
+    out: dict[str, Cell] = {}
+
+    def add(axis: str, host: HostSpec, plugin: PluginSpec) -> None:
+        cell = out.setdefault(cell_id(host, plugin), Cell(host, plugin))
+        if axis not in cell.axes:
+            cell.axes.append(axis)
+
+    for rel in prof["releases"]:
+        for th in prof["toolchains"]:
+            for tp in prof["toolchains"]:
+                for p in prof["plugins"]:
+                    add("baseline", HostSpec(rel, th), PluginSpec(p, rel, tp))
+
+    ref = prof["reference"]
+    rel, tc, plug = ref["release"], ref["toolchain"], ref["plugin"]
+    host0, plugin0 = HostSpec(rel, tc), PluginSpec(plug, rel, tc)
+    add("baseline", host0, plugin0)
+    axes = prof["axes"]
+    for name, v in grid.variants.items():
+        if name == "default" or v.get("from_host"):
+            continue
+        on_host = "host" in v["applies"] and "host-variant" in axes
+        on_plugin = "plugin" in v["applies"] and "plugin-variant" in axes
+        both = "host" in v["applies"] and "plugin" in v["applies"] and "matched-variant" in axes
+        hv, pv = HostSpec(rel, tc, variant=name), PluginSpec(plug, rel, tc, variant=name)
+        if on_host:
+            add("host-variant", hv, plugin0)
+        if on_plugin:
+            add("plugin-variant", host0, pv)
+        if both:
+            add("matched-variant", hv, pv)
+    if "pins" in axes:
+        for name, pin in grid.pins.items():
+            if name == "host" or pin.get("from_host"):
+                continue
+            # A replaced third-party module only matters to a plugin that imports it.
+            p = "thirdparty" if pin.get("replace") and "thirdparty" in grid.plugins else plug
+            add("pins", host0, PluginSpec(p, rel, tc, pins="host"))
+            add("pins", host0, PluginSpec(p, rel, tc, pins=name))
+            if name == "api-other":  # isolates the api version from the kustomize-module pin
+                add("pins", host0, PluginSpec(p, rel, tc, pins="api-only"))
+    if "platform" in axes:
+        for plat, pdef in grid.platforms.items():
+            if plat == NATIVE:
+                continue
+            hp, pp = HostSpec(rel, tc, platform=plat), PluginSpec(plug, rel, tc, platform=plat)
+            add("platform", hp, pp)
+            if pdef.get("emulator") or pdef.get("loader"):  # runnable here: the cross pairs too
+                add("platform", host0, pp)
+                add("platform", hp, plugin0)
+    if "recipe" in axes:
+        # Every host of the profile gets a plugin built by the recipe read from its file.
+        for host in sorted({c.host for c in out.values()}, key=lambda h: asdict(h).__repr__()):
+            add("recipe", host, PluginSpec(plug, host.release, host.toolchain, pins="recipe",
+                                           variant="recipe", platform=host.platform))
+    return sorted(out.values(), key=lambda c: c.id)
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def load(path: Path) -> Grid:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise UserError(f"{path}: cannot read the grid: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise UserError(f"{path}: byte {e.start}: not UTF-8 text ({e.reason})") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise UserError(f"{path}: not valid TOML: {e}") from None
+    schema.check(doc, "grid.schema.json", str(path))
+    grid = Grid(path, doc)
+    _check_references(grid)
+    return grid
+
+
+def _check_references(grid: Grid) -> None:
+    problems = []
+    for pname, prof in grid.profiles.items():
+        for key, table in (("releases", grid.releases), ("toolchains", grid.toolchains),
+                           ("plugins", grid.plugins)):
+            for item in prof[key]:
+                if item not in table:
+                    problems.append(f"profiles.{pname}.{key}: unknown {key[:-1]} {item!r}"
+                                    f"{_suggest(item, table)}")
+        ref = prof["reference"]
+        for key, table in (("release", grid.releases), ("toolchain", grid.toolchains),
+                           ("plugin", grid.plugins)):
+            if ref[key] not in table:
+                problems.append(f"profiles.{pname}.reference.{key}: unknown {key} {ref[key]!r}"
+                                f"{_suggest(ref[key], table)}")
+    for vname, v in grid.variants.items():
+        for plat in v.get("platforms", []):
+            if plat not in grid.platforms:
+                problems.append(f"variants.{vname}.platforms: unknown platform {plat!r}")
+    for name in grid.plugins:
+        src = grid.plugin_source(name)
+        if not (src / "main.go").is_file():
+            problems.append(f"plugins.{name}.source: no main.go in {src}")
+    if problems:
+        raise UserError("\n".join(f"{grid.path}: {p}" for p in problems))

@@ -1,0 +1,1 @@
+"""Records -> a pandas frame, downloads, history."""

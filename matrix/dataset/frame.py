@@ -1,0 +1,747 @@
+"""The dataset as one flat pandas frame (one row per load cell), and its downloads.
+
+Every column is a scalar (text, number or bool) so the same frame writes to CSV, JSON
+and Parquet unchanged. Lists become `;`-joined text, commands shell-quoted text.
+Rows are sorted by cell id and columns keep the order of COLUMNS, so the same records
+always give byte-identical downloads.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import operator
+import os
+import re
+import shlex
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pandas as pd
+
+from matrix.core import records
+
+# Public columns, in order. Changing a name breaks people's notebooks: add, don't rename.
+COLUMNS: list[str] = [
+    "cell", "outcome", "class", "package", "error", "reason", "axes",
+    "host_release", "host_module", "host_api", "host_kyaml", "host_toolchain", "host_go",
+    "host_variant", "host_flags", "host_platform", "host_build_status", "host_sha256",
+    "host_build_command", "host_build_env", "host_go_mod", "host_build_output",
+    "plugin_name", "plugin_kind", "plugin_release", "plugin_api", "plugin_kyaml",
+    "plugin_toolchain", "plugin_go", "plugin_variant", "plugin_flags", "plugin_pins",
+    "plugin_platform", "plugin_build_status", "plugin_sha256", "plugin_build_command",
+    "plugin_build_env", "plugin_go_mod", "plugin_modules", "plugin_build_output",
+    "load_command", "exit_code", "signal", "timed_out", "seen", "load_duration_s",
+    "stdout", "stderr", "truncated",
+    "doctor_prediction", "doctor_class", "doctor_package", "doctor_message", "doctor_link",
+    "doctor_error", "doctor_evidence",
+    "runner_os", "runner_arch", "runner_kernel", "runner_libc", "native", "emulator",
+    "emulator_version", "tool_version", "recorded_at", "inputs", "emulator_kind", "sandbox",
+]
+
+# The inputs that make a cell: two cells equal on all of these are the same cell.
+KEY_COLUMNS: list[str] = [
+    "host_release", "host_toolchain", "host_variant", "host_platform",
+    "plugin_name", "plugin_release", "plugin_toolchain", "plugin_variant", "plugin_pins",
+    "plugin_platform",
+]
+
+OUTCOMES = ["loads", "fails", "build-failed", "skipped", "not-run", "harness-error"]
+
+_LOG_LINE = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ")  # Go's log package prefix
+_GO_VERSION = re.compile(r"\bgo\d+(?:\.\d+)*(?:(?:rc|beta)\d+)?\b")
+ERROR_MAX = 4000  # the error column keeps what a person reads; stderr keeps the rest
+
+
+def go_version(toolchain: dict[str, Any]) -> str:
+    """`go1.19.8` from a recorded toolchain ("" when the toolchain was not available)."""
+    v = (toolchain.get("goenv") or {}).get("GOVERSION")
+    if v:
+        return str(v)
+    m = _GO_VERSION.search(toolchain.get("version") or "")
+    return m.group(0) if m else ""
+
+
+def load_error(stderr: str) -> str:
+    """The part of kustomize's stderr that says why: log lines and goroutine dumps removed."""
+    keep: list[str] = []
+    lines = stderr.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _LOG_LINE.match(line) and "Attempting plugin load" in line:
+            i += 1
+            continue
+        if line.startswith(("fatal error:", "panic:", "SIGSEGV:", "unexpected fault")):
+            keep.append(line)
+            # A crash: keep its own lines, skip the goroutine dump that follows.
+            i += 1
+            while i < len(lines) and lines[i].strip() and not lines[i].startswith("goroutine "):
+                if not lines[i].startswith(("\t", "runtime.", "[signal")):
+                    keep.append(lines[i])
+                i += 1
+            while i < len(lines) and not lines[i].startswith("[plugin-matrix:"):
+                i += 1
+            continue
+        if line.strip():
+            keep.append(line)
+        i += 1
+    return "\n".join(keep).strip()
+
+
+def build_error(output: str) -> str:
+    """The end of a failed build's output, without `go: downloading` noise."""
+    lines = [ln for ln in output.splitlines()
+             if ln.strip() and not ln.startswith(("go: downloading ", "go: finding "))]
+    return "\n".join(lines[-40:]).strip()
+
+
+def error_text(rec: dict[str, Any]) -> str:
+    """The raw text that explains a cell's outcome (empty when it loads)."""
+    outcome = rec["outcome"]
+    if outcome == "loads":
+        return ""
+    if outcome == "build-failed":
+        parts = []
+        for side in ("host", "plugin"):
+            b = rec[side]["build"]
+            if b["status"] == "failed":
+                parts.append(build_error(b["output"]) or f"the {side} build failed with no output")
+        text = "\n".join(parts)
+    elif outcome == "fails" and rec.get("load"):
+        ld = rec["load"]
+        text = load_error(ld["stderr"])
+        if not text:
+            if ld["timed_out"]:
+                text = "[plugin-matrix: killed by the load timeout]"
+            elif ld["signal"]:
+                text = f"[kustomize killed by signal {ld['signal']}]"
+            elif ld["exit_code"] == 0:
+                text = "[kustomize exited 0, but the plugin's output was not in its output]"
+            else:
+                text = f"[kustomize exited {ld['exit_code']} with no error text]"
+    else:
+        text = rec.get("reason") or ""
+    if len(text) > ERROR_MAX:
+        text = text[:ERROR_MAX] + "\n[... cut by plugin-matrix; the full text is in stderr]"
+    return text
+
+
+_PLACEHOLDER = re.compile(r"^\$[A-Z_]+(/[A-Za-z0-9_./-]*)?$")  # $WORK/plugin.so, $CELL/...
+
+
+def _cmd(argv: list[str]) -> str:
+    """A command line to copy: shell-quoted, but $WORK-style placeholders left to expand."""
+    return _cmd_of(tuple(argv))
+
+
+@functools.lru_cache(maxsize=4096)  # one per build artifact: they repeat across cells
+def _cmd_of(argv: tuple[str, ...]) -> str:
+    return " ".join(a if _PLACEHOLDER.match(a) else shlex.quote(a) for a in argv)
+
+
+def _env(env: dict[str, str]) -> str:
+    return _env_of(tuple(sorted(env.items())))
+
+
+@functools.lru_cache(maxsize=4096)
+def _env_of(items: tuple[tuple[str, str], ...]) -> str:
+    return " ".join(f"{k}={shlex.quote(v)}" for k, v in items)
+
+
+@functools.lru_cache(maxsize=4096)
+def _modules(items: tuple[tuple[str, str], ...]) -> str:
+    return "\n".join(f"{m} {v}" for m, v in items)
+
+
+def _doctor(doc: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"doctor_prediction": "", "doctor_class": "", "doctor_package": "",
+                           "doctor_message": "", "doctor_link": "", "doctor_error": "",
+                           "doctor_evidence": ""}
+    if not isinstance(doc, dict):
+        return out
+    if doc.get("error"):
+        out["doctor_error"] = str(doc["error"])
+    for key in ("prediction", "class", "package", "message", "link"):
+        v = doc.get(key)
+        if v is not None:
+            out[f"doctor_{key}"] = str(v)
+    ev = doc.get("evidence")
+    if isinstance(ev, list):
+        out["doctor_evidence"] = "\n".join(x if isinstance(x, str) else json.dumps(x, sort_keys=True)
+                                           for x in ev)
+    return out
+
+
+def _sandbox(sb: Any) -> str:
+    if not isinstance(sb, dict):
+        return ""
+    return " ".join(str(x) for x in (sb.get("kind"), sb.get("version")) if x)
+
+
+def row(rec: dict[str, Any]) -> dict[str, Any]:
+    """One record as one flat row (see COLUMNS). The error class is the one recorded
+    (`plugin-matrix reclassify` recomputes them after the catalog changes)."""
+    cls, pkg = rec.get("class"), rec.get("package")
+    h, p, ld, run = rec["host"], rec["plugin"], rec.get("load") or {}, rec["runner"]
+    hb, pb = h["build"], p["build"]
+    emu = run.get("emulator") or {}
+    r: dict[str, Any] = {
+        "cell": rec["cell"], "outcome": rec["outcome"], "class": cls or "",
+        "package": pkg or "", "error": error_text(rec),
+        "reason": rec.get("reason") or "", "axes": ";".join(rec["axes"]),
+        "host_release": h["release"], "host_module": h["module"], "host_api": h["api"] or "",
+        "host_kyaml": h["kyaml"] or "", "host_toolchain": h["toolchain"]["id"],
+        "host_go": go_version(h["toolchain"]), "host_variant": h["variant"],
+        "host_flags": " ".join(h["flags"]), "host_platform": h["platform"],
+        "host_build_status": hb["status"], "host_sha256": hb["sha256"] or "",
+        "host_build_command": _cmd(hb["command"]), "host_build_env": _env(hb["env"]),
+        "host_go_mod": hb["go_mod"] or "", "host_build_output": hb["output"],
+        "plugin_name": p["name"], "plugin_kind": p["kind"], "plugin_release": p["release"],
+        "plugin_api": p["api"] or "", "plugin_kyaml": p["kyaml"] or "",
+        "plugin_toolchain": p["toolchain"]["id"], "plugin_go": go_version(p["toolchain"]),
+        "plugin_variant": p["variant"], "plugin_flags": " ".join(p["flags"]),
+        "plugin_pins": p["pins"], "plugin_platform": p["platform"],
+        "plugin_build_status": pb["status"], "plugin_sha256": pb["sha256"] or "",
+        "plugin_build_command": _cmd(pb["command"]), "plugin_build_env": _env(pb["env"]),
+        "plugin_go_mod": pb["go_mod"] or "",
+        "plugin_modules": _modules(tuple(sorted(pb["modules"].items()))),
+        "plugin_build_output": pb["output"],
+        "load_command": _cmd(ld.get("command") or []),
+        "exit_code": ld.get("exit_code"), "signal": ld.get("signal"),
+        "timed_out": bool(ld.get("timed_out", False)), "seen": bool(ld.get("seen", False)),
+        "load_duration_s": ld.get("duration_s"),
+        "stdout": ld.get("stdout", ""), "stderr": ld.get("stderr", ""),
+        "truncated": bool(ld.get("truncated", False)),
+        **_doctor(rec.get("doctor")),
+        "runner_os": run["os"], "runner_arch": run["arch"], "runner_kernel": run["kernel"],
+        "runner_libc": run["libc"] or "", "native": bool(run["native"]),
+        "emulator": " ".join(emu.get("argv") or []), "emulator_version": emu.get("version") or "",
+        "tool_version": rec["tool_version"], "recorded_at": rec["recorded_at"],
+        "inputs": rec["inputs"],
+        # "emulator" (qemu-user) or "loader" (the platform's own ld.so: native code)
+        "emulator_kind": (emu.get("kind") or "emulator") if emu else "",
+        "sandbox": _sandbox(run.get("sandbox")),
+    }
+    return r
+
+
+_INT_COLUMNS = ("exit_code", "signal")
+_BOOL_COLUMNS = ("timed_out", "seen", "truncated", "native")
+_DTYPES: dict[str, str] = {c: "str" for c in COLUMNS}
+_DTYPES.update({c: "Int64" for c in _INT_COLUMNS})
+_DTYPES.update({c: "bool" for c in _BOOL_COLUMNS})
+_DTYPES["load_duration_s"] = "Float64"
+_TEXT = [c for c in COLUMNS if _DTYPES[c] == "str"]
+CHUNK = 2048  # rows at a time while reading: bounds the memory of Python row dicts
+
+# The site's frame leaves out the bulk of the raw texts (the downloads have them all):
+# these are blank in every row, and LOADS_ONLY are kept only for cells that loaded (the
+# recipes quote their go.mod files and the plugin path from their stderr).
+HEAVY = ("stdout", "host_build_output", "plugin_build_output", "plugin_modules")
+LOADS_ONLY = ("stderr", "host_go_mod", "plugin_go_mod")
+
+
+_GET = operator.itemgetter(*COLUMNS)
+
+
+def _columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    if not rows:
+        return {c: [] for c in COLUMNS}
+    return dict(zip(COLUMNS, map(list, zip(*map(_GET, rows), strict=True)), strict=True))
+
+
+def _empty_frame() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.array([], dtype=_DTYPES[c]) for c in COLUMNS}, columns=COLUMNS)
+
+
+def table_of(rows: list[dict[str, Any]], light: bool = False) -> Any:
+    """Rows (as `row` makes them) -> Arrow table (arrow_schema); `light`: as the site
+    keeps them (HEAVY texts blank, LOADS_ONLY only where the cell loaded)."""
+    import pyarrow as pa
+    columns = _columns(rows)
+    if light:
+        loads = [o == "loads" for o in columns["outcome"]]
+        for c in HEAVY:
+            columns[c] = [""] * len(rows)
+        for c in LOADS_ONLY:
+            columns[c] = [v if ok else "" for v, ok in zip(columns[c], loads, strict=True)]
+    for c in _TEXT:
+        if None in columns[c]:
+            columns[c] = ["" if v is None else v for v in columns[c]]
+    return pa.Table.from_pydict(columns, schema=arrow_schema())
+
+
+def _frame_of(rows: list[dict[str, Any]], light: bool = False) -> pd.DataFrame:
+    """Rows (as `row` makes them) -> frame (see table_of)."""
+    if not rows:
+        return _empty_frame()
+    frame: pd.DataFrame = table_of(rows, light).to_pandas()
+    return frame
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not parts:
+        return _frame_of([])
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True)
+
+
+def frame(recs: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """Records -> frame with COLUMNS, sorted by cell id (empty frame for no records)."""
+    rows = sorted((row(r) for r in recs), key=lambda x: str(x["cell"]))
+    return _concat([_frame_of(rows[i:i + CHUNK]) for i in range(0, len(rows), CHUNK)])
+
+
+def row_batches(data: Path, size: int = CHUNK,
+                names: Iterable[str] | None = None) -> Iterator[list[dict[str, Any]]]:
+    """The rows of DATA/cells (or of the files `names`) in cell order, `size` at a time,
+    reading one record at a time (schema-checked)."""
+    rows: list[dict[str, Any]] = []
+    for rec in read_records(data, names):
+        rows.append(row(rec))
+        if len(rows) >= size:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
+
+
+def chunks(data: Path, size: int = CHUNK) -> Iterator[pd.DataFrame]:
+    """The frame of DATA/cells in pieces of at most `size` rows, in cell order."""
+    for rows in row_batches(data, size):
+        yield _frame_of(rows)
+
+
+def load(data: Path) -> pd.DataFrame:
+    """The frame of every record in DATA/cells (schema-checked on the way in)."""
+    return _concat(list(chunks(data)))
+
+
+def lighten(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame as the site keeps it: HEAVY texts blank, LOADS_ONLY kept only for cells
+    that loaded (a shallow copy; the downloads have every text)."""
+    out = df.copy(deep=False)
+    blank = pd.array([""] * len(df), dtype="str")
+    for c in HEAVY:
+        out[c] = blank
+    loads = df["outcome"] == "loads"
+    for c in LOADS_ONLY:
+        out[c] = df[c].where(loads, "")
+    return out
+
+
+def site_frame(data: Path) -> pd.DataFrame:
+    """The frame the site's pages are made from: every row and column, without the bulk
+    of the raw texts (see `lighten`)."""
+    return _concat([_frame_of(rows, light=True) for rows in row_batches(data)])
+
+
+# ---------------------------------------------------------------- reading records fast
+#
+# jsonschema takes about a millisecond per record: 100 s for 100,000 cells. The record
+# schema uses a handful of keywords, so it is compiled once into a plain Python function
+# that accepts a record only if jsonschema would; a record it does not accept (or a
+# schema with a keyword it does not know) goes through records.read, which checks it
+# with jsonschema and reports the file, field and reason exactly as before.
+
+Check = Callable[[Any], bool]
+_KEYWORDS = {"type", "enum", "const", "pattern", "required", "additionalProperties", "properties",
+             "items", "minItems", "minimum", "$ref", "$defs", "$schema", "title", "description"}
+# Exact types: what json.loads makes. 1.0 is an integer to jsonschema; here it is not,
+# so jsonschema decides (the checks are sound, not complete).
+_TYPE_TEST = {"object": "type({v}) is dict", "array": "type({v}) is list", "string": "type({v}) is str",
+              "boolean": "type({v}) is bool", "null": "{v} is None", "integer": "type({v}) is int",
+              "number": "type({v}) in (int, float)"}
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class Unsupported(Exception):
+    """A schema construct the compiled checks do not implement."""
+
+
+class _Gen:
+    def __init__(self, defs: dict[str, Any]) -> None:
+        self.defs = defs
+        self.consts: dict[str, Any] = {}
+        self.funcs: dict[str, list[str]] = {}
+        self.n = 0
+
+    def const(self, value: Any) -> str:
+        name = f"K{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def var(self) -> str:
+        self.n += 1
+        return f"v{self.n}"
+
+    def function(self, name: str, node: Any) -> str:
+        if name not in self.funcs:
+            self.funcs[name] = []  # reserved: a recursive reference compiles to a call
+            body: list[str] = []
+            self.emit(node, "v0", body, "    ")
+            self.funcs[name] = [f"def {name}(v0):", *body, "    return True"]
+        return name
+
+    def emit(self, node: Any, v: str, out: list[str], ind: str) -> None:
+        """Lines that `return False` unless the value in `v` satisfies `node`."""
+        if node is True or node == {}:
+            return
+        if not isinstance(node, dict) or set(node) - _KEYWORDS:
+            raise Unsupported(repr(node)[:200])
+        if "$ref" in node:
+            ref = node["$ref"]
+            if not (isinstance(ref, str) and ref.startswith("#/$defs/")) or ref[8:] not in self.defs:
+                raise Unsupported(str(ref))
+            fn = self.function("d_" + re.sub(r"\W", "_", ref[8:]), self.defs[ref[8:]])
+            out.append(f"{ind}if not {fn}({v}): return False")
+        types = node.get("type")
+        if types is not None:
+            types = [types] if isinstance(types, str) else list(types)
+            if any(t not in _TYPE_TEST for t in types):
+                raise Unsupported(str(types))
+            out.append(f"{ind}if not ({' or '.join(_TYPE_TEST[t].format(v=v) for t in types)}): return False")
+        for key in ("const", "enum"):
+            if key in node:
+                allowed = [node[key]] if key == "const" else list(node[key])
+                if not all(isinstance(a, _SCALARS) for a in allowed):
+                    raise Unsupported(str(allowed))
+                pairs = self.const(frozenset((type(a), a) for a in allowed))
+                out.append(f"{ind}if type({v}) not in _SCALARS or (type({v}), {v}) not in {pairs}:"
+                           " return False")
+        if "pattern" in node:
+            rx = self.const(re.compile(node["pattern"]))
+            out.append(f"{ind}if type({v}) is str and {rx}.search({v}) is None: return False")
+        if "minimum" in node:
+            low = self.const(node["minimum"])
+            out.append(f"{ind}if type({v}) in (int, float) and {v} < {low}: return False")
+        if "minItems" in node:
+            out.append(f"{ind}if type({v}) is list and len({v}) < {int(node['minItems'])}: return False")
+        if "items" in node and _simple_types(node["items"]):
+            types = self.const(_simple_types(node["items"]))
+            out.append(f"{ind}if type({v}) is list and not set(map(type, {v})) <= {types}: return False")
+        elif "items" in node:
+            x = self.var()
+            inner: list[str] = []
+            self.emit(node["items"], x, inner, ind + "        ")
+            if inner:
+                out += [f"{ind}if type({v}) is list:", f"{ind}    for {x} in {v}:", *inner]
+        if {"required", "properties", "additionalProperties"} & set(node):
+            self.emit_object(node, v, out, ind)
+
+    def emit_object(self, node: dict[str, Any], v: str, out: list[str], ind: str) -> None:
+        body: list[str] = []
+        inner = ind + "    "
+        props: dict[str, Any] = node.get("properties", {})
+        if node.get("required"):
+            names = self.const(frozenset(node["required"]))
+            body.append(f"{inner}if not {names} <= {v}.keys(): return False")
+        extra = node.get("additionalProperties", True)
+        if extra is False:
+            body.append(f"{inner}if not {v}.keys() <= {self.const(frozenset(props))}: return False")
+        elif not props and _simple_types(extra):
+            allowed = self.const(_simple_types(extra))
+            body.append(f"{inner}if not set(map(type, {v}.values())) <= {allowed}: return False")
+        elif extra is not True:
+            x, k = self.var(), self.var()
+            check: list[str] = []
+            self.emit(extra, x, check, inner + "        ")
+            if check:
+                skip = f"{inner}        if {k} in {self.const(frozenset(props))}: continue" if props else ""
+                body += [f"{inner}for {k}, {x} in {v}.items():", *([skip] if skip else []), *check]
+        required = set(node.get("required", ()))
+        for key, sub in props.items():
+            x = self.var()
+            check = []
+            if key in required:  # present: checked above
+                self.emit(sub, x, check, inner)
+                if check:
+                    body += [f"{inner}{x} = {v}[{key!r}]", *check]
+                continue
+            self.emit(sub, x, check, inner + "    ")
+            if check:
+                body += [f"{inner}{x} = {v}.get({key!r}, _ABSENT)", f"{inner}if {x} is not _ABSENT:", *check]
+        if body:
+            out += [f"{ind}if type({v}) is dict:", *body]
+
+
+_ABSENT = object()
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "boolean": (bool,), "null": (type(None),), "integer": (int,), "number": (int, float),
+    "object": (dict,), "array": (list,)}
+
+
+def _simple_types(node: Any) -> frozenset[type] | None:
+    """The exact Python types a schema made only of `type` accepts (None: not that simple)."""
+    if not isinstance(node, dict) or set(node) != {"type"}:
+        return None
+    types = [node["type"]] if isinstance(node["type"], str) else node["type"]
+    if not all(isinstance(t, str) and t in _PY_TYPES for t in types):
+        return None
+    return frozenset(x for t in types for x in _PY_TYPES[t])
+
+
+def compile_schema(schema: dict[str, Any]) -> Check:
+    """A function that returns True only for values `schema` accepts (False: it may not;
+    ask jsonschema). Raises Unsupported for keywords it does not implement."""
+    gen = _Gen(schema.get("$defs", {}))
+    top = gen.function("check", schema)
+    src = "\n".join(line for fn in gen.funcs.values() for line in fn) + "\n"
+    namespace: dict[str, Any] = {"_ABSENT": _ABSENT, "_SCALARS": _SCALARS, **gen.consts}
+    exec(compile(src, "<record schema checks>", "exec"), namespace)  # noqa: S102 - our own source
+    fn: Check = namespace[top]
+    return fn
+
+
+@functools.cache
+def _record_check() -> Check | None:
+    from importlib import resources
+    doc = json.loads(resources.files("matrix.core.schemas").joinpath("record.schema.json").read_text())
+    try:
+        return compile_schema(doc)
+    except (Unsupported, re.error):
+        return None  # every record goes through jsonschema
+
+
+def record_names(data: Path) -> list[str]:
+    """The file names of DATA/cells/c*.json, sorted (cell order)."""
+    cells = records.cells_dir(data)
+    if not cells.is_dir():
+        records.load_all(data)  # raises the usual "no recorded cells" error
+    return sorted(e.name for e in os.scandir(cells) if e.name.startswith("c") and e.name.endswith(".json"))
+
+
+def read_records(data: Path, names: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Every record of DATA/cells (or those of `names`, from record_names) in cell order,
+    one at a time, checked as records.read checks them (and rejected with its messages)."""
+    cells = records.cells_dir(data)
+    ok = _record_check()
+    for name in (record_names(data) if names is None else names):
+        p = cells / name
+        rec: Any = None
+        if ok is not None:
+            try:
+                rec = json.loads(_read(p).decode("utf-8"))
+            except (OSError, ValueError):
+                rec = None
+        if rec is None or ok is None or not ok(rec) or rec.get("cell") != name[:-5]:
+            rec = records.read(p)  # jsonschema: raises with the file, field and reason
+        yield rec
+
+
+def _read(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        parts: list[bytes] = []
+        while True:
+            b = os.read(fd, 1 << 20)
+            if not b:
+                return b"".join(parts)
+            parts.append(b)
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------- downloads
+#
+# CSV: a header, then one line per cell (text quoted). JSON: an array, one object per
+# line. Parquet: zstd, ROW_GROUP rows per group. The same rows give the same bytes
+# however they are batched, written by one process or assembled from the parts that
+# several wrote (see matrix.site.build), so a large dataset never needs its text in memory.
+
+DOWNLOAD_NAMES = ("dataset.csv", "dataset.json", "dataset.parquet")
+ROW_GROUP = 8192  # Parquet rows per group, however the rows arrive
+
+
+@functools.cache
+def arrow_schema() -> Any:
+    """The downloads' Arrow schema (with pandas' metadata, so dtypes survive a round trip)."""
+    import pyarrow as pa
+    return pa.Schema.from_pandas(_empty_frame(), preserve_index=False)
+
+
+def arrow_table(chunk: pd.DataFrame) -> Any:
+    import pyarrow as pa
+    return pa.Table.from_pandas(chunk[COLUMNS], schema=arrow_schema(), preserve_index=False)
+
+
+def csv_header() -> bytes:
+    return (",".join(COLUMNS) + "\n").encode()
+
+
+def csv_rows(table: Any) -> bytes:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    if table.num_rows == 0:
+        return b""
+    buf = pa.BufferOutputStream()
+    pcsv.write_csv(table, buf, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
+    return bytes(buf.getvalue())
+
+
+def json_lines(rows: Iterable[dict[str, Any]]) -> bytes:
+    """Objects (COLUMNS order), one per line, joined by ",\\n": a part of the JSON array."""
+    rows = list(rows)
+    if rows and list(rows[0]) != COLUMNS:
+        rows = [{c: r[c] for c in COLUMNS} for r in rows]
+    return ",\n".join(json.dumps(r, ensure_ascii=False, default=_json_default) for r in rows).encode()
+
+
+def _json_default(o: Any) -> Any:
+    if o is pd.NA:
+        return None
+    raise TypeError(f"{type(o).__name__} is not JSON")
+
+
+class ParquetSink:
+    """Arrow tables (in order) -> one Parquet file with ROW_GROUP rows per group."""
+
+    def __init__(self, out: Any) -> None:
+        import pyarrow.parquet as pq
+        self._writer = pq.ParquetWriter(out, arrow_schema(), compression="zstd")
+        self._pending: list[Any] = []
+        self._rows = 0
+
+    def write(self, table: Any) -> None:
+        if table.num_rows:
+            self._pending.append(table)
+            self._rows += table.num_rows
+            if self._rows >= ROW_GROUP:
+                self._flush(final=False)
+
+    def _flush(self, final: bool) -> None:
+        import pyarrow as pa
+        if not self._pending:
+            return
+        table = pa.concat_tables(self._pending)
+        start = 0
+        while table.num_rows - start >= ROW_GROUP or (final and start < table.num_rows):
+            self._writer.write_table(table.slice(start, ROW_GROUP), row_group_size=ROW_GROUP)
+            start += ROW_GROUP
+        rest = table.slice(start)
+        self._pending = [rest] if rest.num_rows else []
+        self._rows = rest.num_rows
+
+    def close(self) -> None:
+        self._flush(final=True)
+        self._writer.close()
+
+
+class _Counting:
+    """A binary sink that counts what goes through it."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.size = 0
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        self.out.write(data)
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+class DownloadWriter:
+    """The three downloads, written while rows arrive in cell order."""
+
+    def __init__(self, outs: dict[str, BinaryIO]) -> None:
+        self._outs = {name: _Counting(outs[name]) for name in DOWNLOAD_NAMES}
+        self.rows = 0
+        self._outs["dataset.csv"].write(csv_header())
+        self._pq = ParquetSink(self._outs["dataset.parquet"])
+
+    def add_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Rows as `row` makes them (the next ones in cell order)."""
+        if rows:
+            self._add(table_of(rows), rows)
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        """A piece of a frame with COLUMNS (the next rows in cell order)."""
+        if not chunk.empty:
+            self._add(arrow_table(chunk), chunk.to_dict("records"))
+
+    def _add(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        self._outs["dataset.csv"].write(csv_rows(table))
+        self._outs["dataset.json"].write((b"[\n" if self.rows == 0 else b",\n") + json_lines(rows))
+        self._pq.write(table)
+        self.rows += table.num_rows
+
+    def close(self) -> dict[str, int]:
+        """Finish the three files; returns their sizes in bytes."""
+        self._outs["dataset.json"].write(b"[]\n" if self.rows == 0 else b"\n]\n")
+        self._pq.close()
+        return {name: out.size for name, out in self._outs.items()}
+
+
+def downloads(df: pd.DataFrame) -> dict[str, bytes]:
+    """File name -> content, for every download format."""
+    bufs = {name: io.BytesIO() for name in DOWNLOAD_NAMES}
+    w = DownloadWriter(dict(bufs))
+    for i in range(0, len(df), CHUNK):
+        w.add(df.iloc[i:i + CHUNK])
+    w.close()
+    return {name: b.getvalue() for name, b in bufs.items()}
+
+
+def write_download_files(data: Path, paths: dict[str, Path]) -> dict[str, int]:
+    """The downloads of DATA/cells written straight to files (name -> path), reading one
+    record at a time; returns their sizes."""
+    files = {name: open(paths[name], "wb") for name in DOWNLOAD_NAMES}  # noqa: SIM115
+    try:
+        w = DownloadWriter(files)  # type: ignore[arg-type]
+        for rows in row_batches(data):
+            w.add_rows(rows)
+        return w.close()
+    finally:
+        for f in files.values():
+            f.close()
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    return downloads(df)["dataset.csv"]
+
+
+def write_downloads(df: pd.DataFrame, outdir: Path) -> list[Path]:
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, content in downloads(df).items():
+        (outdir / name).write_bytes(content)
+        paths.append(outdir / name)
+    return paths
+
+
+# ---------------------------------------------------------------- isolating pairs
+
+def isolating_pairs(df: pd.DataFrame, vary: list[str], reference: dict[str, str]) -> pd.DataFrame:
+    """Pairs of cells identical in every input but `vary`.
+
+    Side `a` is a cell matching `reference` (which must fix every column in `vary` and
+    may fix others, e.g. the release); side `b` is a cell equal to it in all other
+    inputs and different in at least one `vary` column. Columns come back suffixed
+    `_a` and `_b`, sorted by the b side's inputs.
+    """
+    missing = [c for c in vary if c not in reference]
+    if missing:
+        raise ValueError(f"reference must fix {missing}")
+    rest = [c for c in KEY_COLUMNS if c not in vary]
+    sel = pd.Series(True, index=df.index)
+    for col, val in reference.items():
+        sel &= df[col] == val
+    a = df[sel]
+    differs = pd.Series(False, index=df.index)
+    for col in vary:
+        differs |= df[col] != reference[col]
+    b = df[differs]
+    if a.empty or b.empty:
+        return pd.DataFrame(columns=[f"{c}_a" for c in df.columns] + [f"{c}_b" for c in df.columns])
+    left = a.rename(columns={c: f"{c}_a" for c in df.columns})
+    right = b.rename(columns={c: f"{c}_b" for c in df.columns})
+    pairs = left.merge(right, left_on=[f"{c}_a" for c in rest], right_on=[f"{c}_b" for c in rest])
+    return pairs.sort_values([f"{c}_b" for c in KEY_COLUMNS] + ["cell_b"]).reset_index(drop=True)

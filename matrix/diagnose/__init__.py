@@ -1,0 +1,1 @@
+"""Read ELF files, predict loads (doctor), recipes, classify error texts."""

@@ -1,0 +1,377 @@
+"""The skew doctor: predict, from the two files alone, whether a Go plugin loads into a host.
+
+The checks run in the order the real load meets them: the host's own build (the plugin
+package compiled out, or the no-cgo stub), then glibc's dlopen (ELF class and machine,
+DT_NEEDED libraries, symbol versions), then the Go runtime (module data of another Go
+release, then the plugin's package hashes in the plugin's own order), then the symbol
+lookup. The first failing check is the prediction; every check leaves evidence.
+
+`predict(host, plugin)` returns the stable JSON documented in docs/doctor.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matrix import UserError
+from matrix.diagnose.elf import (
+    PLUGIN_SYMBOL,
+    ElfInfo,
+    env_library_path,
+    expand_origin,
+    find_library,
+    library_dirs,
+    parse,
+)
+
+ERRORS_URL = "https://kustomize-plugin-matrix.github.io/errors/{slug}/"
+DISABLE_TAG = "kustomize_disable_go_plugin_support"
+
+# What changes a package's fingerprint, in the words a person would search for.
+SETTING_CAUSES = {
+    "-trimpath": "-trimpath (it rewrites the source paths recorded in export data)",
+    "-gcflags": "-gcflags (e.g. -N -l for debugging changes the compiled code)",
+    "-race": "-race",
+    "-msan": "-msan",
+    "-asan": "-asan",
+    "-tags": "build tags (-tags)",
+    "GOEXPERIMENT": "GOEXPERIMENT",
+    "GOAMD64": "GOAMD64",
+    "GOARM64": "GOARM64",
+    "GO386": "GO386",
+    "GOARM": "GOARM",
+    "CGO_ENABLED": "CGO_ENABLED",
+    "-compiler": "the compiler",
+}
+
+
+@dataclass
+class Mismatch:
+    package: str
+    host: str
+    plugin: str
+    module: str | None = None
+    host_version: str | None = None
+    plugin_version: str | None = None
+
+
+@dataclass
+class Prediction:
+    prediction: str  # loads | fails
+    klass: str | None = None
+    package: str | None = None
+    message: str | None = None
+    evidence: list[str] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)  # every differing package, in order
+    causes: list[str] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)
+    host: ElfInfo | None = None
+    plugin: ElfInfo | None = None
+
+    @property
+    def link(self) -> str | None:
+        return ERRORS_URL.format(slug=self.klass) if self.klass else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"prediction": self.prediction, "class": self.klass, "package": self.package,
+                "message": self.message, "evidence": list(self.evidence), "link": self.link}
+
+
+def predict(host: Path, plugin: Path, symbol: str = PLUGIN_SYMBOL) -> dict[str, Any]:
+    """The doctor's stable JSON for loading `plugin` into `host` (see docs/doctor.md).
+    Raises UserError when either file cannot be read or is not a usable ELF file."""
+    return diagnose(host, plugin, symbol).as_json()
+
+
+def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) -> Prediction:
+    host = parse(host_path)
+    plugin = parse(plugin_path)
+    _usable(host, "host")
+    if host.is_plugin or host.kind in ("shared-object", "go-shared"):
+        raise UserError(f"{host_path}: is a shared object ({host.kind}), not an executable: "
+                        "give the host program first, then the plugin")
+    p = Prediction("loads", host=host, plugin=plugin)
+    ev = p.evidence
+    ev.append(f"host: {_describe(host)}")
+    ev.append(f"plugin: {_describe(plugin)}")
+    name = str(plugin_path)
+    opened = f'plugin.Open("{name}")'
+    realpath = str(plugin_path.resolve())
+
+    # 1. the host's own build
+    if DISABLE_TAG in host.tags and (host.imports_plugin is False or (
+            host.imports_plugin is None and _api_at_least(host, (0, 17, 2)))):
+        ev.append(f"host was built with -tags {DISABLE_TAG} and does not link Go's plugin package")
+        p.fixes.append(f"use a kustomize built without the {DISABLE_TAG} tag")
+        return _fail(p, "go-plugin-support-disabled", "plugin load is disabled")
+    ok, why = host.can_load_plugins()
+    if ok is False:
+        ev.append(f"host cannot load plugins: {why}")
+        if host.imports_plugin is False and host.dynamic:
+            p.fixes.append("this program does not use Go plugins at all")
+            return _fail(p, "unknown", None)
+        p.fixes.append("build the host from source with CGO_ENABLED=1 (a C compiler installed), "
+                       "dynamically linked, without -tags " + DISABLE_TAG)
+        return _fail(p, "plugin-not-implemented", "plugin: not implemented")
+
+    # 2. dlopen
+    _usable(plugin, "plugin")
+    if plugin.elf_class != host.elf_class:
+        ev.append(f"plugin is ELFCLASS{plugin.elf_class}, host is ELFCLASS{host.elf_class}")
+        p.fixes.append(f"build the plugin for the host's platform (GOARCH={host.goarch})")
+        return _fail(p, "elf-mismatch", f"{opened}: {realpath}: wrong ELF class: "
+                                        f"ELFCLASS{plugin.elf_class}")
+    if plugin.endian != host.endian:
+        ev.append(f"plugin is {plugin.endian}-endian, host is {host.endian}-endian")
+        p.fixes.append(f"build the plugin for the host's platform (GOARCH={host.goarch})")
+        return _fail(p, "elf-mismatch", f"{opened}: {realpath}: ELF file data encoding not "
+                                        f"{host.endian}-endian")
+    if plugin.machine != host.machine:
+        ev.append(f"plugin is for {plugin.machine} ({plugin.goarch}), host is for {host.machine} "
+                  f"({host.goarch}); glibc then reports the file as not found")
+        p.fixes.append(f"build the plugin with GOARCH={host.goarch}")
+        return _fail(p, "elf-mismatch", f"{opened}: {realpath}: cannot open shared object file: "
+                                        "No such file or directory")
+    if plugin.type != "ET_DYN":
+        ev.append(f"plugin is {plugin.type}, not a shared object")
+        p.fixes.append("build the plugin with -buildmode=plugin")
+        text = ("cannot dynamically load position-independent executable" if plugin.pie
+                else "cannot dynamically load executable")
+        return _fail(p, "elf-mismatch", f"{opened}: {realpath}: {text}")
+    missing = _missing_library(host, plugin, plugin_path)
+    if missing:
+        lib, problem = missing
+        if problem is None:
+            ev.append(f"plugin needs {lib} (DT_NEEDED), which the host process has not loaded and "
+                      "the loader's directories do not hold")
+            p.fixes.append(f"install the package that provides {lib}, or build the plugin without it")
+            return _fail(p, "missing-shared-library", f"{opened}: {lib}: cannot open shared object "
+                                                      "file: No such file or directory")
+        ev.append(problem)
+        p.fixes.append("build the plugin on a system with the same or an older glibc than the "
+                       "host's, or upgrade glibc where the host runs")
+        return _fail(p, "missing-shared-library", f"{opened}: {lib}")
+
+    # 3. the Go runtime
+    bare = name[:-3] if len(name) > 3 and name.endswith(".so") else name
+    opened = f'plugin.Open("{bare}")'
+    if not plugin.go or (not plugin.pkghashes and not plugin.buildinfo):
+        ev.append("plugin has no Go module data: no .go.buildinfo, no package hashes in .dynsym")
+        p.fixes.append("build the plugin with `go build -buildmode=plugin`")
+        return _fail(p, "no-plugin-module-data", "fatal error: runtime: no plugin module data")
+    if plugin.kind != "go-plugin":
+        ev.append(f"plugin is a Go {plugin.kind}, not built with -buildmode=plugin")
+        p.fixes.append("build the plugin with `go build -buildmode=plugin`")
+        return _fail(p, "no-plugin-module-data", "fatal error: runtime: no plugin module data")
+    hv, pv = host.go_minor, plugin.go_minor
+    hprefix, pprefix = host.pkghash_prefix, plugin.pkghash_prefix
+    if (hv and pv and hv != pv) or (hprefix and pprefix and hprefix != pprefix):
+        ev.append(f"plugin was built by {plugin.go_version} (from {plugin.go_version_source}), "
+                  f"host by {host.go_version} (from {host.go_version_source}): another Go minor "
+                  "release lays out the runtime's module data differently")
+        p.causes.append(f"another Go release: host {host.go_version}, plugin {plugin.go_version}")
+        p.fixes.append(f"build the plugin with the host's Go ({host.go_version})")
+        return _fail(p, "no-plugin-module-data", "fatal error: runtime: no plugin module data")
+    if not host.pkghashes:
+        ev.append("host exports no package hashes, so the runtime's check cannot be predicted")
+    for pkg in plugin.check_order or sorted(plugin.pkghashes):
+        hh, ph = host.pkghashes.get(pkg), plugin.pkghashes.get(pkg)
+        if hh is not None and ph is not None and hh != ph:
+            p.mismatches.append(_mismatch(host, plugin, pkg, hh, ph))
+    if p.mismatches:
+        first = p.mismatches[0]
+        shared = sum(1 for k in plugin.pkghashes if k in host.pkghashes)
+        ev.append(f"{len(p.mismatches)} of the {shared} packages both link have other fingerprints; "
+                  f"the runtime checks the plugin's {len(plugin.check_order)} packages in .rela.dyn "
+                  f"order and stops at the first: {first.package} "
+                  f"(host {first.host}, plugin {first.plugin})")
+        p.package = first.package
+        p.causes, p.fixes = _causes(host, plugin, p.mismatches)
+        return _fail(p, "package-version-mismatch", f"{opened}: plugin was built with a different "
+                                                    f"version of package {first.package}")
+    if host.pkghashes:
+        ev.append(f"all {sum(1 for k in plugin.pkghashes if k in host.pkghashes)} packages both link "
+                  "have the same fingerprint")
+
+    # 4. the symbol lookup
+    if symbol and plugin.pluginpath is not None and symbol not in plugin.exported:
+        ev.append(f"plugin {plugin.pluginpath} exports {', '.join(plugin.exported) or 'nothing'}, "
+                  f"not {symbol}")
+        p.fixes.append(f"declare `var {symbol} plugin` (exported, package main) in the plugin")
+        return _fail(p, "symbol-not-found",
+                     f"plugin: symbol {symbol} not found in plugin {plugin.pluginpath}")
+    if symbol and plugin.pluginpath is not None:
+        ev.append(f"plugin {plugin.pluginpath} exports {symbol}")
+    return p
+
+
+def _fail(p: Prediction, klass: str, message: str | None) -> Prediction:
+    p.prediction, p.klass, p.message = "fails", klass, message
+    return p
+
+
+def _usable(info: ElfInfo, role: str) -> None:
+    if info.truncated:
+        raise UserError(f"{info.path}: truncated ELF file ({info.size} bytes): "
+                        f"{next((x for x in info.problems if 'truncated' in x), 'parts are missing')}")
+    if role == "host" and info.type not in ("ET_EXEC", "ET_DYN"):
+        raise UserError(f"{info.path}: an ELF {info.type} file, not an executable host")
+
+
+def _describe(i: ElfInfo) -> str:
+    bits = [i.kind, f"ELFCLASS{i.elf_class} {i.machine}"]
+    if i.go_version:
+        bits.append(f"{i.go_version} (from {i.go_version_source})")
+    if i.kind == "go-executable":
+        bits.append("cgo" if i.cgo else "no cgo")
+        bits.append("dynamic" if i.dynamic else "static")
+        if i.imports_plugin is not None:
+            bits.append("links plugin" if i.imports_plugin else "does not link plugin")
+    if i.pluginpath:
+        bits.append(f"pluginpath {i.pluginpath}")
+    if i.pkghashes:
+        bits.append(f"{len(i.pkghashes)} package hashes")
+    if i.buildinfo:
+        flags = [f"{k}={v}" for k, v in i.buildinfo.settings.items()
+                 if k in SETTING_CAUSES and v not in ("", "false")]
+        if flags:
+            bits.append(" ".join(flags))
+    elif i.producers:
+        bits.append(f"DWARF: {i.producers[0]}")
+    return ", ".join(bits)
+
+
+def _api_at_least(info: ElfInfo, want: tuple[int, int, int]) -> bool:
+    for d in info.buildinfo.deps if info.buildinfo else []:
+        if d["path"] == "sigs.k8s.io/kustomize/api":
+            m = re.match(r"v(\d+)\.(\d+)\.(\d+)", d.get("replace", "").split(" ")[-1] or d["version"])
+            m = m or re.match(r"v(\d+)\.(\d+)\.(\d+)", d["version"])
+            return m is not None and tuple(int(x) for x in m.groups()) >= want
+    return False
+
+
+def _missing_library(host: ElfInfo, plugin: ElfInfo, plugin_path: Path) -> tuple[str, str | None] | None:
+    """The first library (or symbol version) the loader would not find for the plugin."""
+    loaded = set(host.needed)
+    dirs = (expand_origin(plugin.runpath, plugin_path.resolve().parent) + env_library_path()
+            + library_dirs(plugin.goarch))
+    found: dict[str, Path] = {}
+    for lib in plugin.needed:
+        path = find_library(lib, dirs, plugin_path)
+        if path is None and lib not in loaded:
+            return lib, None
+        if path is not None:
+            found[lib] = path
+    for lib, versions in plugin.version_needs.items():
+        path = found.get(lib)
+        if path is None:
+            continue
+        try:
+            defs = set(parse(path).version_defs)
+        except UserError:
+            continue
+        if not defs:
+            continue
+        for v in versions:
+            if v not in defs:
+                return (f"{path}: version `{v}' not found (required by {plugin_path.resolve()})",
+                        f"plugin needs {v} from {lib}; {path} provides up to "
+                        f"{_newest(defs, v)}")
+    return None
+
+
+def _newest(defs: set[str], like: str) -> str:
+    prefix = like.split("_")[0] + "_"
+    vs = [d for d in defs if d.startswith(prefix)]
+
+    def key(v: str) -> tuple[int, ...]:
+        return tuple(int(x) for x in re.findall(r"\d+", v))
+    return max(vs, key=key) if vs else "none of that family"
+
+
+def module_of(info: ElfInfo, pkg: str) -> tuple[str, str] | None:
+    """(module path, version as linked) that provides `pkg`, from the build info."""
+    bi = info.buildinfo
+    if bi is None:
+        return None
+    best: tuple[str, str] | None = None
+    mods = ([bi.main] if bi.main else []) + bi.deps
+    for d in mods:
+        mp = d["path"]
+        if (pkg == mp or pkg.startswith(mp + "/")) and (best is None or len(mp) > len(best[0])):
+            best = (mp, d.get("replace") or d["version"])
+    return best
+
+
+def _mismatch(host: ElfInfo, plugin: ElfInfo, pkg: str, hh: str, ph: str) -> Mismatch:
+    hm, pm = module_of(host, pkg), module_of(plugin, pkg)
+    mod = (hm or pm or (None, None))[0]
+    return Mismatch(pkg, hh, ph, mod, hm[1] if hm else None, pm[1] if pm else None)
+
+
+def _is_std(pkg: str) -> bool:
+    return "." not in pkg.split("/")[0]
+
+
+def _flags(info: ElfInfo) -> dict[str, str]:
+    if info.buildinfo:
+        return dict(info.buildinfo.settings)
+    out: dict[str, str] = {}
+    for prod in info.producers:  # e.g. "Go cmd/compile go1.19.8; -N -l -shared -dynlink regabi"
+        tail = prod.split(";", 1)[1] if ";" in prod else ""
+        if "-N" in tail.split() or "-l" in tail.split():
+            out["-gcflags"] = "-N -l"
+        if "-race" in tail.split():
+            out["-race"] = "true"
+    return out
+
+
+def _norm(key: str, value: str) -> str:
+    if key == "-gcflags":
+        return "-N -l" if "-N" in value or "-l" in value.split() else ""
+    return "true" if value == "true" else ""
+
+
+def _causes(host: ElfInfo, plugin: ElfInfo, mm: list[Mismatch]) -> tuple[list[str], list[str]]:
+    causes: list[str] = []
+    fixes: list[str] = []
+    if host.go_version and plugin.go_version and host.go_version.split()[0] != plugin.go_version.split()[0]:
+        causes.append(f"another Go release: host {host.go_version}, plugin {plugin.go_version}")
+        fixes.append(f"build the plugin with exactly the host's Go ({host.go_version})")
+    hf, pf = _flags(host), _flags(plugin)
+    known = bool(host.buildinfo) and (bool(plugin.buildinfo) or bool(plugin.producers))
+    keys = list(SETTING_CAUSES)
+    if not (host.buildinfo and plugin.buildinfo):  # one side read from DWARF: compare what it holds
+        keys = ["-gcflags", "-race"]
+        hf, pf = ({k: _norm(k, d.get(k, "")) for k in keys} for d in (hf, pf))
+    for k in keys:
+        label = SETTING_CAUSES[k]
+        hv, pv = hf.get(k, ""), pf.get(k, "")
+        if k == "-tags":
+            hv = ",".join(sorted(t for t in re.split(r"[,\s]+", hv) if t and t != DISABLE_TAG))
+            pv = ",".join(sorted(t for t in re.split(r"[,\s]+", pv) if t))
+        if known and hv.strip('"') != pv.strip('"') and not (k == "-race" and {hv, pv} <= {"", "false"}):
+            causes.append(f"different {label}: host {hv or '(none)'}, plugin {pv or '(none)'}")
+            fixes.append(f"build host and plugin with the same {k} ({hv or 'unset'})")
+    deps = [m for m in mm if m.module and m.host_version and m.plugin_version
+            and m.host_version != m.plugin_version]
+    for m in deps:
+        causes.append(f"another version of module {m.module}: host {m.host_version}, "
+                      f"plugin {m.plugin_version} (package {m.package})")
+    if deps:
+        fixes.append("pin every module the host links to the host's version in the plugin's "
+                     "go.mod (require the host's kustomize module, or replace directives)")
+    if not causes:
+        if any(_is_std(m.package) for m in mm):
+            causes.append("same Go version and flags, but another GOROOT (Go installed elsewhere) "
+                          "or another build environment")
+        else:
+            causes.append("same module versions and flags, but the sources came from another path "
+                          "(another module cache, GOPATH, a vendor directory, a replace to a local "
+                          "directory, or edited sources)")
+        fixes.append("build host and plugin on the same machine, from the same module cache, with "
+                      "the same flags")
+    return causes, fixes

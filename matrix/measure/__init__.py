@@ -1,0 +1,1 @@
+"""Build real kustomize binaries and plugins, load them, record the outcomes."""

@@ -1,0 +1,381 @@
+"""Building kustomize hosts and Go plugins, each in a generated module, content-keyed.
+
+Every artifact has a key: the hash of everything that decides its bytes (toolchain's
+exact version, module versions, flags, environment, plugin sources). A built or
+failed artifact is stored under that key in the cache directory and is never built
+again, in this run or the next, unless `force` is set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matrix import UserError
+from matrix.core import jsonio
+from matrix.core.grid import Grid, HostSpec, PluginSpec
+from matrix.diagnose import recipe
+from matrix.measure import proc
+from matrix.measure.toolchains import Toolchain, go_release, redact_services, shared_caches
+
+# Bump when the way artifacts are built changes, so old cache entries are not reused.
+BUILD_FORMAT = 2
+BUILD_TIMEOUT_S = 1800.0
+MODULE_PREFIX = "matrix.local"
+
+# The module proxy refusing a module (version): the input is unavailable here.
+UNAVAILABLE = re.compile(r"\S+@\S+: reading \S+: (?:403 Forbidden|404 Not Found|410 Gone)")
+
+# Failures that say nothing about the inputs, only about the network: never cached.
+# Nor are failures of the machine (a full disk) or of its set-up (lookups switched off).
+TRANSIENT = re.compile(r"dial tcp|connection refused|no such host|i/o timeout|TLS handshake"
+                       r"|connection reset|(?<!syntax error: )unexpected EOF|502 Bad Gateway|503 Service"
+                       r"|module lookup disabled by GOPROXY=off|no space left on device"
+                       r"|disk quota exceeded|read-only file system", re.I)
+
+
+@dataclass
+class Artifact:
+    kind: str  # "host" | "plugin"
+    key: str
+    status: str  # "ok" | "failed" | "skipped"
+    path: str | None = None
+    sha256: str | None = None
+    command: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    go_mod: str | None = None
+    modules: dict[str, str] = field(default_factory=dict)
+    output: str = ""
+    truncated: bool = False
+    duration_s: float = 0.0
+    reason: str | None = None  # for "skipped"
+    install: str | None = None  # for "skipped": the command that provides what is missing
+
+    def provenance(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("path")
+        for k in ("output", "reason"):
+            d[k] = d[k] and redact_services(d[k])
+        return d
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@functools.cache
+def sources_digest(src: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(src.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(src).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("PLUGIN_MATRIX_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kustomize-plugin-matrix")
+    return Path(base)
+
+
+def parse_requires(go_mod: str) -> dict[str, str]:
+    """Module -> version from a go.mod's require lines (single and block form)."""
+    mods: dict[str, str] = {}
+    for m in re.finditer(r"^\s*(?:require\s+)?([A-Za-z0-9.\-_~/]+\.[A-Za-z0-9.\-_~/]+)\s+(v\S+)",
+                         go_mod, re.M):
+        mods[m.group(1)] = m.group(2)
+    for m in re.finditer(r"^\s*(?:replace\s+)?(\S+)(?:\s+v\S+)?\s+=>\s+(\S+)\s+(v\S+)", go_mod, re.M):
+        mods[m.group(1)] = m.group(3)  # what is really linked is the replacement
+    return mods
+
+
+class Builder:
+    def __init__(self, grid: Grid, toolchains: dict[str, Toolchain], cache_dir: Path,
+                 force: bool = False, on_step: Callable[[str], None] | None = None) -> None:
+        self.grid = grid
+        self.toolchains = toolchains
+        self.cache = cache_dir
+        self.force = force
+        self.on_step = on_step or (lambda s: None)
+        self.go_builds = 0  # `go build` processes started by this run
+        self.built: set[str] = set()  # artifact keys this run built
+        self._memo: dict[str, Artifact] = {}
+        self._rebuilt: set[str] = set()
+
+    # ------------------------------------------------------------------ keys
+    def _platform_env(self, platform: str, cgo: bool) -> dict[str, str]:
+        p = self.grid.platforms[platform]
+        env = {"GOOS": p["goos"], "GOARCH": p["goarch"], "CGO_ENABLED": "1" if cgo else "0"}
+        if cgo and p.get("cc"):
+            env["CC"] = p["cc"]
+        return env
+
+    def _variant(self, name: str, platform: str) -> tuple[list[str], dict[str, str], str | None]:
+        v = self.grid.variants[name]
+        plats = v.get("platforms")
+        problem = (f"variant {name!r} applies only to {', '.join(plats)}"
+                   if plats and platform not in plats else None)
+        return list(v.get("flags", [])), dict(v.get("env", {})), problem
+
+    def host_plan(self, spec: HostSpec) -> tuple[str, dict[str, Any]]:
+        tc = self.toolchains[spec.toolchain]
+        rel = self.grid.releases[spec.release]
+        flags, venv, _ = self._variant(spec.variant, spec.platform)
+        env = self._platform_env(spec.platform, venv.get("CGO_ENABLED", "1") == "1")
+        env.update(venv)
+        go_mod = f"module {MODULE_PREFIX}/host\n\ngo 1.18\n\nrequire {rel['module']} {spec.release}\n"
+        plan = {"kind": "host", "format": BUILD_FORMAT, "go": tc.version, "gotoolchain": tc.gotoolchain,
+                "go_mod": go_mod, "flags": flags, "env": env, "package": rel["module"]}
+        return _key(plan), plan
+
+    def plugin_plan(self, spec: PluginSpec) -> tuple[str, dict[str, Any]]:
+        tc = self.toolchains[spec.toolchain]
+        pin = self.grid.pins[spec.pins]
+        rel_name = spec.release
+        if pin.get("release") == "previous":
+            rel_name = self.grid.previous_release(spec.release) or spec.release
+        rel = self.grid.releases[rel_name]
+        lines = [f"module {MODULE_PREFIX}/plugin/{spec.plugin}", "", "go 1.18", ""]
+        if spec.pins in ("api-only", "api-other"):
+            lines.append(f"require sigs.k8s.io/kustomize/api {rel['api']}")
+            if spec.pins == "api-other":
+                lines.append(f"require sigs.k8s.io/kustomize/kyaml {rel['kyaml']}")
+        else:
+            # Requiring the kustomize module itself makes every module the host links
+            # resolve (by MVS) to the host's version.
+            lines.append(f"require {rel['module']} {rel_name}")
+            lines.append(f"require sigs.k8s.io/kustomize/api {rel['api']}")
+        for mod, ver in sorted(pin.get("replace", {}).items()):
+            lines.append(f"replace {mod} => {mod} {ver}")
+        flags, venv, _ = self._variant(spec.variant, spec.platform)
+        env = self._platform_env(spec.platform, venv.get("CGO_ENABLED", "1") == "1")
+        env.update(venv)
+        src = self.grid.plugin_source(spec.plugin)
+        plan = {"kind": "plugin", "format": BUILD_FORMAT, "go": tc.version,
+                "gotoolchain": tc.gotoolchain, "go_mod": "\n".join(lines) + "\n",
+                "flags": flags, "env": env, "sources": sources_digest(src),
+                "vendor": bool(pin.get("vendor")), "files": bool(pin.get("files")),
+                "source_dir": str(src)}
+        return _key({k: v for k, v in plan.items() if k != "source_dir"}), plan
+
+    # ------------------------------------------------------------------ builds
+    def host(self, spec: HostSpec) -> Artifact:
+        tc = self.toolchains[spec.toolchain]
+        if not tc.available:
+            return _skipped("host", tc)
+        _, _, problem = self._variant(spec.variant, spec.platform)
+        if problem:
+            return Artifact("host", "", "skipped", reason=problem)
+        key, plan = self.host_plan(spec)
+        return self._get(key, plan, tc, f"host kustomize {spec.release} ({spec.toolchain}, "
+                                        f"{spec.variant}, {spec.platform})")
+
+    def plugin(self, spec: PluginSpec) -> Artifact:
+        tc = self.toolchains[spec.toolchain]
+        if not tc.available:
+            return _skipped("plugin", tc)
+        _, _, problem = self._variant(spec.variant, spec.platform)
+        if problem:
+            return Artifact("plugin", "", "skipped", reason=problem)
+        key, plan = self.plugin_plan(spec)
+        return self._get(key, plan, tc, f"plugin {spec.plugin} for {spec.release} "
+                                        f"({spec.toolchain}, {spec.pins}, {spec.variant}, {spec.platform})")
+
+    def recipe_plugin(self, spec: PluginSpec, host: Artifact) -> Artifact:
+        """A plugin built by the recipe read from the host file (`plugin-matrix recipe`)."""
+        if host.status != "ok" or not host.path:
+            return Artifact("plugin", "", "skipped", reason="no built host to read a recipe from")
+        try:
+            r = recipe.derive(Path(host.path))
+        except UserError as e:  # e.g. a darwin or windows host: not an ELF file
+            return Artifact("plugin", "", "skipped",
+                            reason=f"no recipe: {str(e).replace(host.path, '$HOST_BIN')}")
+        if r.can_load is False:
+            return Artifact("plugin", "", "skipped",
+                            reason=f"recipe: this host cannot load Go plugins: {r.why} ({r.link})")
+        tc = next((t for t in self.toolchains.values() if go_release(t.version) == r.go_version), None)
+        if tc is None:
+            return Artifact("plugin", "", "skipped",
+                            reason=f"recipe asks for {r.go_version}, which no grid toolchain provides")
+        key, plan = self.recipe_plan(spec, r, tc)
+        return self._get(key, plan, tc, f"plugin {spec.plugin} by the recipe of host {r.sha256[:12]}")
+
+    def recipe_plan(self, spec: PluginSpec, r: recipe.Recipe, tc: Toolchain) -> tuple[str, dict[str, Any]]:
+        src = self.grid.plugin_source(spec.plugin)
+        env = {k: v for k, v in r.build_env(go_release(tc.version)).items()
+               if k not in ("GOTOOLCHAIN", "GOMODCACHE")}  # both come with the toolchain's env
+        go_mod = f"module {MODULE_PREFIX}/plugin/{spec.plugin}\n\ngo 1.18\n\n{r.require_block()}"
+        plan = {"kind": "plugin", "format": BUILD_FORMAT, "recipe": recipe.RECIPE_FORMAT,
+                "go": tc.version, "gotoolchain": tc.gotoolchain, "go_mod": go_mod, "flags": r.flags,
+                "env": env, "sources": sources_digest(src), "vendor": False, "files": False,
+                "source_dir": str(src)}
+        return _key({k: v for k, v in plan.items() if k != "source_dir"}), plan
+
+    def _get(self, key: str, plan: dict[str, Any], tc: Toolchain, label: str) -> Artifact:
+        if key in self._memo:
+            return self._memo[key]
+        adir = self.cache / "artifacts" / f"{plan['kind']}-{key[:20]}"
+        art = None if self.force and key not in self._rebuilt else self._cached(adir)
+        if art is None:
+            # Runs that share this cache (other data directories) build one key one at a time.
+            with _key_lock(self.cache, key):
+                art = None if self.force and key not in self._rebuilt else self._cached(adir)
+                if art is None:
+                    self.on_step(f"building {label}")
+                    try:
+                        art = self._build(key, plan, tc, adir)
+                    except BaseException as e:
+                        shutil.rmtree(self._work(key), ignore_errors=True)  # interrupted: leave nothing
+                        if isinstance(e, OSError):  # e.g. a full disk: name the step, keep the records
+                            where = f"{e.filename}: " if e.filename else ""
+                            raise UserError(f"building {label}: {where}{e.strerror or e}") from None
+                        raise
+                    self._rebuilt.add(key)
+        self._memo[key] = art
+        return art
+
+    @staticmethod
+    def _cached(adir: Path) -> Artifact | None:
+        """The cache entry in `adir`, or None when it must be built (again)."""
+        meta = adir / "build.json"
+        if not meta.is_file():
+            return None
+        try:
+            art = Artifact(**json.loads(meta.read_text()))
+        except (ValueError, TypeError):
+            return None  # a damaged cache entry is rebuilt, never trusted
+        if art.status == "ok" and not (art.path and Path(art.path).is_file()):
+            return None
+        if art.status == "failed" and (TRANSIENT.search(art.output) or UNAVAILABLE.search(art.output)):
+            return None  # cached by an older version of this module: ask again
+        return art
+
+    def _work(self, key: str) -> Path:
+        return self.cache / "work" / key[:20]
+
+    def _build(self, key: str, plan: dict[str, Any], tc: Toolchain, adir: Path) -> Artifact:
+        work = self._work(key)
+        shutil.rmtree(work, ignore_errors=True)
+        work.parent.mkdir(parents=True, exist_ok=True)
+        if plan["kind"] == "plugin":
+            shutil.copytree(plan["source_dir"], work, ignore=shutil.ignore_patterns(".git", "*.so"))
+        else:
+            work.mkdir()
+        (work / "go.mod").write_text(plan["go_mod"])
+        env = tc.env(shared_caches(), plan["env"])
+        out_name = "kustomize" if plan["kind"] == "host" else "plugin.so"
+        tmp_out = work / out_name
+        steps: list[list[str]] = [[tc.go, *edit] for edit in plan.get("edits", [])]
+        if plan["kind"] == "host":
+            build = [tc.go, "build", *plan["flags"], "-o", str(tmp_out), plan["package"]]
+        else:
+            target = ["main.go"] if plan["files"] else ["."]
+            build = [tc.go, "build", "-buildmode=plugin", *plan["flags"], "-o", str(tmp_out), *target]
+            if plan["vendor"]:
+                steps += [[tc.go, "mod", "tidy"], [tc.go, "mod", "vendor"]]
+                build.insert(2, "-mod=vendor")
+        steps.append(build)
+        outputs: list[str] = []
+        truncated = False
+        duration = 0.0
+        ok = True
+        for argv in steps:
+            if argv is build:
+                self.go_builds += 1
+            r = proc.run(argv, env=env, cwd=work, timeout=BUILD_TIMEOUT_S)
+            duration += r.duration_s
+            text = r.output
+            if r.timed_out:
+                text += f"\n[plugin-matrix: killed after {BUILD_TIMEOUT_S:.0f} s]"
+            outputs.append(text.replace(str(work), "$WORK"))
+            truncated = truncated or r.truncated
+            if r.returncode != 0:
+                ok = False
+                break
+        go_mod = (work / "go.mod").read_text() if (work / "go.mod").is_file() else None
+        art = Artifact(
+            kind=plan["kind"], key=key, status="ok" if ok else "failed",
+            command=[_display(a, work) for a in steps[-1]] if ok else [_display(a, work) for a in argv],
+            env={k: v for k, v in sorted(env.items())
+                 if k in ("GOOS", "GOARCH", "CGO_ENABLED", "CC", "GOAMD64", "GOTOOLCHAIN", "GOFLAGS")},
+            go_mod=go_mod, modules=parse_requires(go_mod or ""),
+            output=redact_services("\n".join(o for o in outputs if o).strip()), truncated=truncated,
+            duration_s=round(duration, 3))
+        transient = not ok and TRANSIENT.search(art.output)
+        refused = not ok and UNAVAILABLE.search(art.output)
+        if refused:  # an input this machine cannot have: skipped, with the proxy's answer
+            art.status = "skipped"
+            art.reason = redact_services(
+                f"the module proxy does not serve a module this build needs: {refused.group(0)}")
+        if ok:
+            adir.mkdir(parents=True, exist_ok=True)
+            final = adir / out_name
+            os.replace(tmp_out, final)
+            art.path = str(final)
+            art.sha256 = sha256_file(final)
+            if plan["kind"] == "host":
+                art.modules = linked_modules(tc, env, final) or art.modules
+        if not (transient or refused):  # both may change: asked again by a later build
+            jsonio.write_atomic(adir / "build.json", jsonio.dumps(asdict(art)))
+        shutil.rmtree(work, ignore_errors=True)
+        self.built.add(key)
+        return art
+
+
+def linked_modules(tc: Toolchain, env: dict[str, str], binary: Path) -> dict[str, str]:
+    """Module -> version as linked into an executable (`go version -m`)."""
+    r = proc.run([tc.go, "version", "-m", str(binary)], env=env, timeout=120)
+    mods: dict[str, str] = {}
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if len(f) >= 3 and f[0] == "dep":
+            mods[f[1]] = f[2]
+        elif len(f) >= 4 and f[0] == "=>" and mods:  # a replaced module: keep the replacement
+            mods[list(mods)[-1]] = f[2]
+    return mods
+
+
+def _display(arg: str, work: Path) -> str:
+    return arg.replace(str(work), "$WORK")
+
+
+@contextlib.contextmanager
+def _key_lock(cache: Path, key: str) -> Iterator[None]:
+    locks = cache / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with (locks / f"{key[:20]}.lock").open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+def _key(plan: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
+
+
+def _skipped(kind: str, tc: Toolchain) -> Artifact:
+    return Artifact(kind, "", "skipped", reason=tc.problem, install=tc.install)
+
+
+def transient(rec: dict[str, Any]) -> bool:
+    """Whether a record's build failure says nothing about its inputs (no network, full disk):
+    such a record is kept until the next run, which measures the cell again."""
+    if rec.get("outcome") == "harness-error":  # our bug, maybe fixed since: try again
+        return True
+    if rec.get("outcome") != "build-failed":
+        return False
+    return any(side["build"]["status"] == "failed" and TRANSIENT.search(side["build"]["output"])
+               for side in (rec["host"], rec["plugin"]))

@@ -1,0 +1,269 @@
+"""The main job: expand the grid, build what is missing, load every cell, record it."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import shutil
+import sys
+import traceback
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from matrix import UserError, __version__
+from matrix.core import grid as gridmod
+from matrix.core import records
+from matrix.core.grid import Cell, Grid
+from matrix.diagnose.classify import classify_record
+from matrix.measure import shard as shardmod
+from matrix.measure import toolchains
+from matrix.measure.build import TRANSIENT, Artifact, Builder, default_cache_dir, sources_digest, transient
+from matrix.measure.load import clean_stale_cells, run_load, runner_provenance, timeout_for
+
+
+@dataclass
+class Summary:
+    cells: int = 0
+    reused: int = 0
+    measured: int = 0
+    go_builds: int = 0
+    artifacts_built: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    per_host: dict[tuple[str, ...], Counter[str]] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def data_lock(data: Path, wait: bool = True) -> Iterator[None]:
+    """One run per data directory: a second run waits (or refuses) instead of interleaving."""
+    data.mkdir(parents=True, exist_ok=True)
+    f = (data / ".matrix.lock").open("a+")
+    try:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise UserError(f"{data}: another plugin-matrix run holds {data / '.matrix.lock'}; "
+                                "try again when it ends") from None
+            print(f"waiting for another plugin-matrix run to finish with {data} ...",
+                  file=sys.stderr)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+    finally:
+        f.close()
+
+
+def inputs_digest(g: Grid, cell: Cell, tcs: dict[str, toolchains.Toolchain]) -> str:
+    """What decides a cell's result: reuse its record only while this stays the same."""
+    src = g.plugin_source(cell.plugin.plugin)
+    key = {"format": records.RECORD_FORMAT, "host": asdict(cell.host), "plugin": asdict(cell.plugin),
+           "host_go": tcs[cell.host.toolchain].version, "plugin_go": tcs[cell.plugin.toolchain].version,
+           "sources": sources_digest(src), "grid": {
+               "release": g.releases[cell.host.release], "pins": g.pins[cell.plugin.pins],
+               "hv": g.variants[cell.host.variant], "pv": g.variants[cell.plugin.variant],
+               "hp": g.platforms[cell.host.platform], "pp": g.platforms[cell.plugin.platform]}}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def run(grid_path: Path, data: Path, profile: str, releases: list[str] | None = None,
+        only_toolchains: list[str] | None = None, force: bool = False,
+        cache_dir: Path | None = None, console: Console | None = None,
+        wait_for_lock: bool = True, shard: str | None = None,
+        load_timeout: float | None = None) -> Summary:
+    console = console or Console(stderr=True)
+    g = gridmod.load(grid_path)
+    cells = g.cells(profile, releases, only_toolchains)
+    if shard:
+        cells = shardmod.select(g, cells, shard)
+    summary = Summary(cells=len(cells))
+    with data_lock(data, wait_for_lock), timeout_for(load_timeout):
+        # What a killed run left behind: half-written records, throw-away cell directories.
+        records.clean_stale(data)
+        clean_stale_cells()
+        used = sorted({c.host.toolchain for c in cells} | {c.plugin.toolchain for c in cells})
+        tcs = {t: toolchains.resolve(t, g.toolchains[t]) for t in used}
+        for tc in tcs.values():
+            if not tc.available:
+                hint = f"; to install: {tc.install}" if tc.install else ""
+                console.print(f"[yellow]note:[/] {tc.problem}: its cells are recorded as skipped{hint}")
+        builder = Builder(g, tcs, cache_dir or default_cache_dir(), force=force)
+        todo: list[tuple[Cell, str]] = []
+        for cell in cells:
+            digest = inputs_digest(g, cell, tcs)
+            old = None if force else records.read_existing(data, cell.id)
+            if (old is not None and old["inputs"] == digest and old["axes"] == sorted(cell.axes)
+                    and not transient(old)):
+                summary.reused += 1
+                _count(summary, old)
+            else:
+                todo.append((cell, digest))
+        # Group by host so each host is built once and its cells follow one another.
+        todo.sort(key=lambda t: (t[0].host.release, t[0].host.toolchain, t[0].host.variant,
+                                 t[0].host.platform, t[0].id))
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TextColumn("{task.fields[step]}"),
+                      console=console, disable=not todo) as progress:
+            task = progress.add_task("cells", total=len(todo), step="")
+            log = not console.is_terminal  # a log file gets one line per step instead of a bar
+
+            def step(text: str) -> None:
+                progress.update(task, step=text)
+                if log:
+                    done = int(progress.tasks[0].completed)
+                    console.print(f"[{done}/{len(todo)}] {text}", highlight=False)
+
+            builder.on_step = step
+            for cell, digest in todo:
+                rec = measure(g, cell, digest, builder, tcs)
+                records.write(data, rec)
+                summary.measured += 1
+                _count(summary, rec)
+                progress.update(task, advance=1)
+                step(f"{cell.id}: {rec['outcome']}")
+        summary.go_builds = builder.go_builds
+        summary.artifacts_built = len(builder.built)
+    return summary
+
+
+def _count(summary: Summary, rec: dict[str, Any]) -> None:
+    summary.outcomes[rec["outcome"]] += 1
+    h = rec["host"]
+    key = (h["release"], h["toolchain"]["id"], h["variant"], h["platform"])
+    summary.per_host.setdefault(key, Counter())[rec["outcome"]] += 1
+
+
+def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
+            tcs: dict[str, toolchains.Toolchain]) -> dict[str, Any]:
+    hs, ps = cell.host, cell.plugin
+    from_host = bool(g.pins[ps.pins].get("from_host"))
+    try:
+        host = builder.host(hs)
+        plugin = builder.recipe_plugin(ps, host) if from_host else builder.plugin(ps)
+        outcome, reason, load = _outcome(g, cell, host, plugin)
+    except (UserError, KeyboardInterrupt):
+        raise
+    except Exception as e:  # our bug: recorded as such (never as skew), and the run goes on
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        reason = f"{type(e).__name__}: {e} (at {Path(where.filename).name}:{where.lineno})"
+        host = Artifact("host", "", "skipped", reason="not reached: harness error")
+        plugin = Artifact("plugin", "", "skipped", reason="not reached: harness error")
+        outcome, load = "harness-error", None
+    rel = g.releases[hs.release]
+    hplat, pplat = g.platforms[hs.platform], g.platforms[ps.platform]
+    pdef = g.plugins[ps.plugin]
+    emulator = host_emulator(g, cell) if load is not None else None
+    record: dict[str, Any] = {
+        "format": records.RECORD_FORMAT, "cell": cell.id, "inputs": digest,
+        "axes": sorted(cell.axes), "outcome": outcome, "reason": reason,
+        "host": {"kind": "kustomize-cli", "release": hs.release, "module": rel["module"],
+                 "api": host.modules.get("sigs.k8s.io/kustomize/api", rel["api"]),
+                 "kyaml": host.modules.get("sigs.k8s.io/kustomize/kyaml", rel["kyaml"]),
+                 "variant": hs.variant, "flags": g.variants[hs.variant].get("flags", []),
+                 "platform": hs.platform, "goos": hplat["goos"], "goarch": hplat["goarch"],
+                 "toolchain": tcs[hs.toolchain].provenance(), "build": host.provenance()},
+        "plugin": {"name": ps.plugin, "kind": pdef["kind"], "release": ps.release, "pins": ps.pins,
+                   "api": plugin.modules.get("sigs.k8s.io/kustomize/api"),
+                   "kyaml": plugin.modules.get("sigs.k8s.io/kustomize/kyaml"),
+                   "variant": ps.variant,
+                   "flags": _built_flags(plugin) if from_host else g.variants[ps.variant].get("flags", []),
+                   "platform": ps.platform, "goos": pplat["goos"], "goarch": pplat["goarch"],
+                   "toolchain": tcs[ps.toolchain].provenance(),
+                   "sources": sources_digest(g.plugin_source(ps.plugin)),
+                   "build": plugin.provenance()},
+        "load": load, "class": None, "package": None, "doctor": _doctor(host, plugin, hplat),
+        "runner": runner_provenance(emulator, loader=bool(hplat.get("loader"))),
+        "tool_version": __version__,
+        "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+    }
+    record["class"], record["package"] = classify_record(record)
+    return record
+
+
+def _doctor(host: Artifact, plugin: Artifact, hplat: dict[str, Any]) -> dict[str, Any] | None:
+    """The doctor's prediction from the two built files; its failure never stops the run."""
+    if hplat["goos"] != "linux" or not (host.path and plugin.path
+                                        and Path(host.path).is_file() and Path(plugin.path).is_file()):
+        return None
+    try:
+        from matrix.diagnose.doctor import predict
+        d = predict(Path(host.path), Path(plugin.path))
+        where = str(Path(plugin.path).resolve().parent)  # keep machine paths out of records
+        if d["message"]:
+            d["message"] = d["message"].replace(where, "$PLUGIN_DIR")
+        d["evidence"] = [e.replace(where, "$PLUGIN_DIR") for e in d["evidence"]]
+        return d
+    except Exception as e:  # noqa: BLE001 - recorded, the grid goes on
+        return {"error": f"{type(e).__name__}: {e}"}
+
+
+def _outcome(g: Grid, cell: Cell, host: Artifact,
+             plugin: Artifact) -> tuple[str, str | None, dict[str, Any] | None]:
+    for art in (host, plugin):  # the host first: a plugin may depend on it (recipe)
+        if art.status == "skipped":
+            hint = f" (install with: {art.install})" if art.install else ""
+            return "skipped", f"{art.kind}: {art.reason}{hint}", None
+        if art.status == "failed":
+            also = " (and the plugin did not either)" if art is host and plugin.status == "failed" else ""
+            if TRANSIENT.search(art.output):
+                also += (" (the machine or the network failed, not the inputs: not cached, the next "
+                         f"run tries again): `{' '.join(art.command[:2])}`: {_first_error(art.output)}")
+            return "build-failed", f"the {art.kind} did not build{also}", None
+    hplat = g.platforms[cell.host.platform]
+    emulator = host_emulator(g, cell)
+    if emulator is None and cell.host.platform != shardmod.this_platform():
+        prefix = hplat.get("loader") or hplat.get("emulator")
+        if not prefix:
+            return "not-run", f"needs {hplat.get('runner', cell.host.platform + ' runner')}", None
+        pk = " ".join(hplat.get("packages", []))
+        return "not-run", f"{prefix[0]} is not installed (apt-get install -y {pk})", None
+    assert host.path and plugin.path
+    pdef = g.plugins[cell.plugin.plugin]
+    r = run_load(Path(host.path), Path(plugin.path), cell.plugin.plugin, pdef["kind"], cell.id,
+                 emulator=emulator)
+    return r.outcome, None, r.as_record()
+
+
+def _first_error(output: str) -> str:
+    """The line of a build's output that says what went wrong (no network, disk full)."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    hit = next((ln for ln in lines if TRANSIENT.search(ln)), lines[-1] if lines else "")
+    return hit[:300]
+
+
+def _built_flags(art: Artifact) -> list[str]:
+    """The flags of a plugin build command: `go build -buildmode=plugin FLAGS -o OUT TARGET`."""
+    cmd = art.command
+    return cmd[3:cmd.index("-o")] if "-buildmode=plugin" in cmd and "-o" in cmd else []
+
+
+def host_emulator(g: Grid, cell: Cell) -> list[str] | None:
+    """The argv prefix that runs this cell's host here (an emulator, or the platform's own
+    dynamic loader), or None: native, or it cannot run here."""
+    if cell.host.platform == shardmod.this_platform():
+        return None
+    plat = g.platforms[cell.host.platform]
+    prefix = plat.get("loader") or plat.get("emulator")
+    return prefix if prefix and shutil.which(prefix[0]) else None
+
+
+def summary_table(s: Summary) -> Table:
+    cols = ["loads", "fails", "build-failed", "skipped", "not-run", "harness-error"]
+    t = Table(title=f"{s.cells} cells: {s.measured} measured now, {s.reused} already recorded")
+    for c in ["release", "host toolchain", "variant", "platform", *cols]:
+        t.add_column(c, justify="right" if c in cols else "left")
+    for key in sorted(s.per_host):
+        cnt = s.per_host[key]
+        t.add_row(*key, *(str(cnt.get(c, 0) or "") for c in cols))
+    t.add_row("all", "", "", "", *(str(s.outcomes.get(c, 0)) for c in cols), style="bold")
+    t.caption = (f"go build invocations: {s.go_builds}; distinct artifacts built: "
+                 f"{s.artifacts_built}")
+    return t

@@ -1,0 +1,1 @@
+"""The static site: pages from the dataset frame, heatmaps, mkdocs glue."""
