@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import elftools
-from machine import describe  # noqa: E402  (benchmarks/machine.py, beside this script)
+from machine import describe
 
 from matrix.diagnose import doctor, elf
 from matrix.measure.build import default_cache_dir
@@ -46,14 +46,20 @@ def find_pair(data: Path, cache: Path) -> tuple[Path, Path, dict[str, Any]]:
         p = cache / "artifacts" / f"plugin-{rec['plugin']['build']['key'][:20]}" / "plugin.so"
         if not (h.is_file() and p.is_file()):
             continue
-        key = (rec["host"]["release"], rec["host"]["variant"] == "default",
-               rec["plugin"]["name"] == "generator", rec["host"]["toolchain"]["id"] == "local")
+        key = (
+            rec["host"]["release"],
+            rec["host"]["variant"] == "default",
+            rec["plugin"]["name"] == "generator",
+            rec["host"]["toolchain"]["id"] == "local",
+        )
         k = tuple(str(x) for x in key)
         if best is None or k > best[0]:
             best = (k, h, p, rec)
     if best is None:
-        raise SystemExit(f"no recorded cell that loads has both artifacts in {cache}/artifacts; "
-                         "run the grid first or pass --host and --plugin")
+        raise SystemExit(
+            f"no recorded cell that loads has both artifacts in {cache}/artifacts; "
+            "run the grid first or pass --host and --plugin"
+        )
     return best[1], best[2], best[3]
 
 
@@ -63,8 +69,12 @@ def timed(fn: Any, n: int) -> dict[str, float]:
         t = time.perf_counter()
         fn()
         xs.append(time.perf_counter() - t)
-    return {"n": n, "median_s": round(statistics.median(xs), 4), "min_s": round(min(xs), 4),
-            "max_s": round(max(xs), 4)}
+    return {
+        "n": n,
+        "median_s": round(statistics.median(xs), 4),
+        "min_s": round(min(xs), 4),
+        "max_s": round(max(xs), 4),
+    }
 
 
 def machine() -> dict[str, Any]:
@@ -94,13 +104,19 @@ def main() -> int:
         elf.clear_cache()
         doctor.predict(host, plugin)
 
-    res: dict[str, Any] = {"machine": machine(),
-                           "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-                           "pair": {"host": str(host), "host_bytes": host.stat().st_size,
-                                    "plugin": str(plugin), "plugin_bytes": plugin.stat().st_size,
-                                    "cell": cell.get("cell"),
-                                    "host_release": cell.get("host", {}).get("release"),
-                                    "toolchain": cell.get("host", {}).get("toolchain", {}).get("id")}}
+    res: dict[str, Any] = {
+        "machine": machine(),
+        "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "pair": {
+            "host": str(host),
+            "host_bytes": host.stat().st_size,
+            "plugin": str(plugin),
+            "plugin_bytes": plugin.stat().st_size,
+            "cell": cell.get("cell"),
+            "host_release": cell.get("host", {}).get("release"),
+            "toolchain": cell.get("host", {}).get("toolchain", {}).get("id"),
+        },
+    }
     cold()
     res["prediction"] = doctor.predict(host, plugin)
     res["doctor_cold"] = timed(cold, args.n)
@@ -109,13 +125,21 @@ def main() -> int:
     exe = shutil.which("plugin-matrix")
     if exe:
         res["doctor_fresh_process"] = timed(
-            lambda: subprocess.run([exe, "doctor", str(host), str(plugin), "--json"],
-                                   capture_output=True, check=False), max(3, args.n // 3))
-    api = ("import sys; from pathlib import Path; from matrix.diagnose.doctor import predict; "
-           "predict(Path(sys.argv[1]), Path(sys.argv[2]))")
+            lambda: subprocess.run(
+                [exe, "doctor", str(host), str(plugin), "--json"], capture_output=True, check=False
+            ),
+            max(3, args.n // 3),
+        )
+    api = (
+        "import sys; from pathlib import Path; from matrix.diagnose.doctor import predict; "
+        "predict(Path(sys.argv[1]), Path(sys.argv[2]))"
+    )
     res["doctor_fresh_python"] = timed(
-        lambda: subprocess.run([sys.executable, "-c", api, str(host), str(plugin)],
-                               capture_output=True, check=True), max(3, args.n // 3))
+        lambda: subprocess.run(
+            [sys.executable, "-c", api, str(host), str(plugin)], capture_output=True, check=True
+        ),
+        max(3, args.n // 3),
+    )
     outcomes: list[str] = []
 
     def real_load() -> None:
@@ -127,9 +151,12 @@ def main() -> int:
     go = shutil.which("go")
     if go:
         env = {**os.environ, "GOTOOLCHAIN": "local"}
-        res["go_version_m"] = timed(lambda: subprocess.run([go, "version", "-m", str(host)],
-                                                           capture_output=True, env=env, check=False),
-                                    args.loads)
+        res["go_version_m"] = timed(
+            lambda: subprocess.run(
+                [go, "version", "-m", str(host)], capture_output=True, env=env, check=False
+            ),
+            args.loads,
+        )
     res["speedup_vs_real_load"] = round(res["real_load"]["median_s"] / res["doctor_cold"]["median_s"], 1)
     res["target_s"] = 0.3
     res["meets_target"] = res["doctor_cold"]["median_s"] <= 0.3

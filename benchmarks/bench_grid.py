@@ -32,9 +32,15 @@ def timed_run(grid: Path, data: Path, profile: str, cache: Path) -> dict[str, ob
     t0 = time.perf_counter()
     s = runner.run(grid, data, profile, cache_dir=cache)
     wall = time.perf_counter() - t0
-    return {"wall_s": round(wall, 3), "cells": s.cells, "measured": s.measured, "reused": s.reused,
-            "go_builds": s.go_builds, "artifacts_built": s.artifacts_built,
-            "outcomes": dict(s.outcomes)}
+    return {
+        "wall_s": round(wall, 3),
+        "cells": s.cells,
+        "measured": s.measured,
+        "reused": s.reused,
+        "go_builds": s.go_builds,
+        "artifacts_built": s.artifacts_built,
+        "outcomes": dict(s.outcomes),
+    }
 
 
 def build_seconds(data: Path) -> float:
@@ -54,8 +60,12 @@ def main() -> int:
     ap.add_argument("--cold", action="store_true", help="also measure a run from nothing (long)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "grid.json")
     args = ap.parse_args()
-    result: dict[str, object] = {"benchmark": "grid", "profile": args.profile, "machine": describe(),
-                                 "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    result: dict[str, object] = {
+        "benchmark": "grid",
+        "profile": args.profile,
+        "machine": describe(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     with tempfile.TemporaryDirectory(prefix="bench-grid-") as tmp:
         t = Path(tmp)
         data = t / "data"

@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from machine import describe  # noqa: E402  (benchmarks/machine.py, beside this script)
+from machine import describe
 
-from matrix.core.records import RECORD_FORMAT  # noqa: E402
-from matrix.diagnose.classify import classify_record  # noqa: E402
+from matrix.core.records import RECORD_FORMAT
+from matrix.diagnose.classify import classify_record
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -58,6 +58,7 @@ def versions() -> dict[str, str]:
             pass
     try:
         from importlib.metadata import version
+
         out["mkdocs-material"] = version("mkdocs-material")
     except Exception:
         pass
@@ -68,36 +69,74 @@ def versions() -> dict[str, str]:
 
 # Fake-but-plausible inputs: the real ones first, then more of the same kind.
 RELEASES = {  # release -> (api, kyaml)
-    "v4.5.7": ("v0.12.1", "v0.13.9"), "v5.0.1": ("v0.13.2", "v0.14.1"),
-    "v5.3.0": ("v0.16.0", "v0.16.0"), "v5.4.3": ("v0.17.3", "v0.17.2"),
-    "v5.5.0": ("v0.18.0", "v0.18.1"), "v5.6.0": ("v0.19.0", "v0.19.0"),
-    "v5.7.1": ("v0.20.1", "v0.20.1"), "v5.8.2": ("v0.21.2", "v0.21.2"),
-    "v5.8.3": ("v0.21.3", "v0.21.3"), "v5.9.0": ("v0.22.0", "v0.22.0"),
-    "v5.9.1": ("v0.22.1", "v0.22.1"), "v5.10.0": ("v0.23.0", "v0.23.0"),
-    "v5.10.2": ("v0.23.2", "v0.23.1"), "v5.11.0": ("v0.24.0", "v0.24.0"),
-    "v5.11.1": ("v0.24.1", "v0.24.1"), "v5.12.0": ("v0.25.0", "v0.25.0"),
-    "v5.12.3": ("v0.25.3", "v0.25.2"), "v5.13.0": ("v0.26.0", "v0.26.0"),
-    "v5.14.1": ("v0.27.1", "v0.27.1"), "v5.15.0": ("v0.28.0", "v0.28.0"),
+    "v4.5.7": ("v0.12.1", "v0.13.9"),
+    "v5.0.1": ("v0.13.2", "v0.14.1"),
+    "v5.3.0": ("v0.16.0", "v0.16.0"),
+    "v5.4.3": ("v0.17.3", "v0.17.2"),
+    "v5.5.0": ("v0.18.0", "v0.18.1"),
+    "v5.6.0": ("v0.19.0", "v0.19.0"),
+    "v5.7.1": ("v0.20.1", "v0.20.1"),
+    "v5.8.2": ("v0.21.2", "v0.21.2"),
+    "v5.8.3": ("v0.21.3", "v0.21.3"),
+    "v5.9.0": ("v0.22.0", "v0.22.0"),
+    "v5.9.1": ("v0.22.1", "v0.22.1"),
+    "v5.10.0": ("v0.23.0", "v0.23.0"),
+    "v5.10.2": ("v0.23.2", "v0.23.1"),
+    "v5.11.0": ("v0.24.0", "v0.24.0"),
+    "v5.11.1": ("v0.24.1", "v0.24.1"),
+    "v5.12.0": ("v0.25.0", "v0.25.0"),
+    "v5.12.3": ("v0.25.3", "v0.25.2"),
+    "v5.13.0": ("v0.26.0", "v0.26.0"),
+    "v5.14.1": ("v0.27.1", "v0.27.1"),
+    "v5.15.0": ("v0.28.0", "v0.28.0"),
 }
 TOOLCHAINS = {  # id -> exact Go release
-    "local": "go1.26.8", "go1.27.3": "go1.27.3", "go1.19": "go1.19.8", "go1.20": "go1.20.14",
-    "go1.21": "go1.21.13", "go1.22": "go1.22.12", "go1.23": "go1.23.11", "go1.24": "go1.24.9",
-    "go1.25": "go1.25.5", "go1.28.0": "go1.28.0",
+    "local": "go1.26.8",
+    "go1.27.3": "go1.27.3",
+    "go1.19": "go1.19.8",
+    "go1.20": "go1.20.14",
+    "go1.21": "go1.21.13",
+    "go1.22": "go1.22.12",
+    "go1.23": "go1.23.11",
+    "go1.24": "go1.24.9",
+    "go1.25": "go1.25.5",
+    "go1.28.0": "go1.28.0",
 }
 VARIANTS = {  # variant -> (flags, env)
-    "default": ([], {}), "trimpath": (["-trimpath"], {}), "debug": (["-gcflags=all=-N -l"], {}),
-    "race": (["-race"], {}), "stripped": (["-ldflags=-s -w"], {}),
-    "goamd64v3": ([], {"GOAMD64": "v3"}), "pie": (["-buildmode=pie"], {}),
-    "netgo": (["-tags=netgo"], {}), "asan": (["-asan"], {}),
+    "default": ([], {}),
+    "trimpath": (["-trimpath"], {}),
+    "debug": (["-gcflags=all=-N -l"], {}),
+    "race": (["-race"], {}),
+    "stripped": (["-ldflags=-s -w"], {}),
+    "goamd64v3": ([], {"GOAMD64": "v3"}),
+    "pie": (["-buildmode=pie"], {}),
+    "netgo": (["-tags=netgo"], {}),
+    "asan": (["-asan"], {}),
 }
-HOST_ONLY = {"official": (["-ldflags=-s -w"], {"CGO_ENABLED": "0"}),
-             "noplugin": (["-tags=kustomize_disable_go_plugin_support"], {})}
-PLUGINS = {"generator": "generator", "transformer": "transformer", "thirdparty": "generator",
-           "labeler": "transformer", "secretgen": "generator", "helmish": "generator",
-           "k8sclient": "transformer"}
+HOST_ONLY = {
+    "official": (["-ldflags=-s -w"], {"CGO_ENABLED": "0"}),
+    "noplugin": (["-tags=kustomize_disable_go_plugin_support"], {}),
+}
+PLUGINS = {
+    "generator": "generator",
+    "transformer": "transformer",
+    "thirdparty": "generator",
+    "labeler": "transformer",
+    "secretgen": "generator",
+    "helmish": "generator",
+    "k8sclient": "transformer",
+}
 PINS = ["host", "api-only", "api-other", "dep-other", "vendor", "files", "replace-all", "go-work"]
-PLATFORMS = ["linux/amd64", "linux/arm64", "linux/386", "darwin/arm64", "freebsd/amd64",
-             "linux/ppc64le", "linux/s390x", "windows/amd64"]
+PLATFORMS = [
+    "linux/amd64",
+    "linux/arm64",
+    "linux/386",
+    "darwin/arm64",
+    "freebsd/amd64",
+    "linux/ppc64le",
+    "linux/s390x",
+    "windows/amd64",
+]
 NATIVE = "linux/amd64"
 
 
@@ -125,8 +164,9 @@ def candidates() -> list[tuple[str, ...]]:
                 for hp in PLATFORMS:
                     for pp in PLATFORMS:
                         if hp != pp:
-                            out.append(("platform", rel, tc, tc, plugin, "default", "default", "host",
-                                        hp, pp))
+                            out.append(
+                                ("platform", rel, tc, tc, plugin, "default", "default", "host", hp, pp)
+                            )
     return out
 
 
@@ -155,8 +195,13 @@ _HEX = re.compile(r"0x[0-9a-f]{5,}")
 _STAMP = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ", re.M)
 
 
-def clone(text: str, key: tuple[str, ...], rnd: random.Random, t0: float,
-          classes: dict[str, tuple[str | None, str | None]]) -> dict[str, Any]:
+def clone(
+    text: str,
+    key: tuple[str, ...],
+    rnd: random.Random,
+    t0: float,
+    classes: dict[str, tuple[str | None, str | None]],
+) -> dict[str, Any]:
     """A real record (as JSON text) given the inputs `key`; its raw texts stay real, but
     addresses and log times in its stderr change as they do from one real load to another."""
     axis, rel, htc, ptc, plugin, hv, pv, pins, hplat, pplat = key
@@ -174,8 +219,18 @@ def clone(text: str, key: tuple[str, ...], rnd: random.Random, t0: float,
         s = rec[side]
         goos, goarch = plat.split("/")
         flags, env = VARIANTS.get(variant) or HOST_ONLY[variant]
-        s.update({"release": rel, "api": api, "kyaml": kyaml, "variant": variant, "flags": list(flags),
-                  "platform": plat, "goos": goos, "goarch": goarch})
+        s.update(
+            {
+                "release": rel,
+                "api": api,
+                "kyaml": kyaml,
+                "variant": variant,
+                "flags": list(flags),
+                "platform": plat,
+                "goos": goos,
+                "goarch": goarch,
+            }
+        )
         s["toolchain"] = _toolchain(s["toolchain"], tc, goos, goarch)
         b = s["build"]
         art = (side, rel, tc, variant, plat) + ((plugin, pins) if side == "plugin" else ())
@@ -185,24 +240,33 @@ def clone(text: str, key: tuple[str, ...], rnd: random.Random, t0: float,
         b["env"] = {**b["env"], "GOOS": goos, "GOARCH": goarch, **env}
         if b["go_mod"]:
             b["go_mod"] = b["go_mod"].replace(old_rel, rel)
-    rec["host"]["module"] = ("sigs.k8s.io/kustomize/kustomize/v4" if rel.startswith("v4.")
-                             else "sigs.k8s.io/kustomize/kustomize/v5")
+    rec["host"]["module"] = (
+        "sigs.k8s.io/kustomize/kustomize/v4"
+        if rel.startswith("v4.")
+        else "sigs.k8s.io/kustomize/kustomize/v5"
+    )
     p = rec["plugin"]
     p["name"], p["kind"], p["pins"] = plugin, PLUGINS[plugin], pins
     p["sources"] = _sha("sources", plugin)
     when = time.gmtime(t0 + rnd.random() * 3 * 86400)
     rec["recorded_at"] = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", when)
     if rec.get("load") and rec["load"]["stderr"]:
-        err = _HEX.sub(lambda m: "0x" + "".join(rnd.choice("0123456789abcdef") for _ in m.group(0)[2:]),
-                       rec["load"]["stderr"])
+        err = _HEX.sub(
+            lambda m: "0x" + "".join(rnd.choice("0123456789abcdef") for _ in m.group(0)[2:]),
+            rec["load"]["stderr"],
+        )
         rec["load"]["stderr"] = _STAMP.sub(time.strftime("%Y/%m/%d %H:%M:%S ", when), err)
     if rec["outcome"] in ("loads", "fails") and rnd.random() < 0.5:
         observed = rec["outcome"]
         pred = observed if rnd.random() < 0.95 else ("fails" if observed == "loads" else "loads")
-        rec["doctor"] = {"prediction": pred, "class": rec.get("class") if pred == "fails" else None,
-                         "package": rec.get("package") if pred == "fails" else None,
-                         "message": "synthetic prediction (bench_render.py)" if pred == "fails" else None,
-                         "link": None, "evidence": [f"host: {TOOLCHAINS[htc]}", f"plugin: {TOOLCHAINS[ptc]}"]}
+        rec["doctor"] = {
+            "prediction": pred,
+            "class": rec.get("class") if pred == "fails" else None,
+            "package": rec.get("package") if pred == "fails" else None,
+            "message": "synthetic prediction (bench_render.py)" if pred == "fails" else None,
+            "link": None,
+            "evidence": [f"host: {TOOLCHAINS[htc]}", f"plugin: {TOOLCHAINS[ptc]}"],
+        }
     return rec
 
 
@@ -210,32 +274,58 @@ def synthetic_grid_toml(real: str) -> str:
     """The real grid.toml plus the fake releases, toolchains, variants, plugins, pins and
     platforms (so the site knows their order and descriptions)."""
     import tomllib
+
     have = tomllib.loads(real)
     extra = ["", "# ------------------------------------------------ synthetic (benchmarks/bench_render.py)"]
     for rel, (api, kyaml) in RELEASES.items():
         if rel not in have["releases"]:
-            extra += [f'[releases."{rel}"]', 'module = "sigs.k8s.io/kustomize/kustomize/v5"',
-                      f'api = "{api}"', f'kyaml = "{kyaml}"', ""]
+            extra += [
+                f'[releases."{rel}"]',
+                'module = "sigs.k8s.io/kustomize/kustomize/v5"',
+                f'api = "{api}"',
+                f'kyaml = "{kyaml}"',
+                "",
+            ]
     for tc, go in TOOLCHAINS.items():
         if tc not in have["toolchains"]:
-            extra += [f'[toolchains."{tc}"]', f'description = "synthetic: Go {go[2:]}"', 'go = "go"',
-                      f'gotoolchain = "{go}"', ""]
+            extra += [
+                f'[toolchains."{tc}"]',
+                f'description = "synthetic: Go {go[2:]}"',
+                'go = "go"',
+                f'gotoolchain = "{go}"',
+                "",
+            ]
     for v, (flags, _env) in {**VARIANTS, **HOST_ONLY}.items():
         if v not in have["variants"]:
-            extra += [f'[variants."{v}"]', f"description = {json.dumps(' '.join(flags) or v)}",
-                      f"flags = {json.dumps(flags)}", 'applies = ["host", "plugin"]', ""]
+            extra += [
+                f'[variants."{v}"]',
+                f"description = {json.dumps(' '.join(flags) or v)}",
+                f"flags = {json.dumps(flags)}",
+                'applies = ["host", "plugin"]',
+                "",
+            ]
     for name, kind in PLUGINS.items():
         if name not in have["plugins"]:
-            extra += [f'[plugins."{name}"]', 'source = "generator"', f'kind = "{kind}"',
-                      f'description = "synthetic plugin {name}"', ""]
+            extra += [
+                f'[plugins."{name}"]',
+                'source = "generator"',
+                f'kind = "{kind}"',
+                f'description = "synthetic plugin {name}"',
+                "",
+            ]
     for pin in PINS:
         if pin not in have["pins"]:
             extra += [f'[pins."{pin}"]', f'description = "synthetic pins {pin}"', ""]
     for plat in PLATFORMS:
         if plat not in have["platforms"]:
             goos, goarch = plat.split("/")
-            extra += [f'[platforms."{plat}"]', f'goos = "{goos}"', f'goarch = "{goarch}"',
-                      f'runner = "a synthetic {plat} runner"', ""]
+            extra += [
+                f'[platforms."{plat}"]',
+                f'goos = "{goos}"',
+                f'goarch = "{goarch}"',
+                f'runner = "a synthetic {plat} runner"',
+                "",
+            ]
     return real.rstrip("\n") + "\n" + "\n".join(extra) + "\n"
 
 
@@ -269,22 +359,33 @@ def make_synthetic(dest: Path, n: int, seed: int) -> dict[str, Any]:
     classes: dict[str, tuple[str | None, str | None]] = {}
     for key in cands[:n]:
         axis, same_go = key[0], key[2] == key[3]
-        pool = (by_shape.get((axis, same_go)) or by_axis.get(axis)
-                or by_shape.get(("baseline", same_go)) or texts)
+        pool = (
+            by_shape.get((axis, same_go)) or by_axis.get(axis) or by_shape.get(("baseline", same_go)) or texts
+        )
         rec = clone(rnd.choice(pool), key, rnd, t0, classes)
         (dest / "cells" / f"{rec['cell']}.json").write_text(
-            json.dumps(rec, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    return {"synthetic": True, "cells": n, "seed": seed, "generator_version": GENERATOR_VERSION,
-            "format": RECORD_FORMAT,
-            "templates": len(texts), "releases": len(RELEASES), "toolchains": len(TOOLCHAINS),
-            "variants": len(VARIANTS) + len(HOST_ONLY), "plugins": len(PLUGINS), "pins": len(PINS),
-            "platforms": len(PLATFORMS),
-            "how": "real records from data/cells cloned with new inputs (release, toolchains, "
-                   "variants, plugin, pins, platforms) drawn from larger fake-but-plausible sets; "
-                   "cell ids recomputed; raw error texts, stderr, build output and go.mod kept real "
-                   "(addresses and log times in stderr varied per cell, as between real loads; "
-                   "classes set as the runner sets them); "
-                   "half the loaded cells get a synthetic doctor prediction"}
+            json.dumps(rec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        )
+    return {
+        "synthetic": True,
+        "cells": n,
+        "seed": seed,
+        "generator_version": GENERATOR_VERSION,
+        "format": RECORD_FORMAT,
+        "templates": len(texts),
+        "releases": len(RELEASES),
+        "toolchains": len(TOOLCHAINS),
+        "variants": len(VARIANTS) + len(HOST_ONLY),
+        "plugins": len(PLUGINS),
+        "pins": len(PINS),
+        "platforms": len(PLATFORMS),
+        "how": "real records from data/cells cloned with new inputs (release, toolchains, "
+        "variants, plugin, pins, platforms) drawn from larger fake-but-plausible sets; "
+        "cell ids recomputed; raw error texts, stderr, build output and go.mod kept real "
+        "(addresses and log times in stderr varied per cell, as between real loads; "
+        "classes set as the runner sets them); "
+        "half the loaded cells get a synthetic doctor prediction",
+    }
 
 
 def synthetic(n: int, seed: int, keep: Path | None, tmp: Path) -> tuple[Path, dict[str, Any]]:
@@ -345,10 +446,25 @@ def _name(pid: int) -> str:
 def measure(data: Path, site_dir: Path) -> dict[str, Any]:
     """`mkdocs build --strict` of a site from DATA: wall time, peak memory, what it made."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLUGIN_MATRIX_")}
-    env.update({"PLUGIN_MATRIX_DATA": str(data), "NO_MKDOCS_2_WARNING": "1",
-                "DISABLE_MKDOCS_2_WARNING": "true", "PYTHONHASHSEED": "0"})
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
-           "--site-dir", str(site_dir)]
+    env.update(
+        {
+            "PLUGIN_MATRIX_DATA": str(data),
+            "NO_MKDOCS_2_WARNING": "1",
+            "DISABLE_MKDOCS_2_WARNING": "true",
+            "PYTHONHASHSEED": "0",
+        }
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "build",
+        "--strict",
+        "-f",
+        str(ROOT / "mkdocs.yml"),
+        "--site-dir",
+        str(site_dir),
+    ]
     err = site_dir.parent / f"{site_dir.name}.stderr"
     load_before = round(os.getloadavg()[0], 2)
     peak = [0]
@@ -383,9 +499,11 @@ def measure(data: Path, site_dir: Path) -> dict[str, Any]:
     search = site_dir / "search" / "search_index.json"
     downloads = {p.name: p.stat().st_size for p in sorted((site_dir / "data").glob("dataset.*"))}
     return {
-        "ok": proc.returncode == 0 and not warnings, "exit_status": proc.returncode,
+        "ok": proc.returncode == 0 and not warnings,
+        "exit_status": proc.returncode,
         "load_average_1m": [load_before, round(os.getloadavg()[0], 2)],  # before, after: a shared machine
-        "warnings": warnings[:20], "stderr_tail": stderr[-2000:] if proc.returncode else "",
+        "warnings": warnings[:20],
+        "stderr_tail": stderr[-2000:] if proc.returncode else "",
         "wall_s": round(wall, 2),
         "render_s": float(m.group(3)) if m else None,
         "render_phases": m.group(4) if m else None,
@@ -398,7 +516,8 @@ def measure(data: Path, site_dir: Path) -> dict[str, Any]:
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "html_pages": len(html),
         "cell_pages": sum(1 for p in html if p.parent.parent == site_dir / "cells"),
-        "site_files": len(files), "site_mib": round(sum(p.stat().st_size for p in files) / 2**20, 1),
+        "site_files": len(files),
+        "site_mib": round(sum(p.stat().st_size for p in files) / 2**20, 1),
         "fits_github_pages_1gb": sum(p.stat().st_size for p in files) <= 2**30,
         "html_mib": round(sum(p.stat().st_size for p in html) / 2**20, 1),
         "largest_html_kib": round(max((p.stat().st_size for p in html), default=0) / 1024),
@@ -421,12 +540,16 @@ def main() -> int:
     ap.add_argument("--site", type=Path, help="build the sites here (kept) instead of a temporary dir")
     args = ap.parse_args()
     result: dict[str, Any] = {
-        "benchmark": "render", "machine": describe(), "versions": versions(),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "target_100k": TARGET,
+        "benchmark": "render",
+        "machine": describe(),
+        "versions": versions(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "target_100k": TARGET,
         "what": "wall time and peak RSS (whole process tree, sampled every 50 ms) of `mkdocs build "
-                "--strict`, which reads the dataset, renders every generated page (docs/gen_pages.py, "
-                "in parallel shards) and builds the site; render_s is the generation part, as the "
-                "build logs it; cpu_s the CPU time of the build and its child processes"}
+        "--strict`, which reads the dataset, renders every generated page (docs/gen_pages.py, "
+        "in parallel shards) and builds the site; render_s is the generation part, as the "
+        "build logs it; cpu_s the CPU time of the build and its child processes",
+    }
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
         t = Path(tmp)
         sites = args.site or t
@@ -446,8 +569,11 @@ def main() -> int:
             r["dataset"] = {**desc, "made_in_s": made}
             r["synthetic"] = True
             if args.cells >= 100_000:
-                r["meets_target"] = (r["ok"] and r["wall_s"] <= TARGET["wall_s"]
-                                     and r["peak_rss_mib"] <= TARGET["peak_rss_mib"])
+                r["meets_target"] = (
+                    r["ok"]
+                    and r["wall_s"] <= TARGET["wall_s"]
+                    and r["peak_rss_mib"] <= TARGET["peak_rss_mib"]
+                )
             result["synthetic"] = r
             print(json.dumps({"synthetic": r}, indent=2), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)

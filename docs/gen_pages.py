@@ -8,11 +8,13 @@ from pathlib import Path
 
 from matrix.site import build as site
 
+
 class GenFiles:
     """Files in the build's virtual docs folder."""
 
     def write(self, path: str, content: str | bytes) -> None:
         import mkdocs_gen_files
+
         if isinstance(content, bytes):
             with mkdocs_gen_files.open(path, "wb") as fb:
                 fb.write(content)
@@ -22,6 +24,7 @@ class GenFiles:
 
     def file(self, path: str) -> Path | None:
         import mkdocs_gen_files
+
         with mkdocs_gen_files.open(path, "wb") as f:  # registered now, filled by another process
             return Path(f.name)
 

@@ -18,14 +18,14 @@ from pathlib import Path
 
 
 class _Text(html.parser.HTMLParser):
-    SKIP = {"script", "style"}
+    SKIP = frozenset({"script", "style"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002
         if tag in self.SKIP:
             self._skip += 1
         elif tag in {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "pre", "br", "table", "section"}:

@@ -78,8 +78,7 @@ class GoFixtures:
 
 def _go_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", "CGO_ENABLED": "1",
-                "GOWORK": "off"})
+    env.update({"GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", "CGO_ENABLED": "1", "GOWORK": "off"})
     env.update(extra or {})
     return env
 
@@ -104,8 +103,9 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str]) -> str | None:
 
 def _go_version(go: str, env: dict[str, str]) -> str | None:
     try:
-        out = subprocess.run([go, "env", "GOVERSION"], env=env, capture_output=True, text=True,
-                             timeout=600, cwd="/").stdout.strip()
+        out = subprocess.run(
+            [go, "env", "GOVERSION"], env=env, capture_output=True, text=True, timeout=600, cwd="/"
+        ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out or None
@@ -120,7 +120,8 @@ def build(root: Path) -> GoFixtures:
     (root / "dep1" / "dep.go").write_text('package dep\n\nfunc Name() string { return "one" }\n')
     _module(root / "dep2", "example.com/dep", None, None)
     (root / "dep2" / "dep.go").write_text(
-        'package dep\n\n// another version of the same module\nfunc Name() string { return "two" }\n')
+        'package dep\n\n// another version of the same module\nfunc Name() string { return "two" }\n'
+    )
     _module(root / "host", "example.com/host", HOST_MAIN, "../dep1")
     _module(root / "plug", "example.com/plug", PLUGIN_MAIN, "../dep1")
     _module(root / "plug2", "example.com/plug", PLUGIN_MAIN, "../dep2")
@@ -137,11 +138,13 @@ def build(root: Path) -> GoFixtures:
         else:
             fx.hosts[name] = out / name
 
-    def plugin(name: str, src: str, flags: list[str], go: str = "go",
-               extra: dict[str, str] | None = None) -> None:
+    def plugin(
+        name: str, src: str, flags: list[str], go: str = "go", extra: dict[str, str] | None = None
+    ) -> None:
         dest = out / f"{name}.so"
-        err = _run([go, "build", "-buildmode=plugin", *flags, "-o", str(dest), "."], root / src,
-                   _go_env(extra))
+        err = _run(
+            [go, "build", "-buildmode=plugin", *flags, "-o", str(dest), "."], root / src, _go_env(extra)
+        )
         if err:
             fx.missing[name] = err
         else:
@@ -161,7 +164,8 @@ def build(root: Path) -> GoFixtures:
         plugin("go1.19-stripped", "plug", ["-ldflags=-s -w"], go=GO119)
     else:
         fx.missing["go1.19"] = fx.missing["go1.19-stripped"] = (
-            f"{GO119} not installed (apt-get install golang-1.19)")
+            f"{GO119} not installed (apt-get install golang-1.19)"
+        )
     v127 = _go_version("go", _go_env({"GOTOOLCHAIN": "go1.27.3"}))
     if v127 and v127.startswith("go1.27.3"):
         fx.versions["go1.27.3"] = v127
@@ -184,10 +188,14 @@ def build(root: Path) -> GoFixtures:
         else:
             fx.plugins[name] = out / f"{name}.so"
     if shutil.which("gcc"):
-        err = _run(["gcc", "-shared", "-fPIC", "-o", str(c / "libmatrixmissing.so"), "g.c"], c,
-                   dict(os.environ))
-        err = err or _run(["gcc", "-shared", "-fPIC", "-o", str(out / "c-needs.so"), "needs.c",
-                           "-L.", "-lmatrixmissing"], c, dict(os.environ))
+        err = _run(
+            ["gcc", "-shared", "-fPIC", "-o", str(c / "libmatrixmissing.so"), "g.c"], c, dict(os.environ)
+        )
+        err = err or _run(
+            ["gcc", "-shared", "-fPIC", "-o", str(out / "c-needs.so"), "needs.c", "-L.", "-lmatrixmissing"],
+            c,
+            dict(os.environ),
+        )
         if err:
             fx.missing["c-needs"] = err
         else:
@@ -208,6 +216,11 @@ def gofix_fixture(tmp_path_factory: pytest.TempPathFactory) -> GoFixtures:
 
 def load(host: Path, plugin: Path) -> tuple[int, str]:
     """Really load `plugin` into `host`: (exit status, stdout + stderr)."""
-    r = subprocess.run([str(host), str(plugin)], capture_output=True, text=True, timeout=120,
-                       env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    r = subprocess.run(
+        [str(host), str(plugin)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+    )
     return r.returncode, r.stdout + r.stderr

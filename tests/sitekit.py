@@ -32,15 +32,22 @@ def real_records() -> list[dict[str, Any]]:
 
 @functools.cache
 def _reals() -> tuple[dict[str, Any], ...]:
-    return tuple(r for r in real_records()
-                 if r["host"]["platform"] == "linux/amd64" and r["plugin"]["pins"] == "host")
+    return tuple(
+        r for r in real_records() if r["host"]["platform"] == "linux/amd64" and r["plugin"]["pins"] == "host"
+    )
 
 
 def _base(outcome: str, release: str, host_tc: str, plugin_tc: str, plugin: str) -> dict[str, Any]:
     """The real cell of this outcome closest to the wanted coordinates."""
+
     def score(r: dict[str, Any]) -> tuple[bool, bool, bool, bool]:
-        return (r["host"]["release"] == release, r["plugin"]["name"] == plugin,
-                r["host"]["toolchain"]["id"] == host_tc, r["plugin"]["toolchain"]["id"] == plugin_tc)
+        return (
+            r["host"]["release"] == release,
+            r["plugin"]["name"] == plugin,
+            r["host"]["toolchain"]["id"] == host_tc,
+            r["plugin"]["toolchain"]["id"] == plugin_tc,
+        )
+
     return max((r for r in _reals() if r["outcome"] == outcome), key=score)
 
 
@@ -56,14 +63,26 @@ def _variants() -> dict[str, Any]:
     return dict(gridmod.load(DATA / "grid.toml").variants)
 
 
-def synthetic_record(release: str = "v5.8.2", host_tc: str = "local", plugin_tc: str = "local",
-                     plugin: str = "generator", host_variant: str = "default",
-                     plugin_variant: str = "default", pins: str = "host",
-                     host_platform: str = "linux/amd64", plugin_platform: str = "linux/amd64",
-                     outcome: str | None = None, stderr: str | None = None, cls: str | None = None,
-                     package: str | None = None, doctor: dict[str, Any] | None = None,
-                     axes: list[str] | None = None, recorded_at: str = "2026-11-25T19:00:00+00:00",
-                     build_output: str = "", timed_out: bool = False) -> dict[str, Any]:
+def synthetic_record(
+    release: str = "v5.8.2",
+    host_tc: str = "local",
+    plugin_tc: str = "local",
+    plugin: str = "generator",
+    host_variant: str = "default",
+    plugin_variant: str = "default",
+    pins: str = "host",
+    host_platform: str = "linux/amd64",
+    plugin_platform: str = "linux/amd64",
+    outcome: str | None = None,
+    stderr: str | None = None,
+    cls: str | None = None,
+    package: str | None = None,
+    doctor: dict[str, Any] | None = None,
+    axes: list[str] | None = None,
+    recorded_at: str = "2026-11-25T19:00:00+00:00",
+    build_output: str = "",
+    timed_out: bool = False,
+) -> dict[str, Any]:
     """A SYNTHETIC record: a real recorded cell of the same outcome, moved to other
     coordinates for a test. It is never written into data/.
 
@@ -80,11 +99,18 @@ def synthetic_record(release: str = "v5.8.2", host_tc: str = "local", plugin_tc:
     if outcome is None:
         outcome = "loads" if GO.get(host_tc) == GO.get(plugin_tc) else "fails"
     r = copy.deepcopy(_base(outcome, release, host_tc, plugin_tc, plugin))
-    r.update(cell=cell, inputs=hashlib.sha256(cell.encode()).hexdigest(), axes=axes or ["baseline"],
-             recorded_at=recorded_at, doctor=doctor)
+    r.update(
+        cell=cell,
+        inputs=hashlib.sha256(cell.encode()).hexdigest(),
+        axes=axes or ["baseline"],
+        recorded_at=recorded_at,
+        doctor=doctor,
+    )
     variants = _variants()
-    for side, tc, variant, platform in (("host", host_tc, host_variant, host_platform),
-                                        ("plugin", plugin_tc, plugin_variant, plugin_platform)):
+    for side, tc, variant, platform in (
+        ("host", host_tc, host_variant, host_platform),
+        ("plugin", plugin_tc, plugin_variant, plugin_platform),
+    ):
         d = r[side]
         goos, goarch = platform.split("/")
         d.update(release=release, variant=variant, platform=platform, goos=goos, goarch=goarch)
@@ -140,16 +166,32 @@ def tiny_project(tmp: Path, per_outcome: int = 3) -> tuple[Path, dict[str, Any]]
     return data, changed
 
 
-def mkdocs_build(out: Path, data: Path | None = None,
-                 timeout: float = 900) -> tuple[subprocess.CompletedProcess[str], float]:
+def mkdocs_build(
+    out: Path, data: Path | None = None, timeout: float = 900
+) -> tuple[subprocess.CompletedProcess[str], float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLUGIN_MATRIX_DATA")}
     env.update({"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true", "PYTHONHASHSEED": "0"})
     if data is not None:
         env["PLUGIN_MATRIX_DATA"] = str(data)
     t0 = time.monotonic()
-    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
-                        "--site-dir", str(out)], capture_output=True, text=True, timeout=timeout,
-                       cwd=ROOT, env=env)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(ROOT / "mkdocs.yml"),
+            "--site-dir",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=env,
+    )
     return r, time.monotonic() - t0
 
 

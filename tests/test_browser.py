@@ -16,16 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sitekit import DATA, HTML_ERROR, link_problems, mkdocs_build, tiny_project
+
+from tests.sitekit import DATA, HTML_ERROR, link_problems, mkdocs_build, tiny_project
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed "
-                       "(apt-get install chromium)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"
+    ),
 ]
 
 
@@ -65,7 +74,8 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]
     out = tmp / "site"
     r, _ = mkdocs_build(out, data)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert " WARNING " not in r.stderr and "WARNING -" not in r.stderr, r.stderr
+    assert " WARNING " not in r.stderr, r.stderr
+    assert "WARNING -" not in r.stderr, r.stderr
     return out, changed
 
 
@@ -101,8 +111,14 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
     pg.outside = []  # requests that would leave this machine
     pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("request", lambda r: pg.outside.append(r.url) if not r.url.startswith(base_url)
-          and not r.url.startswith(("data:", "blob:")) else None)
+    pg.on(
+        "request",
+        lambda r: (
+            pg.outside.append(r.url)
+            if not r.url.startswith(base_url) and not r.url.startswith(("data:", "blob:"))
+            else None
+        ),
+    )
     pg.set_default_timeout(20_000)
     try:
         yield pg
@@ -130,8 +146,10 @@ def test_newcomer_two_clicks(page: Any, base_url: str) -> None:
     page.get_by_role("link", name="What it means and how to fix it").click()
     page.wait_for_load_state()
     assert page.url.endswith("/errors/package-version-mismatch/")
-    assert "different version" in page.locator("h1").inner_text().lower() or \
-        "different version" in page.locator("article").inner_text()
+    assert (
+        "different version" in page.locator("h1").inner_text().lower()
+        or "different version" in page.locator("article").inner_text()
+    )
 
 
 def test_search_finds_an_error_page_from_a_phrase_of_its_message(page: Any, base_url: str) -> None:
@@ -150,11 +168,13 @@ def test_search_finds_an_error_page_from_a_phrase_of_its_message(page: Any, base
 def _table_of(tiny: tuple[Path, dict[str, Any]]) -> str:
     """The page of the table of cells of the changed cell's release."""
     from matrix.site import render
+
     return render.url_of(render.cells_table_src(tiny[1]["host"]["release"]))
 
 
-def test_matrix_table_filter_narrows_rows(page: Any, base_url: str,
-                                          tiny: tuple[Path, dict[str, Any]]) -> None:
+def test_matrix_table_filter_narrows_rows(
+    page: Any, base_url: str, tiny: tuple[Path, dict[str, Any]]
+) -> None:
     page.goto(base_url + "matrix/cells/")  # the index of the tables, one per release
     page.get_by_role("link", name=tiny[1]["host"]["release"], exact=True).first.click()
     page.wait_for_load_state()
@@ -177,7 +197,9 @@ def test_matrix_table_filter_narrows_rows(page: Any, base_url: str,
     assert head.get_attribute("aria-sort") == "ascending"
     head.click()
     down = [rows.nth(i).locator("td").first.inner_text() for i in range(total)]
-    assert down == list(reversed(up)) and sorted(up) == sorted(down) and up != down
+    assert down == list(reversed(up))
+    assert sorted(up) == sorted(down)
+    assert up != down
     assert page.errors == []
 
 
@@ -190,8 +212,9 @@ def test_heatmap_images_load(page: Any, base_url: str) -> None:
     assert all(w > 0 for w in widths), widths
 
 
-def test_html_in_an_error_text_shows_as_text(page: Any, base_url: str,
-                                             tiny: tuple[Path, dict[str, Any]]) -> None:
+def test_html_in_an_error_text_shows_as_text(
+    page: Any, base_url: str, tiny: tuple[Path, dict[str, Any]]
+) -> None:
     cell = tiny[1]["cell"]
     for url in (f"cells/{cell[:3]}/", _table_of(tiny), f"errors/{tiny_class(tiny)}/"):
         page.goto(base_url + url)
@@ -206,8 +229,9 @@ def test_html_in_an_error_text_shows_as_text(page: Any, base_url: str,
     assert page.errors == []
 
 
-def test_a_cell_permalink_shows_its_section(page: Any, base_url: str,
-                                            tiny: tuple[Path, dict[str, Any]]) -> None:
+def test_a_cell_permalink_shows_its_section(
+    page: Any, base_url: str, tiny: tuple[Path, dict[str, Any]]
+) -> None:
     """From the table of its release, a cell's link lands on its section; the old
     one-page-per-cell address (cells/<cell id>/) lands there too."""
     cell = tiny[1]["cell"]
@@ -225,6 +249,7 @@ def test_a_cell_permalink_shows_its_section(page: Any, base_url: str,
 
 def tiny_class(tiny: tuple[Path, dict[str, Any]]) -> str:
     from matrix.diagnose import classify
+
     slug, _ = classify.classify_record(tiny[1])
     return slug or "unknown"
 
@@ -244,5 +269,5 @@ def test_anchors_resolve_in_the_browser(page: Any, base_url: str, tiny: tuple[Pa
         assert missing == [], (url, missing)
 
 
-def test_chromium_is_debians(tiny: tuple[Path, dict[str, Any]]) -> None:
+def test_chromium_is_debians() -> None:
     assert shutil.which("chromium") in (CHROMIUM, None) or Path(CHROMIUM).exists()

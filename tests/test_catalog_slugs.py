@@ -26,11 +26,24 @@ from matrix.core.catalog import (
 from matrix.diagnose.classify import classify
 
 DESIGN_SLUGS = {
-    "load": ["package-version-mismatch", "plugin-not-implemented", "elf-mismatch", "missing-shared-library",
-             "no-plugin-module-data", "plugin-already-loaded", "previous-failure", "symbol-not-found",
-             "wrong-plugin-interface", "external-plugins-disabled", "go-plugin-support-disabled",
-             "plugin-root-not-found", "plugin-file-missing", "unexecutable-plugin", "runtime-crash",
-             "timeout"],
+    "load": [
+        "package-version-mismatch",
+        "plugin-not-implemented",
+        "elf-mismatch",
+        "missing-shared-library",
+        "no-plugin-module-data",
+        "plugin-already-loaded",
+        "previous-failure",
+        "symbol-not-found",
+        "wrong-plugin-interface",
+        "external-plugins-disabled",
+        "go-plugin-support-disabled",
+        "plugin-root-not-found",
+        "plugin-file-missing",
+        "unexecutable-plugin",
+        "runtime-crash",
+        "timeout",
+    ],
     "build": ["buildmode-unsupported", "go-version-too-old", "cgo-unavailable", "build-failed"],
     "fallback": ["unknown"],
 }
@@ -39,7 +52,8 @@ DESIGN_SLUGS = {
 def test_the_catalog_has_exactly_the_designed_classes() -> None:
     cat = load_catalog()
     assert {s: sorted(c.slug for c in cat.classes if c.stage == s) for s in DESIGN_SLUGS} == {
-        s: sorted(v) for s, v in DESIGN_SLUGS.items()}
+        s: sorted(v) for s, v in DESIGN_SLUGS.items()
+    }
     assert cat.classes[-1].slug == "unknown"
 
 
@@ -64,41 +78,67 @@ def test_a_rename_without_redirect_is_caught_and_with_one_is_fine(tmp_path: Path
     assert lost_slugs(renamed, published_slugs()) == ["elf-mismatch"]
 
     (tmp_path / "redirected").mkdir()
-    redirected = load_catalog(_copy(tmp_path / "redirected", text.replace(
-        "[redirects]\n", '[redirects]\nelf-mismatch = "binary-mismatch"\n')))
+    redirected = load_catalog(
+        _copy(
+            tmp_path / "redirected",
+            text.replace("[redirects]\n", '[redirects]\nelf-mismatch = "binary-mismatch"\n'),
+        )
+    )
     assert lost_slugs(redirected, published_slugs()) == []
     assert redirected.get("elf-mismatch").slug == "binary-mismatch"
     assert catalog_json(redirected)["redirects"]["elf-mismatch"]["url"] == f"{LINK_BASE}binary-mismatch/"
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda t: t.replace('stage = "load"', 'stage = "loading"', 1), "classes.0.stage"),
-    (lambda t: t.replace('slug = "timeout"', 'slug = "timeout"\ncolour = "red"'), "classes.0"),
-    (lambda t: t.replace('slug = "timeout"', 'slug = "Time Out"'), "classes.0.slug"),
-    (lambda t: t.replace("[redirects]\n", "[redirects]\nold-name = 42\n"), "redirects.old-name"),
-    (lambda t: t.replace("schema = 1", "schema = 2"), "schema"),
-    (lambda t: t.replace('slug = "previous-failure"', 'slug = "timeout"'), "classes[1] (timeout).slug"),
-    (lambda t: t.replace('''  \'\'\'plugin load is disabled\'\'\',''', "  '''plugin (load is disabled'''"),
-     "classes[2] (go-plugin-support-disabled).patterns[0]: not a valid regular expression"),
-    (lambda t: t.replace('''  \'\'\'plugin load is disabled\'\'\',''', "  '''plugin load (?!is) disabled'''"),
-     "patterns[0]: uses a look-around"),
-    (lambda t: t.replace('''  \'\'\'plugin load is disabled\'\'\',''', "  '''(?P<name>plugin) load'''"),
-     "the only named group allowed is 'package'"),
-    (lambda t: t.replace('related = ["runtime-crash"]', 'related = ["no-such-class"]', 1),
-     "classes[0] (timeout).related: no class 'no-such-class'"),
-    (lambda t: t.replace("[redirects]\n", '[redirects]\ntimeout = "runtime-crash"\n'),
-     "redirects.timeout: 'timeout' is still a class"),
-    (lambda t: t.replace("[redirects]\n", '[redirects]\nold = "nowhere"\n'),
-     "redirects.old: points to 'nowhere'"),
-    (lambda t: t.replace('stage = "fallback"', 'stage = "build"'), "exactly one fallback class"),
-    (lambda t: t + "\n[[classes]]\n", "classes.21: 'slug' is a required property"),
-    (lambda t: t.replace("[redirects]", "[redirects"), "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace('stage = "load"', 'stage = "loading"', 1), "classes.0.stage"),
+        (lambda t: t.replace('slug = "timeout"', 'slug = "timeout"\ncolour = "red"'), "classes.0"),
+        (lambda t: t.replace('slug = "timeout"', 'slug = "Time Out"'), "classes.0.slug"),
+        (lambda t: t.replace("[redirects]\n", "[redirects]\nold-name = 42\n"), "redirects.old-name"),
+        (lambda t: t.replace("schema = 1", "schema = 2"), "schema"),
+        (lambda t: t.replace('slug = "previous-failure"', 'slug = "timeout"'), "classes[1] (timeout).slug"),
+        (
+            lambda t: t.replace(
+                """  \'\'\'plugin load is disabled\'\'\',""", "  '''plugin (load is disabled'''"
+            ),
+            "classes[2] (go-plugin-support-disabled).patterns[0]: not a valid regular expression",
+        ),
+        (
+            lambda t: t.replace(
+                """  \'\'\'plugin load is disabled\'\'\',""", "  '''plugin load (?!is) disabled'''"
+            ),
+            "patterns[0]: uses a look-around",
+        ),
+        (
+            lambda t: t.replace(
+                """  \'\'\'plugin load is disabled\'\'\',""", "  '''(?P<name>plugin) load'''"
+            ),
+            "the only named group allowed is 'package'",
+        ),
+        (
+            lambda t: t.replace('related = ["runtime-crash"]', 'related = ["no-such-class"]', 1),
+            "classes[0] (timeout).related: no class 'no-such-class'",
+        ),
+        (
+            lambda t: t.replace("[redirects]\n", '[redirects]\ntimeout = "runtime-crash"\n'),
+            "redirects.timeout: 'timeout' is still a class",
+        ),
+        (
+            lambda t: t.replace("[redirects]\n", '[redirects]\nold = "nowhere"\n'),
+            "redirects.old: points to 'nowhere'",
+        ),
+        (lambda t: t.replace('stage = "fallback"', 'stage = "build"'), "exactly one fallback class"),
+        (lambda t: t + "\n[[classes]]\n", "classes.21: 'slug' is a required property"),
+        (lambda t: t.replace("[redirects]", "[redirects"), "not valid TOML"),
+    ],
+)
 def test_catalog_problems_name_the_file_and_the_field(tmp_path: Path, edit: object, message: str) -> None:
     text = edit(DEFAULT_CATALOG.read_text())  # type: ignore[operator]
     with pytest.raises(UserError) as e:
         load_catalog(_copy(tmp_path, text))
-    assert str(tmp_path / "errors.toml") in str(e.value) and message in str(e.value), str(e.value)
+    assert str(tmp_path / "errors.toml") in str(e.value), str(e.value)
+    assert message in str(e.value), str(e.value)
 
 
 def test_missing_catalog_is_a_clear_error(tmp_path: Path) -> None:
@@ -106,12 +146,20 @@ def test_missing_catalog_is_a_clear_error(tmp_path: Path) -> None:
         load_catalog(tmp_path / "nope.toml")
 
 
-@pytest.mark.parametrize(("pattern", "ok"), [
-    (r"plugin was built with a different version of package (?P<package>\S+)", True),
-    (r"version [`'][A-Za-z0-9_.]+' not found", True),
-    (r"(?i)segmentation fault", True),
-    (r"foo(?=bar)", False), (r"(?<!x)foo", False), (r"(?P<a>x)(?P=a)", False), (r"(x)\1", False),
-    (r"(?>foo)", False), (r"a++", False)])
+@pytest.mark.parametrize(
+    ("pattern", "ok"),
+    [
+        (r"plugin was built with a different version of package (?P<package>\S+)", True),
+        (r"version [`'][A-Za-z0-9_.]+' not found", True),
+        (r"(?i)segmentation fault", True),
+        (r"foo(?=bar)", False),
+        (r"(?<!x)foo", False),
+        (r"(?P<a>x)(?P=a)", False),
+        (r"(x)\1", False),
+        (r"(?>foo)", False),
+        (r"a++", False),
+    ],
+)
 def test_re2_check(pattern: str, ok: bool) -> None:
     assert (re2_problem(pattern) is None) is ok
 
@@ -122,8 +170,10 @@ def test_links_use_the_one_base() -> None:
     assert all(c.link == f"{LINK_BASE}{c.slug}/" for c in cat.classes)
     doc = catalog_json(cat)
     assert [c["slug"] for c in doc["classes"]] == [c.slug for c in cat.classes]  # matching order
-    assert all(c["url"] == f"{LINK_BASE}{c['slug']}/" and c["patterns"] == list(cat.get(c["slug"]).patterns)
-               for c in doc["classes"])
+    assert all(
+        c["url"] == f"{LINK_BASE}{c['slug']}/" and c["patterns"] == list(cat.get(c["slug"]).patterns)
+        for c in doc["classes"]
+    )
     json.dumps(doc)
 
 
@@ -131,7 +181,7 @@ def test_catalog_is_cached() -> None:
     assert load_catalog() is load_catalog() is load_catalog(DEFAULT_CATALOG)
 
 
-GO_CHECK = r'''package main
+GO_CHECK = r"""package main
 
 import (
 	"encoding/json"
@@ -192,7 +242,7 @@ func main() {
 		fmt.Println(slug)
 	}
 }
-'''
+"""
 
 
 @pytest.mark.slow
@@ -201,6 +251,7 @@ def test_go_regexp_accepts_every_pattern_and_agrees(tmp_path: Path) -> None:
     """errors.json in Go: every pattern compiles with Go's regexp (RE2), and Go's matching
     gives the same class as ours on every catalog example and real-world test text."""
     from tests.test_classify import CASES
+
     cat = load_catalog()
     texts = [ex for c in cat.classes for ex in c.examples] + [t for t, _ in CASES]
     texts = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", t) for t in texts]
@@ -209,8 +260,9 @@ def test_go_regexp_accepts_every_pattern_and_agrees(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "GOCACHE", "GOMODCACHE", "GOPATH")}
     env.update({"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod", "GOPROXY": "off", "CGO_ENABLED": "0"})
     payload = json.dumps({"classes": catalog_json(cat)["classes"], "texts": texts})
-    r = subprocess.run(["go", "run", "."], cwd=tmp_path, env=env, input=payload, capture_output=True,
-                       text=True, timeout=600)
+    r = subprocess.run(
+        ["go", "run", "."], cwd=tmp_path, env=env, input=payload, capture_output=True, text=True, timeout=600
+    )
     assert r.returncode == 0, r.stderr
     go = r.stdout.split()
     assert len(go) == len(texts)

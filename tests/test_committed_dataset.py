@@ -22,10 +22,11 @@ def recs() -> list[dict[str, Any]]:
 
 def _error_text(r: dict[str, Any]) -> str:
     if r["outcome"] == "fails":
-        return r["load"]["stderr"] + r["load"]["stdout"]
+        return str(r["load"]["stderr"] + r["load"]["stdout"])
     if r["outcome"] == "build-failed":
-        return "".join(r[s]["build"]["output"] for s in ("host", "plugin")
-                       if r[s]["build"]["status"] == "failed")
+        return "".join(
+            r[s]["build"]["output"] for s in ("host", "plugin") if r[s]["build"]["status"] == "failed"
+        )
     return ""
 
 
@@ -54,14 +55,15 @@ def test_failures_carry_raw_text_and_loads_carry_evidence(recs: list[dict[str, A
         if r["outcome"] in ("fails", "build-failed"):
             assert _error_text(r).strip(), r["cell"]
         if r["outcome"] == "loads":
-            assert r["load"]["seen"] and r["load"]["exit_code"] == 0
+            assert r["load"]["seen"]
+            assert r["load"]["exit_code"] == 0
             assert r["cell"] in r["load"]["stdout"], r["cell"]
         if r["outcome"] in ("skipped", "not-run"):
             assert r["reason"], r["cell"]
         assert r["outcome"] != "harness-error", r["cell"]
 
 
-def _fields(r: dict[str, Any]) -> dict[str, Any]:
+def _fields(r: dict[str, Any]) -> dict[tuple[str, str], Any]:
     keys = ("release", "variant", "platform")
     f = {("host", k): r["host"][k] for k in keys} | {("plugin", k): r["plugin"][k] for k in keys}
     f[("host", "toolchain")] = r["host"]["toolchain"]["id"]
@@ -100,8 +102,11 @@ def test_arm64_loads_really_ran_under_qemu(recs: list[dict[str, Any]]) -> None:
     assert arm
     for r in arm:
         emu = r["runner"]["emulator"]
-        assert r["runner"]["native"] is False and emu and emu["argv"][0] == "qemu-aarch64"
-        assert emu["version"] and "qemu" in emu["version"].lower()
+        assert r["runner"]["native"] is False
+        assert emu
+        assert emu["argv"][0] == "qemu-aarch64"
+        assert emu["version"]
+        assert "qemu" in emu["version"].lower()
     assert any(r["outcome"] == "loads" for r in arm)
 
 
@@ -112,7 +117,8 @@ def test_other_oses_are_not_run_with_a_reason_never_guessed(recs: list[dict[str,
         assert r["load"] is None
         if r["plugin"]["pins"] == "recipe" and r["host"]["build"]["status"] == "ok":
             # a Mach-O / PE host has no ELF build information to read a recipe from
-            assert r["outcome"] == "skipped" and "not an ELF file" in r["reason"]
+            assert r["outcome"] == "skipped"
+            assert "not an ELF file" in r["reason"]
             continue
         assert r["outcome"] in ("not-run", "build-failed")
         if r["outcome"] == "not-run":
@@ -127,7 +133,8 @@ def test_each_artifact_has_one_build(recs: list[dict[str, Any]]) -> None:
             b = r[side]["build"]
             if b["key"]:
                 by_key[b["key"]].add(b["sha256"])
-    assert by_key and all(len(v) == 1 for v in by_key.values())
+    assert by_key
+    assert all(len(v) == 1 for v in by_key.values())
 
 
 def test_every_host_that_can_load_plugins_loads_its_recipe_plugin(recs: list[dict[str, Any]]) -> None:
@@ -135,11 +142,13 @@ def test_every_host_that_can_load_plugins_loads_its_recipe_plugin(recs: list[dic
     Go plugins (all toolchains and variants); a host that cannot is told apart before a build."""
     recipe = [r for r in recs if r["plugin"]["pins"] == "recipe"]
     hosts = {json.dumps(r["host"]["build"]["key"]) for r in recs if r["host"]["build"]["status"] == "ok"}
-    assert len({json.dumps(r["host"]["build"]["key"]) for r in recipe
-                if r["host"]["build"]["status"] == "ok"}) == len(hosts)
+    assert len(
+        {json.dumps(r["host"]["build"]["key"]) for r in recipe if r["host"]["build"]["status"] == "ok"}
+    ) == len(hosts)
     ran = [r for r in recipe if r["load"] is not None]
     failed = [r["cell"] for r in ran if r["outcome"] != "loads"]
-    assert ran and not failed, failed
+    assert ran, failed
+    assert not failed, failed
     assert {r["host"]["variant"] for r in ran} >= {"default", "trimpath", "debug", "race"}
     for r in recipe:
         if r["outcome"] == "skipped" and "cannot load Go plugins" in r["reason"]:

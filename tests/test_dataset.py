@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sitekit import synthetic_record
 
 from matrix import UserError
 from matrix.dataset import frame as dataset
 from matrix.dataset import history
+from tests.sitekit import synthetic_record
 
 
 def test_frame_columns_and_order() -> None:
@@ -22,14 +22,17 @@ def test_frame_columns_and_order() -> None:
     assert list(df["cell"]) == sorted(r["cell"] for r in recs)
     row = df[df["cell"] == recs[1]["cell"]].iloc[0]
     assert row["outcome"] == "loads"
-    assert row["host_go"] == "go1.26.8" and row["plugin_go"] == "go1.26.8"
-    assert row["plugin_pins"] == "host" and row["axes"] == "baseline"
+    assert row["host_go"] == "go1.26.8"
+    assert row["plugin_go"] == "go1.26.8"
+    assert row["plugin_pins"] == "host"
+    assert row["axes"] == "baseline"
     assert row["error"] == ""
 
 
 def test_empty_frame_has_columns() -> None:
     df = dataset.frame([])
-    assert df.empty and list(df.columns) == dataset.COLUMNS
+    assert df.empty
+    assert list(df.columns) == dataset.COLUMNS
     assert dataset.to_csv(df).decode().startswith("cell,outcome,class,")
 
 
@@ -40,16 +43,19 @@ def test_error_text_drops_log_lines_and_goroutine_dumps() -> None:
 
 
 def test_error_text_keeps_wrapped_message() -> None:
-    err = ("Error: loading generator plugins: failed to load generator: plugin x fails to load: "
-           "plugin.Open(\"x\"): plugin was built with a different version of package sigs.k8s.io/yaml")
+    err = (
+        "Error: loading generator plugins: failed to load generator: plugin x fails to load: "
+        'plugin.Open("x"): plugin was built with a different version of package sigs.k8s.io/yaml'
+    )
     log = "2026/11/25 19:00:00 Attempting plugin load from 'x.so'\n"
     rec = synthetic_record(outcome="fails", stderr=log + err + "\n")
     assert dataset.error_text(rec) == err
 
 
 def test_error_text_of_other_outcomes() -> None:
-    built = synthetic_record(outcome="build-failed",
-                   build_output="go: downloading a v1\nx.go:1: package slices is not in GOROOT\n")
+    built = synthetic_record(
+        outcome="build-failed", build_output="go: downloading a v1\nx.go:1: package slices is not in GOROOT\n"
+    )
     assert dataset.error_text(built) == "x.go:1: package slices is not in GOROOT"
     skipped = synthetic_record(outcome="skipped")
     skipped["reason"] = "host: go1.19 is not installed"
@@ -67,13 +73,24 @@ def test_go_version() -> None:
 
 
 def test_doctor_columns() -> None:
-    doc = {"prediction": "fails", "class": "package-version-mismatch", "package": "sigs.k8s.io/yaml",
-           "message": "m", "evidence": ["a", {"b": 1}], "link": "l"}
-    df = dataset.frame([synthetic_record(doctor=doc), synthetic_record(plugin_tc="go1.19", doctor={"error": "not an ELF"}),
-                        synthetic_record(plugin="transformer")])
+    doc = {
+        "prediction": "fails",
+        "class": "package-version-mismatch",
+        "package": "sigs.k8s.io/yaml",
+        "message": "m",
+        "evidence": ["a", {"b": 1}],
+        "link": "l",
+    }
+    df = dataset.frame(
+        [
+            synthetic_record(doctor=doc),
+            synthetic_record(plugin_tc="go1.19", doctor={"error": "not an ELF"}),
+            synthetic_record(plugin="transformer"),
+        ]
+    )
     by = df.set_index("cell")
     rows = list(by.itertuples())
-    predicted = [r for r in rows if r.doctor_prediction == "fails"][0]
+    predicted = next(r for r in rows if r.doctor_prediction == "fails")
     assert predicted.doctor_class == "package-version-mismatch"
     assert predicted.doctor_evidence == 'a\n{"b": 1}'
     assert [r.doctor_error for r in rows if r.doctor_error] == ["not an ELF"]
@@ -81,14 +98,24 @@ def test_doctor_columns() -> None:
 
 
 def test_the_frame_shows_the_recorded_class() -> None:
-    df = dataset.frame([synthetic_record(plugin_tc="go1.19"), synthetic_record(), synthetic_record(outcome="fails", cls="timeout", timed_out=True)])
+    df = dataset.frame(
+        [
+            synthetic_record(plugin_tc="go1.19"),
+            synthetic_record(),
+            synthetic_record(outcome="fails", cls="timeout", timed_out=True),
+        ]
+    )
     got = dict(zip(df["outcome"] + ":" + df["class"], [1] * len(df), strict=True))
     assert "loads:" in got
     assert "fails:timeout" in got  # the recorded class, not one recomputed from the text
 
 
 def test_downloads_are_deterministic_and_round_trip() -> None:
-    recs = [synthetic_record(), synthetic_record(plugin_tc="go1.19"), synthetic_record(outcome="build-failed", release="v5.8.3")]
+    recs = [
+        synthetic_record(),
+        synthetic_record(plugin_tc="go1.19"),
+        synthetic_record(outcome="build-failed", release="v5.8.3"),
+    ]
     df = dataset.frame(recs)
     a, b = dataset.downloads(df), dataset.downloads(dataset.frame(list(reversed(recs))))
     assert a == b
@@ -96,9 +123,11 @@ def test_downloads_are_deterministic_and_round_trip() -> None:
     assert list(back["cell"]) == list(df["cell"])
     assert list(back["error"]) == list(df["error"])
     rows = json.loads(a["dataset.json"])
-    assert [r["cell"] for r in rows] == list(df["cell"]) and list(rows[0]) == dataset.COLUMNS
+    assert [r["cell"] for r in rows] == list(df["cell"])
+    assert list(rows[0]) == dataset.COLUMNS
     pq = pd.read_parquet(io.BytesIO(a["dataset.parquet"]))
-    assert list(pq.columns) == dataset.COLUMNS and len(pq) == 3
+    assert list(pq.columns) == dataset.COLUMNS
+    assert len(pq) == 3
 
 
 def test_write_downloads(tmp_path: Path) -> None:
@@ -107,26 +136,33 @@ def test_write_downloads(tmp_path: Path) -> None:
 
 
 def test_isolating_pairs_differ_in_one_input_only() -> None:
-    recs = [synthetic_record(), synthetic_record(host_variant="trimpath", axes=["host-variant"]),
-            synthetic_record(plugin_variant="trimpath", axes=["plugin-variant"]),
-            synthetic_record(host_variant="trimpath", plugin_variant="trimpath", axes=["matched-variant"]),
-            synthetic_record(plugin="transformer"), synthetic_record(release="v5.8.3")]
+    recs = [
+        synthetic_record(),
+        synthetic_record(host_variant="trimpath", axes=["host-variant"]),
+        synthetic_record(plugin_variant="trimpath", axes=["plugin-variant"]),
+        synthetic_record(host_variant="trimpath", plugin_variant="trimpath", axes=["matched-variant"]),
+        synthetic_record(plugin="transformer"),
+        synthetic_record(release="v5.8.3"),
+    ]
     df = dataset.frame(recs)
-    p = dataset.isolating_pairs(df, ["host_variant"],
-                                {"host_variant": "default", "plugin_variant": "default"})
+    p = dataset.isolating_pairs(
+        df, ["host_variant"], {"host_variant": "default", "plugin_variant": "default"}
+    )
     assert len(p) == 1
     r = p.iloc[0]
     assert (r["host_variant_a"], r["host_variant_b"]) == ("default", "trimpath")
     for col in dataset.KEY_COLUMNS:
         if col != "host_variant":
             assert r[f"{col}_a"] == r[f"{col}_b"]
-    both = dataset.isolating_pairs(df, ["host_variant", "plugin_variant"],
-                                   {"host_variant": "default", "plugin_variant": "default"})
+    both = dataset.isolating_pairs(
+        df, ["host_variant", "plugin_variant"], {"host_variant": "default", "plugin_variant": "default"}
+    )
     assert len(both) == 3
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="reference must fix"):
         dataset.isolating_pairs(df, ["host_variant"], {})
     none = dataset.isolating_pairs(df, ["plugin_pins"], {"plugin_pins": "host"})
-    assert none.empty and "cell_a" in none.columns
+    assert none.empty
+    assert "cell_a" in none.columns
 
 
 def test_load_reads_schema_checked_records(tmp_path: Path) -> None:
@@ -147,14 +183,20 @@ def test_compiled_record_checks_accept_only_what_jsonschema_accepts() -> None:
     import jsonschema
 
     from matrix.core import schema
+
     check = dataset._record_check()
     assert check is not None
     validator = jsonschema.Draft202012Validator(schema._validator("record.schema.json").schema)
-    recs = [synthetic_record(), synthetic_record(plugin_tc="go1.19", doctor={"prediction": "fails", "evidence": ["x"]}),
-            synthetic_record(outcome="build-failed"), synthetic_record(host_platform="linux/arm64")]
+    recs = [
+        synthetic_record(),
+        synthetic_record(plugin_tc="go1.19", doctor={"prediction": "fails", "evidence": ["x"]}),
+        synthetic_record(outcome="build-failed"),
+        synthetic_record(host_platform="linux/arm64"),
+    ]
     recs[-1]["runner"]["sandbox"] = {"kind": "bwrap", "version": "0.8", "reason": None}
     for rec in recs:
-        assert validator.is_valid(rec) and check(rec)
+        assert validator.is_valid(rec)
+        assert check(rec)
     bad_values = [None, True, 1, 1.5, -1, "", "x", "zz-top", [], ["x"], [1], {}, {"a": 1}, {"a": "b"}]
     rnd = random.Random(7)
 
@@ -167,6 +209,7 @@ def test_compiled_record_checks_accept_only_what_jsonschema_accepts() -> None:
             for i, v in enumerate(obj):
                 out += paths(v, (*prefix, i))
         return out
+
     tried = rejected = 0
     for rec in recs:
         for path in paths(rec):
@@ -179,7 +222,7 @@ def test_compiled_record_checks_accept_only_what_jsonschema_accepts() -> None:
                 if how == "value":
                     parent[last] = rnd.choice(bad_values)  # type: ignore[index]
                 elif how == "delete" and isinstance(parent, dict):
-                    del parent[last]
+                    del parent[last]  # type: ignore[arg-type]
                 elif how == "extra" and isinstance(parent, dict):
                     parent[f"unknown-{last}"] = 1
                 else:
@@ -188,7 +231,8 @@ def test_compiled_record_checks_accept_only_what_jsonschema_accepts() -> None:
                 if not validator.is_valid(mutant):
                     rejected += 1
                     assert not check(mutant), (path, how)
-    assert tried > 500 and rejected > 200
+    assert tried > 500
+    assert rejected > 200
 
 
 def test_load_reports_a_schema_invalid_record_as_jsonschema_does(tmp_path: Path) -> None:
@@ -204,40 +248,56 @@ def test_load_reports_a_schema_invalid_record_as_jsonschema_does(tmp_path: Path)
 def test_downloads_streamed_from_records_equal_the_frames(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "cells").mkdir(parents=True)
-    recs = [synthetic_record(), synthetic_record(plugin_tc="go1.19"), synthetic_record(outcome="build-failed", release="v5.8.3"),
-            synthetic_record(plugin="transformer", doctor={"prediction": "loads"})]
+    recs = [
+        synthetic_record(),
+        synthetic_record(plugin_tc="go1.19"),
+        synthetic_record(outcome="build-failed", release="v5.8.3"),
+        synthetic_record(plugin="transformer", doctor={"prediction": "loads"}),
+    ]
     for r in recs:
         (data / "cells" / f"{r['cell']}.json").write_text(json.dumps(r))
     paths = {n: tmp_path / n for n in dataset.DOWNLOAD_NAMES}
     sizes = dataset.write_download_files(data, paths)
     want = dataset.downloads(dataset.load(data))
     for name, content in want.items():
-        assert paths[name].read_bytes() == content and sizes[name] == len(content)
+        assert paths[name].read_bytes() == content
+        assert sizes[name] == len(content)
     light = dataset.site_frame(data)
     assert list(light["cell"]) == sorted(r["cell"] for r in recs)
-    assert set(light["stdout"]) == {""} and set(light[light["outcome"] != "loads"]["stderr"]) == {""}
+    assert set(light["stdout"]) == {""}
+    assert set(light[light["outcome"] != "loads"]["stderr"]) == {""}
 
 
 # ---------------------------------------------------------------- history
 
+
 def test_history_first_run_then_changes_then_nothing() -> None:
-    one = dataset.frame([synthetic_record(), synthetic_record(plugin_tc="go1.19", recorded_at="2026-11-25T20:00:00+00:00")])
+    one = dataset.frame(
+        [synthetic_record(), synthetic_record(plugin_tc="go1.19", recorded_at="2026-11-25T20:00:00+00:00")]
+    )
     doc, changed = history.advance(history.empty(), one)
     assert changed
     run = doc["runs"][0]
-    assert run["date"] == "2026-11-25T20:00:00+00:00" and run["changed"] == []
+    assert run["date"] == "2026-11-25T20:00:00+00:00"
+    assert run["changed"] == []
     assert [e["key"] for e in run["new_errors"]] == ["no-plugin-module-data"]
     same, changed = history.advance(doc, one)
-    assert not changed and same is doc
-    flipped = synthetic_record(plugin_tc="go1.19", outcome="fails",
-                     stderr="plugin.Open(\"x\"): plugin was built with a different version of package a/b\n",
-                     recorded_at="2026-11-26T08:00:00+00:00")
+    assert not changed
+    assert same is doc
+    flipped = synthetic_record(
+        plugin_tc="go1.19",
+        outcome="fails",
+        stderr='plugin.Open("x"): plugin was built with a different version of package a/b\n',
+        recorded_at="2026-11-26T08:00:00+00:00",
+    )
     two = dataset.frame([synthetic_record(), flipped, synthetic_record(plugin="transformer")])
     doc2, changed = history.advance(doc, two)
-    assert changed and len(doc2["runs"]) == 2
+    assert changed
+    assert len(doc2["runs"]) == 2
     last = doc2["runs"][-1]
-    assert last["changed"] == [{"cell": synthetic_record(plugin="transformer")["cell"], "before": None,
-                                "after": "loads"}]
+    assert last["changed"] == [
+        {"cell": synthetic_record(plugin="transformer")["cell"], "before": None, "after": "loads"}
+    ]
     assert [e["cell"] for e in last["new_errors"]] == [flipped["cell"]]
 
 
@@ -252,9 +312,10 @@ def test_history_file_round_trip(tmp_path: Path) -> None:
 
 def test_history_rejects_a_damaged_file(tmp_path: Path) -> None:
     from matrix import UserError
+
     p = tmp_path / "history.json"
     p.write_text('{"format": 9}')
-    with pytest.raises(UserError, match="history.json: format"):
+    with pytest.raises(UserError, match=r"history\.json: format"):
         history.load(tmp_path)
     p.write_text('{"format": 1, "runs": {}, "state": {}, "errors_seen": {}}')
     with pytest.raises(UserError, match="runs: expected a JSON list"):

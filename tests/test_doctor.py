@@ -7,16 +7,29 @@ import re
 from pathlib import Path
 
 import pytest
-from gofixtures import GoFixtures, gofix_fixture, load  # noqa: F401 - the `gofix` fixture
 
 from matrix import UserError, cli
 from matrix.diagnose import doctor, elf
+from tests.gofixtures import GoFixtures, gofix_fixture, load  # noqa: F401 - the `gofix` fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"prediction", "class", "package", "message", "evidence", "link"}
 
-PLUGINS = ["match", "trimpath", "debug", "stripped", "dep-other", "nosym", "go1.19",
-           "go1.19-stripped", "go1.27.3", "c", "c-386", "c-arm64", "c-needs"]
+PLUGINS = [
+    "match",
+    "trimpath",
+    "debug",
+    "stripped",
+    "dep-other",
+    "nosym",
+    "go1.19",
+    "go1.19-stripped",
+    "go1.27.3",
+    "c",
+    "c-386",
+    "c-arm64",
+    "c-needs",
+]
 
 
 def observed(rc: int, out: str, plugin: Path) -> tuple[str, str | None]:
@@ -40,11 +53,18 @@ def observed(rc: int, out: str, plugin: Path) -> tuple[str, str | None]:
 
 
 EXPECTED = {  # what the real load shows on this machine (asserted below, not assumed)
-    "match": "loads", "stripped": "loads", "trimpath": "package-version-mismatch",
-    "debug": "package-version-mismatch", "dep-other": "package-version-mismatch",
-    "nosym": "symbol-not-found", "go1.19": "no-plugin-module-data",
-    "go1.19-stripped": "no-plugin-module-data", "go1.27.3": "no-plugin-module-data",
-    "c": "no-plugin-module-data", "c-386": "elf-mismatch", "c-arm64": "elf-mismatch",
+    "match": "loads",
+    "stripped": "loads",
+    "trimpath": "package-version-mismatch",
+    "debug": "package-version-mismatch",
+    "dep-other": "package-version-mismatch",
+    "nosym": "symbol-not-found",
+    "go1.19": "no-plugin-module-data",
+    "go1.19-stripped": "no-plugin-module-data",
+    "go1.27.3": "no-plugin-module-data",
+    "c": "no-plugin-module-data",
+    "c-386": "elf-mismatch",
+    "c-arm64": "elf-mismatch",
     "c-needs": "missing-shared-library",
 }
 
@@ -76,7 +96,10 @@ def test_host_without_cgo_is_not_implemented(gofix: GoFixtures, name: str) -> No
     assert observed(rc, out, plugin) == ("plugin-not-implemented", None), out
     pred = doctor.predict(host, plugin)
     assert (pred["prediction"], pred["class"], pred["message"]) == (
-        "fails", "plugin-not-implemented", "plugin: not implemented")
+        "fails",
+        "plugin-not-implemented",
+        "plugin: not implemented",
+    )
     assert pred["link"] == "https://kustomize-plugin-matrix.github.io/errors/plugin-not-implemented/"
 
 
@@ -101,7 +124,8 @@ def test_cli_exit_codes_and_json(gofix: GoFixtures, capsys: pytest.CaptureFixtur
     assert "prediction: loads" in capsys.readouterr().out
     assert cli.main(["doctor", host, str(gofix.plugin("trimpath")), "--json"]) == 1
     d = json.loads(capsys.readouterr().out)
-    assert set(d) == KEYS and d["class"] == "package-version-mismatch"
+    assert set(d) == KEYS
+    assert d["class"] == "package-version-mismatch"
     assert d["link"] == "https://kustomize-plugin-matrix.github.io/errors/package-version-mismatch/"
     assert cli.main(["doctor", host, str(gofix.plugin("trimpath"))]) == 1
     text = capsys.readouterr().out
@@ -110,8 +134,9 @@ def test_cli_exit_codes_and_json(gofix: GoFixtures, capsys: pytest.CaptureFixtur
 
 
 @pytest.mark.slow
-def test_bad_input_is_one_line_exit_2(gofix: GoFixtures, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_is_one_line_exit_2(
+    gofix: GoFixtures, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     host = gofix.hosts["host"]
     junk = tmp_path / "junk.so"
     junk.write_bytes(b"#!/bin/sh\necho not a plugin\n" * 10)
@@ -121,7 +146,8 @@ def test_bad_input_is_one_line_exit_2(gofix: GoFixtures, tmp_path: Path,
     for bad in (junk, short, tmp_path / "absent.so", tmp_path):
         assert cli.main(["doctor", str(host), str(bad)]) == 2
         err = capsys.readouterr().err
-        assert str(bad) in err.replace("\n", "") and "Traceback" not in err
+        assert str(bad) in err.replace("\n", "")
+        assert "Traceback" not in err
         with pytest.raises(UserError):
             doctor.predict(host, bad)
     # the two files the wrong way round
@@ -139,7 +165,8 @@ def test_predict_is_cached_by_content(gofix: GoFixtures, tmp_path: Path) -> None
     copy = tmp_path / "copy-of-host"
     copy.write_bytes(host.read_bytes())
     b = elf.parse(copy)
-    assert b.sha256 == a.sha256 and b.path == str(copy)
+    assert b.sha256 == a.sha256
+    assert b.path == str(copy)
     assert doctor.predict(host, plugin) == first
 
 
@@ -152,11 +179,13 @@ def _observed_record(rec: dict[str, object]) -> tuple[str, str | None]:
     m = re.search(r"plugin was built with a different version of package (\S+)", text)
     if m:
         return "package-version-mismatch", m.group(1)
-    for needle, klass in (("no plugin module data", "no-plugin-module-data"),
-                          ("plugin: not implemented", "plugin-not-implemented"),
-                          ("plugin load is disabled", "go-plugin-support-disabled"),
-                          ("wrong ELF class", "elf-mismatch"),
-                          ("doesn't have symbol", "symbol-not-found")):
+    for needle, klass in (
+        ("no plugin module data", "no-plugin-module-data"),
+        ("plugin: not implemented", "plugin-not-implemented"),
+        ("plugin load is disabled", "go-plugin-support-disabled"),
+        ("wrong ELF class", "elf-mismatch"),
+        ("doesn't have symbol", "symbol-not-found"),
+    ):
         if needle in text:
             return klass, None
     return "unknown", None

@@ -41,8 +41,11 @@ def skipped(tmp_path: Path) -> tuple[Path, dict[str, str], str]:
     """A data directory with one real (skipped) record, made in a second without Go."""
     data = tmp_path / "data"
     grid = write_grid(data, {"one": ["generator"]}, toolchains=[GONE])
-    grid.write_text(grid.read_text().replace(f'[toolchains."{GONE}"]\ngo = "go"',
-                                             f'[toolchains."{GONE}"]\ngo = "/nonexistent/bin/go"'))
+    grid.write_text(
+        grid.read_text().replace(
+            f'[toolchains."{GONE}"]\ngo = "go"', f'[toolchains."{GONE}"]\ngo = "/nonexistent/bin/go"'
+        )
+    )
     env = cli_env(tmp_path / "cache", tmp_path / "tmp")
     r = run_cli(["run", "--data", str(data), "--profile", "one"], env)
     assert r.returncode == 0, r.stderr
@@ -51,12 +54,16 @@ def skipped(tmp_path: Path) -> tuple[Path, dict[str, str], str]:
 
 
 def both(data: Path, env: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
-    return [run_cli(["run", "--data", str(data), "--profile", "one"], env),
-            run_cli(["validate", "--data", str(data)], env)]
+    return [
+        run_cli(["run", "--data", str(data), "--profile", "one"], env),
+        run_cli(["validate", "--data", str(data)], env),
+    ]
 
 
 def test_a_corrupt_record_names_file_line_and_reason(skipped: tuple[Path, dict[str, str], str]) -> None:
     data, env, cell = skipped
+    cache = Path(env["PLUGIN_MATRIX_CACHE"])  # the artifact cache the runs really use
+    before = _snapshot(cache)
     path = records.path_for(data, cell)
     good = path.read_text()
     path.write_text(good[: len(good) // 2])  # half a record, as a non-atomic writer would leave
@@ -66,11 +73,18 @@ def test_a_corrupt_record_names_file_line_and_reason(skipped: tuple[Path, dict[s
     path.write_bytes(good.encode().replace(b'"format"', b'"\xff\xfeformat"'))
     for r in both(data, env):
         clean_error(r, f"{path}: byte ", "not UTF-8 text")
-    assert not any((data / "cache").glob("*"))
+    # a damaged record stops the run before anything is built or cached (PLUGIN_MATRIX_CACHE)
+    assert _snapshot(cache) == before
+    assert not list(cache.glob("artifacts/*/build.json"))
+
+
+def _snapshot(root: Path) -> dict[str, int]:
+    return {p.relative_to(root).as_posix(): p.stat().st_size for p in root.rglob("*") if p.is_file()}
 
 
 def test_a_schema_invalid_record_names_file_field_and_reason(
-        skipped: tuple[Path, dict[str, str], str]) -> None:
+    skipped: tuple[Path, dict[str, str], str],
+) -> None:
     data, env, cell = skipped
     path = records.path_for(data, cell)
     rec = json.loads(path.read_text())
@@ -78,8 +92,11 @@ def test_a_schema_invalid_record_names_file_field_and_reason(
     rec["host"]["build"]["duration_s"] = -1
     path.write_text(json.dumps(rec))
     for r in both(data, env):
-        clean_error(r, f"{path}: outcome: 'maybe' is not one of",
-                    f"{path}: host.build.duration_s: -1 is less than the minimum of 0")
+        clean_error(
+            r,
+            f"{path}: outcome: 'maybe' is not one of",
+            f"{path}: host.build.duration_s: -1 is less than the minimum of 0",
+        )
     rec["outcome"], rec["host"]["build"]["duration_s"] = "skipped", 0
     other = records.cells_dir(data) / "c000000000000.json"
     other.write_text(json.dumps(rec))  # a good record under another cell's name
@@ -104,8 +121,7 @@ def test_a_broken_grid_names_file_line_or_field(skipped: tuple[Path, dict[str, s
         clean_error(r, f"{grid}: byte ", "not UTF-8 text")
 
 
-def test_the_dataset_reads_records_through_the_same_checks(
-        skipped: tuple[Path, dict[str, str], str]) -> None:
+def test_the_dataset_reads_records_through_the_same_checks(skipped: tuple[Path, dict[str, str], str]) -> None:
     dataset = pytest.importorskip("matrix.dataset.frame")
     data, _, cell = skipped
     assert len(dataset.load(data)) == 1
@@ -117,6 +133,7 @@ def test_the_dataset_reads_records_through_the_same_checks(
 
 def test_a_record_write_that_fails_is_one_clear_line(tmp_path: Path) -> None:
     from matrix.core import jsonio
+
     ro = tmp_path / "ro"
     ro.mkdir()
     (ro / "cells").write_text("a file where a directory should be")
@@ -130,12 +147,14 @@ def test_no_go_at_all_gives_skipped_cells_naming_the_toolchain(tmp_path: Path) -
     write_grid(data, {"one": ["generator"]})
     env = cli_env(tmp_path / "cache", tmp_path / "tmp", PATH="/usr/bin:/bin")
     if shutil.which("go", path=env["PATH"]):
-        pytest.skip("go is in /usr/bin here")
+        pytest.skip("not applicable here: go is in /usr/bin")
     r = run_cli(["run", "--data", str(data), "--profile", "one"], env)
-    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr, r.stderr
     assert "toolchain 'local': go is not installed" in " ".join(r.stderr.split())
     (rec,) = records.load_all(data)
-    assert rec["outcome"] == "skipped" and rec["reason"].startswith("host: toolchain 'local': go is not")
+    assert rec["outcome"] == "skipped"
+    assert rec["reason"].startswith("host: toolchain 'local': go is not")
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +180,8 @@ def fresh_plugin(where: Path, name: str) -> Path:
 
 @pytest.mark.slow
 def test_an_unreachable_module_proxy_fails_the_build_and_is_retried(
-        warm: tuple[Path, Path], tmp_path: Path) -> None:
+    warm: tuple[Path, Path], tmp_path: Path
+) -> None:
     cache, warm_data = warm
     data = tmp_path / "data"
     extra = {"fresh": fresh_plugin(tmp_path, "fresh")}
@@ -170,19 +190,23 @@ def test_an_unreachable_module_proxy_fails_the_build_and_is_retried(
     kept = {p.name: p.read_bytes() for p in records.cells_dir(data).iterdir()}
     home = tmp_path / "home"  # a fresh GOPATH: an empty module cache
     home.mkdir()
-    for proxy, says in (("http://127.0.0.1:9", "connection refused"),
-                        ("off", "module lookup disabled by GOPROXY=off")):
+    for proxy, says in (
+        ("http://127.0.0.1:9", "connection refused"),
+        ("off", "module lookup disabled by GOPROXY=off"),
+    ):
         env = cli_env(cache, tmp_path / "tmp", HOME=str(home), GOPROXY=proxy, GOFLAGS="-mod=mod")
         for attempt in (1, 2):  # the failure is not kept: the second run tries again
             r = run_cli(["run", "--data", str(data), "--profile", "two"], env)
-            assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-3000:]
+            assert r.returncode == 0, r.stderr[-3000:]
+            assert "Traceback" not in r.stderr, r.stderr[-3000:]
             assert "1 measured now, 1 already recorded" in r.stderr, (proxy, attempt, r.stderr)
             assert "go build invocations: 1" in r.stderr
             recs = {rec["plugin"]["name"]: rec for rec in records.load_all(data)}
             rec = recs["fresh"]
             assert rec["outcome"] == "build-failed"
             assert "not cached, the next run tries again" in rec["reason"]
-            assert "`go build`" in rec["reason"] and says in rec["reason"], rec["reason"]
+            assert "`go build`" in rec["reason"], rec["reason"]
+            assert says in rec["reason"], rec["reason"]
             assert build.transient(rec)
             for name, text in kept.items():
                 assert (records.cells_dir(data) / name).read_bytes() == text
@@ -192,21 +216,26 @@ def test_an_unreachable_module_proxy_fails_the_build_and_is_retried(
     r = run_cli(["run", "--data", str(data), "--profile", "two"], cli_env(cache, tmp_path / "tmp"))
     assert r.returncode == 0, r.stderr[-3000:]
     assert {rec["plugin"]["name"]: rec["outcome"] for rec in records.load_all(data)} == {
-        "generator": "loads", "fresh": "loads"}
+        "generator": "loads",
+        "fresh": "loads",
+    }
 
 
 def _can_mount_tmpfs(tmp: Path) -> str | None:
     if shutil.which("unshare") is None:
         return "unshare (util-linux) is not installed"
     tmp.mkdir(exist_ok=True)
-    r = subprocess.run(["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o size=64k tmpfs {tmp}"],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        ["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o size=64k tmpfs {tmp}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return None if r.returncode == 0 else f"cannot mount a tmpfs here: {r.stderr.strip()}"
 
 
 @pytest.mark.slow
-def test_a_full_disk_during_a_build_is_named_and_not_cached(
-        warm: tuple[Path, Path], tmp_path: Path) -> None:
+def test_a_full_disk_during_a_build_is_named_and_not_cached(warm: tuple[Path, Path], tmp_path: Path) -> None:
     why = _can_mount_tmpfs(tmp_path / "probe")
     if why:
         pytest.skip(why)
@@ -220,23 +249,32 @@ def test_a_full_disk_during_a_build_is_named_and_not_cached(
     work.mkdir(exist_ok=True)
     env = cli_env(cache, tmp_path / "tmp")
     # The build directory on a 4 MiB disk, in a mount namespace of this command only.
-    script = (f'mount -t tmpfs -o size=4m tmpfs "{work}" && exec "$@"')
-    r = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", *run_args(data, "two")],
-                       env=env, capture_output=True, text=True, timeout=1800)
-    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-3000:]
+    script = f'mount -t tmpfs -o size=4m tmpfs "{work}" && exec "$@"'
+    r = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, "sh", *run_args(data, "two")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "Traceback" not in r.stderr, r.stderr[-3000:]
     recs = {rec["plugin"]["name"]: rec for rec in records.load_all(data)}
     rec = recs["roomy"]
     assert rec["outcome"] == "build-failed", rec["outcome"]
-    assert "no space left on device" in rec["reason"].lower() and "`go build`" in rec["reason"]
+    assert "no space left on device" in rec["reason"].lower()
+    assert "`go build`" in rec["reason"]
     assert build.transient(rec)
     for name, text in kept.items():
         assert (records.cells_dir(data) / name).read_bytes() == text
-    assert not [p for p in cache.glob("artifacts/plugin-*/build.json")
-                if json.loads(p.read_text())["status"] != "ok"]
+    assert not [
+        p for p in cache.glob("artifacts/plugin-*/build.json") if json.loads(p.read_text())["status"] != "ok"
+    ]
 
 
 def run_args(data: Path, profile: str) -> list[str]:
     import sys
+
     return [sys.executable, "-m", "matrix", "run", "--data", str(data), "--profile", profile]
 
 
@@ -252,16 +290,25 @@ def test_a_full_disk_for_records_stops_with_one_line_and_keeps_the_rest(tmp_path
     saved = tmp_path / "saved"
     shutil.copytree(records.cells_dir(data), saved)
     cells = records.cells_dir(data)
-    script = (f'mount -t tmpfs -o size=64k tmpfs "{cells}" && cp "{saved}"/*.json "{cells}"/ && '
-              f'(head -c 1M /dev/zero > "{cells}/.filler" 2>/dev/null; true) && "$@"; '
-              f'echo "rc=$?"; cd "{cells}" && sha256sum c*.json && ls -a')
-    r = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", *run_args(data, "two")],
-                       env=env, capture_output=True, text=True, timeout=600)
+    script = (
+        f'mount -t tmpfs -o size=64k tmpfs "{cells}" && cp "{saved}"/*.json "{cells}"/ && '
+        f'(head -c 1M /dev/zero > "{cells}/.filler" 2>/dev/null; true) && "$@"; '
+        f'echo "rc=$?"; cd "{cells}" && sha256sum c*.json && ls -a'
+    )
+    r = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, "sh", *run_args(data, "two")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert "rc=2" in r.stdout, (r.stdout, r.stderr)
     assert "Traceback" not in r.stderr
-    assert "cannot write: No space left on device" in r.stderr and str(cells) in r.stderr
+    assert "cannot write: No space left on device" in r.stderr
+    assert str(cells) in r.stderr
     for p in saved.iterdir():  # the records made before are all there, unchanged
         import hashlib
+
         assert f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}" in r.stdout
     assert ".tmp" not in r.stdout  # no half-written record left behind
 
@@ -269,7 +316,8 @@ def test_a_full_disk_for_records_stops_with_one_line_and_keeps_the_rest(tmp_path
 # ---------------------------------------------------------------------- two runs at once
 @pytest.mark.slow
 def test_a_second_run_waits_or_refuses_and_records_never_interleave(
-        warm: tuple[Path, Path], tmp_path: Path) -> None:
+    warm: tuple[Path, Path], tmp_path: Path
+) -> None:
     cache, _ = warm
     data = tmp_path / "data"
     grid = write_grid(data, {"slow": ["slow"]}, toolchains=["go0", "go1"])
@@ -280,11 +328,19 @@ def test_a_second_run_waits_or_refuses_and_records_never_interleave(
     try:
         wait_for(lambda: "[" in alog.read_text(), 900, "the first run to start", a, alog)
         refused = run_cli([*args, "--no-wait"], env, timeout=120)
-        clean_error(refused, f"{data}: another plugin-matrix run holds {data / '.matrix.lock'}",
-                    "try again when it ends")
+        clean_error(
+            refused,
+            f"{data}: another plugin-matrix run holds {data / '.matrix.lock'}",
+            "try again when it ends",
+        )
         b, blog = start_cli(args, env, tmp_path / "b.log")
-        wait_for(lambda: "waiting for another plugin-matrix run to finish" in blog.read_text(),
-                 60, "the second run to wait", b, blog)
+        wait_for(
+            lambda: "waiting for another plugin-matrix run to finish" in blog.read_text(),
+            60,
+            "the second run to wait",
+            b,
+            blog,
+        )
         assert a.wait(timeout=900) == 0, alog.read_text()[-3000:]
         a_done = time.time()
         written = {p.name: (p.stat().st_mtime, p.read_bytes()) for p in records.cells_dir(data).iterdir()}
@@ -298,7 +354,6 @@ def test_a_second_run_waits_or_refuses_and_records_never_interleave(
     assert f"0 measured now, {len(cells)} already recorded" in blog.read_text()
     assert f"{len(cells)} measured now, 0 already recorded" in alog.read_text()
     # The second run rewrote nothing: every record is the first run's, whole.
-    assert {p.name: (p.stat().st_mtime, p.read_bytes())
-            for p in records.cells_dir(data).iterdir()} == written
+    assert {p.name: (p.stat().st_mtime, p.read_bytes()) for p in records.cells_dir(data).iterdir()} == written
     assert all(p.stat().st_mtime <= a_done for p in records.cells_dir(data).iterdir())
     assert len(records.load_all(data)) == len(cells)

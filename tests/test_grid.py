@@ -35,8 +35,11 @@ def _differs_in_one_field(a: grid.Cell, b: grid.Cell) -> bool:
     fb = {("h", k): v for k, v in asdict(b.host).items()} | {("p", k): v for k, v in asdict(b.plugin).items()}
     diff = {k for k in fa if fa[k] != fb[k]}
     # A matched variant changes host and plugin variant together: that is its one axis.
-    return len(diff) == 1 or diff == {("h", "variant"), ("p", "variant")} \
+    return (
+        len(diff) == 1
+        or diff == {("h", "variant"), ("p", "variant")}
         or diff == {("h", "platform"), ("p", "platform")}
+    )
 
 
 @pytest.mark.parametrize("axis", ["host-variant", "plugin-variant", "matched-variant", "pins", "platform"])
@@ -51,23 +54,29 @@ def test_every_axis_cell_has_an_isolating_partner(axis: str) -> None:
 def test_filters_and_unknown_names(grid_copy: Path) -> None:
     g = grid.load(grid_copy)
     only = g.cells("default", releases=["v5.8.2"], toolchains=["local"])
-    assert only and all(c.host.release == "v5.8.2" and c.plugin.toolchain == "local" for c in only)
+    assert only
+    assert all(c.host.release == "v5.8.2" and c.plugin.toolchain == "local" for c in only)
     with pytest.raises(UserError, match=r"unknown kustomize version 'v5.8.9'.*did you mean 'v5.8.[23]'"):
         g.cells("default", releases=["v5.8.9"])
-    with pytest.raises(UserError, match="unknown toolchain 'go1.28'"):
+    with pytest.raises(UserError, match=r"unknown toolchain 'go1\.28'"):
         g.cells("default", toolchains=["go1.28"])
-    with pytest.raises(UserError, match="unknown profile 'smok'.*did you mean 'smoke'"):
+    with pytest.raises(UserError, match=r"unknown profile 'smok'.*did you mean 'smoke'"):
         g.cells("smok")
 
 
-@pytest.mark.parametrize("edit, message", [
-    (("gotoolchain = \"local\"", "gotoolchian = \"local\""), r"toolchains\.local: .*gotoolchain"),
-    (("[releases.\"v5.8.2\"]", "[releases.\"5.8.2\"]"), r"releases: '5.8.2' does not match"),
-    (("releases = [\"v5.8.2\"]", "releases = [\"v5.8.22\"]"),
-     r"profiles.smoke.releases: unknown release 'v5.8.22'"),
-    (("schema = 1", "schema = 1\n[oops"), r"not valid TOML"),
-    (("kind = \"transformer\"", "kind = \"mutator\""), r"plugins.transformer.kind"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (('gotoolchain = "local"', 'gotoolchian = "local"'), r"toolchains\.local: .*gotoolchain"),
+        (('[releases."v5.8.2"]', '[releases."5.8.2"]'), r"releases: '5.8.2' does not match"),
+        (
+            ('releases = ["v5.8.2"]', 'releases = ["v5.8.22"]'),
+            r"profiles.smoke.releases: unknown release 'v5.8.22'",
+        ),
+        (("schema = 1", "schema = 1\n[oops"), r"not valid TOML"),
+        (('kind = "transformer"', 'kind = "mutator"'), r"plugins.transformer.kind"),
+    ],
+)
 def test_grid_typos_name_the_field(grid_copy: Path, edit: tuple[str, str], message: str) -> None:
     text = grid_copy.read_text()
     assert edit[0] in text

@@ -56,14 +56,18 @@ class Grid:
         now = self.recorded()
         for cell, text in self.kept.items():
             assert now.get(cell) == text, f"after {after}: record {cell} lost or rewritten"
-        for name in sorted(p.name for p in records.cells_dir(self.data).iterdir()) \
-                if records.cells_dir(self.data).is_dir() else []:
+        for name in (
+            sorted(p.name for p in records.cells_dir(self.data).iterdir())
+            if records.cells_dir(self.data).is_dir()
+            else []
+        ):
             # Only records, or the temporary file of a write that was killed mid-way.
             assert name.endswith(".json") or (name.startswith(".") and name.endswith(".tmp")), name
         for cell, text in now.items():
             rec = json.loads(text)  # whole JSON ...
             records.check(rec, cell)  # ... and schema-valid
-            assert rec["cell"] == cell and cell in self.cells
+            assert rec["cell"] == cell
+            assert cell in self.cells
         self.kept.update(now)
         return now
 
@@ -77,8 +81,11 @@ def kill(p: subprocess.Popen[bytes], sig: signal.Signals, g: Grid, where: str) -
 
 def no_orphans(g: Grid) -> None:
     """Whatever the killed run had started (go build, bwrap, kustomize) died with it."""
-    wait_for(lambda: not processes_with(str(g.cache)) and not processes_with(str(g.tmpdir)),
-             30, "the killed run's children to die")
+    wait_for(
+        lambda: not processes_with(str(g.cache)) and not processes_with(str(g.tmpdir)),
+        30,
+        "the killed run's children to die",
+    )
 
 
 @pytest.fixture(scope="module")

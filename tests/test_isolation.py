@@ -28,9 +28,11 @@ from tests.hostile.harness import cli_env, count, processes_with, run_cli, tree,
 HOSTILE = ["panicinit", "hang", "segv", "sigsegv", "escape", "noisy", "snoop"]
 TIMEOUT = 5
 # The caller's secrets: two under names that say so, one under a name that does not.
-SECRETS = {"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
-           "GITHUB_TOKEN": "ghp_hostileTestToken0123456789abcdefXYZ",
-           "DEPLOY_NOTE": "plainly-named-but-secret-4b1d9e"}
+SECRETS = {
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
+    "GITHUB_TOKEN": "ghp_hostileTestToken0123456789abcdefXYZ",
+    "DEPLOY_NOTE": "plainly-named-but-secret-4b1d9e",
+}
 OUTSIDE = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")]
 
 
@@ -64,12 +66,15 @@ def _run(root: Path, cache: Path, name: str, profile: str, **env: str) -> Run:
     write_grid(data, {"hostile": HOSTILE, "fallback": ["snoop", "escape"]})
     tmpdir.mkdir()
     (tmpdir / "hostile-canary").write_text("must survive\n")
-    r = run_cli(["run", "--data", str(data), "--profile", profile, "--load-timeout", str(TIMEOUT)],
-                cli_env(cache, tmpdir, **SECRETS, **env))
+    r = run_cli(
+        ["run", "--data", str(data), "--profile", profile, "--load-timeout", str(TIMEOUT)],
+        cli_env(cache, tmpdir, **SECRETS, **env),
+    )
     assert r.returncode == 0, r.stderr[-4000:]
     assert "Traceback" not in r.stderr
-    return Run(root, data, cache, tmpdir, r.stderr,
-               {rec["plugin"]["name"]: rec for rec in records.load_all(data)})
+    return Run(
+        root, data, cache, tmpdir, r.stderr, {rec["plugin"]["name"]: rec for rec in records.load_all(data)}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -144,15 +149,18 @@ def test_output_stays_bounded_and_truncation_is_marked(hostile: Run) -> None:
     limit = proc.KEEP_HEAD + proc.KEEP_TAIL + 100
     rec = hostile.recs["noisy"]
     ld = rec["load"]
-    assert rec["outcome"] == "loads" and ld["seen"]  # its output is found after 8 MiB of noise
+    assert rec["outcome"] == "loads"
+    assert ld["seen"]
     assert ld["truncated"]
     for stream in ("stdout", "stderr"):
         text = ld[stream]
         assert len(text) <= limit
         cut = re.search(r"\[\.\.\. (\d+) bytes truncated by plugin-matrix \.\.\.\]", text)
-        assert cut and int(cut.group(1)) >= 8_000_000, text[:200]
+        assert cut, text[:200]
+        assert int(cut.group(1)) >= 8_000_000, text[:200]
     hang = hostile.recs["hang"]["load"]  # flooded stderr for five seconds
-    assert hang["truncated"] and len(hang["stderr"]) <= limit + 100
+    assert hang["truncated"]
+    assert len(hang["stderr"]) <= limit + 100
     for p in records.cells_dir(hostile.data).iterdir():
         assert p.stat().st_size < 100_000, p
 
@@ -187,8 +195,9 @@ def test_loads_change_nothing_outside_their_cell(hostile: Run) -> None:
     assert {**tree(hostile.root, skip), **tree(hostile.cache)} == before
     assert sorted(os.listdir(again.tmpdir)) == ["hostile-canary"]  # cell dirs removed too
     for d, names in listing.items():
-        assert [n for n in os.listdir(d) if n.startswith("hostile-")] == \
-               [n for n in names if n.startswith("hostile-")]
+        assert [n for n in os.listdir(d) if n.startswith("hostile-")] == [
+            n for n in names if n.startswith("hostile-")
+        ]
 
 
 @pytest.mark.slow
@@ -196,7 +205,14 @@ def test_secrets_of_the_caller_never_reach_a_record(hostile: Run) -> None:
     rec = hostile.recs["snoop"]
     env_lines = [ln for ln in stderr(rec).splitlines() if ln.startswith("SNOOP env ")]
     assert {ln.split()[2].split("=")[0] for ln in env_lines} <= {
-        "PATH", "LANG", "HOME", "KUSTOMIZE_PLUGIN_HOME", "XDG_CONFIG_HOME", "TMPDIR", "PWD"}
+        "PATH",
+        "LANG",
+        "HOME",
+        "KUSTOMIZE_PLUGIN_HOME",
+        "XDG_CONFIG_HOME",
+        "TMPDIR",
+        "PWD",
+    }
     if sandboxed():  # its own pid namespace: the run that started it is not there to read
         pids = int(re.search(r"SNOOP pids (\d+)", stderr(rec)).group(1))  # type: ignore[union-attr]
         assert pids <= 4
@@ -219,15 +235,20 @@ def test_without_the_sandbox_the_record_says_so(hostile: Run) -> None:
         assert sorted(bare.recs) == ["escape", "snoop"]
         for rec in bare.recs.values():
             assert rec["runner"]["sandbox"] == {
-                "kind": "none", "version": None, "reason": "disabled by PLUGIN_MATRIX_SANDBOX=none"}
+                "kind": "none",
+                "version": None,
+                "reason": "disabled by PLUGIN_MATRIX_SANDBOX=none",
+            }
         cell = bare.recs["escape"]["cell"]
         assert (Path("/tmp") / f"hostile-escape-{cell}").is_file()  # really hostile
         assert not (bare.tmpdir / "hostile-canary").exists()
         snoop = stderr(bare.recs["snoop"])
-        assert "[AWS_SECRET_ACCESS_KEY redacted]" in snoop and "[GITHUB_TOKEN redacted]" in snoop
+        assert "[AWS_SECRET_ACCESS_KEY redacted]" in snoop
+        assert "[GITHUB_TOKEN redacted]" in snoop
         for p in bare.data.rglob("*.json"):
             text = p.read_text()
-            assert SECRETS["AWS_SECRET_ACCESS_KEY"] not in text and SECRETS["GITHUB_TOKEN"] not in text
+            assert SECRETS["AWS_SECRET_ACCESS_KEY"] not in text
+            assert SECRETS["GITHUB_TOKEN"] not in text
     finally:
         for p in escaped_files(hostile.root, hostile.cache, *OUTSIDE):
             if p.parent != OUTSIDE[0] or p.name not in cellnames:
@@ -238,7 +259,7 @@ def test_without_the_sandbox_the_record_says_so(hostile: Run) -> None:
 def test_sandbox_falls_back_and_says_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     load.sandbox.cache_clear()
     try:
-        monkeypatch.setattr(load.shutil, "which", lambda name: None)
+        monkeypatch.setattr("shutil.which", lambda _name: None)
         box = load.sandbox()
         assert box.kind == "none"
         assert box.reason == "bwrap is not installed (apt-get install -y bubblewrap)"
@@ -250,7 +271,7 @@ def test_sandbox_falls_back_and_says_why(monkeypatch: pytest.MonkeyPatch, tmp_pa
         fake = tmp_path / "bwrap"  # a bwrap that cannot run: found by really trying it
         fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
         fake.chmod(0o755)
-        monkeypatch.setattr(load.shutil, "which", lambda name: str(fake) if name == "bwrap" else None)
+        monkeypatch.setattr("shutil.which", lambda name: str(fake) if name == "bwrap" else None)
         monkeypatch.setenv(load.SANDBOX_ENV, "auto")
         box = load.sandbox()
         assert box.kind == "none"
@@ -271,14 +292,16 @@ def test_the_sandbox_really_confines(tmp_path: Path) -> None:
     cell = tmp_path / "cell"
     cell.mkdir()
     outside = tmp_path / "outside"
-    script = (f"echo in > {load.INSIDE_CELL}/in; echo out > {outside} || echo denied; "
-              "echo pids $(ls -d /proc/[0-9]* | wc -l); "
-              "(exec 3<>/dev/tcp/127.0.0.1/22) 2>/dev/null && echo net || echo no-net; id -u")
-    r, status = load.run_boxed(box, cell, Path("/bin/sh"), ["/bin/bash", "-c", script],
-                               proc.base_env(), 60)
+    script = (
+        f"echo in > {load.INSIDE_CELL}/in; echo out > {outside} || echo denied; "
+        "echo pids $(ls -d /proc/[0-9]* | wc -l); "
+        "(exec 3<>/dev/tcp/127.0.0.1/22) 2>/dev/null && echo net || echo no-net; id -u"
+    )
+    r, status = load.run_boxed(box, cell, Path("/bin/sh"), ["/bin/bash", "-c", script], proc.base_env(), 60)
     assert status == "exit 0", r
     assert (cell / "in").read_text() == "in\n"
-    assert not outside.exists() and "denied" in r.stdout
+    assert not outside.exists()
+    assert "denied" in r.stdout
     assert "no-net" in r.stdout
     assert int(re.search(r"pids (\d+)", r.stdout).group(1)) < 10  # type: ignore[union-attr]
     assert r.stdout.strip().endswith(str(load.SANDBOX_UID if os.geteuid() == 0 else os.getuid()))
@@ -314,14 +337,17 @@ def test_output_capture_stays_bounded_for_any_child() -> None:
         r = proc.run(["sh", "-c", script], env=proc.base_env(), timeout=timeout)
         took = time.monotonic() - t
         assert took < (timeout if mode == "hang" else 20) + proc.DRAIN_S + 5, (i, mode, took)
-        assert r.timed_out == (mode == "hang") and (r.returncode is None) == (mode == "hang")
+        assert r.timed_out == (mode == "hang")
+        assert (r.returncode is None) == (mode == "hang")
         for text, total in ((r.stdout, size), (r.stderr, size // 2)):
             cut = re.search(r"\[\.\.\. (\d+) bytes truncated by plugin-matrix \.\.\.\]", text)
             if total > keep:
-                assert cut and int(cut.group(1)) == total - keep, (i, total)
+                assert cut, (i, total)
+                assert int(cut.group(1)) == total - keep, (i, total)
                 assert len(text) <= keep + 100
             else:
-                assert cut is None and len(text) <= keep
+                assert cut is None
+                assert len(text) <= keep
         assert r.truncated == (size > keep)
     # The lingering grandchildren were in the child's process group: killed with it.
     assert processes_with(linger) == []
@@ -331,8 +357,10 @@ def test_a_load_through_an_emulator_in_the_sandbox(tmp_path: Path) -> None:
     """run_load end to end without Go: a stand-in host (a shell script printing what the
     plugin would generate), started through an 'emulator' found on PATH (env)."""
     host = tmp_path / "host"
-    host.write_text("#!/bin/sh\nsed -n 's/^nonce: \"\\(.*\\)\"/nonce: \\1/p' \"$3/plugin.yaml\"\n"
-                    "test -w / && echo 'root is writable' >&2; exit 0\n")
+    host.write_text(
+        '#!/bin/sh\nsed -n \'s/^nonce: "\\(.*\\)"/nonce: \\1/p\' "$3/plugin.yaml"\n'
+        "test -w / && echo 'root is writable' >&2; exit 0\n"
+    )
     host.chmod(0o755)
     so = tmp_path / "plugin.so"
     so.write_bytes(b"not really a plugin")

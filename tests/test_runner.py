@@ -15,6 +15,7 @@ from matrix.measure import runner
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, runner.Summary]:
     from tests.conftest import GRID
+
     root = tmp_path_factory.mktemp("smoke")
     data, cache = root / "data", root / "cache"
     data.mkdir()
@@ -26,15 +27,19 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, runner.
 @pytest.mark.slow
 def test_smoke_grid_builds_loads_and_records(smoke: tuple[Path, Path, runner.Summary]) -> None:
     data, _, s = smoke
-    assert s.cells == 1 and s.measured == 1
+    assert s.cells == 1
+    assert s.measured == 1
     assert s.go_builds == 2 == s.artifacts_built  # one host, one plugin, each built once
     (rec,) = records.load_all(data)
     assert rec["outcome"] == "loads", rec["load"]
-    assert rec["load"]["seen"] and f"nonce: {rec['cell']}" in rec["load"]["stdout"]
-    assert rec["host"]["build"]["sha256"] and rec["plugin"]["build"]["sha256"]
+    assert rec["load"]["seen"]
+    assert f"nonce: {rec['cell']}" in rec["load"]["stdout"]
+    assert rec["host"]["build"]["sha256"]
+    assert rec["plugin"]["build"]["sha256"]
     assert rec["host"]["toolchain"]["version"].startswith("go version go1.")
     assert rec["host"]["api"] == "v0.21.2"
-    assert rec["runner"]["native"] is True and rec["runner"]["emulator"] is None
+    assert rec["runner"]["native"] is True
+    assert rec["runner"]["emulator"] is None
 
 
 @pytest.mark.slow
@@ -48,20 +53,28 @@ def test_rerun_builds_nothing_and_changes_nothing(smoke: tuple[Path, Path, runne
 
 @pytest.mark.slow
 def test_bad_input_is_one_clear_line_and_keeps_records(
-        smoke: tuple[Path, Path, runner.Summary], capsys: pytest.CaptureFixture[str]) -> None:
+    smoke: tuple[Path, Path, runner.Summary], capsys: pytest.CaptureFixture[str]
+) -> None:
     data, cache, _ = smoke
     before = {p.name: p.read_bytes() for p in records.cells_dir(data).iterdir()}
-    assert main(["run", "--data", str(data), "--profile", "smoke", "--kustomize", "v9.9.9",
-                 "--cache", str(cache)]) == 2
+    assert (
+        main(
+            ["run", "--data", str(data), "--profile", "smoke", "--kustomize", "v9.9.9", "--cache", str(cache)]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
-    assert "unknown kustomize version 'v9.9.9'" in err and "Traceback" not in err
+    assert "unknown kustomize version 'v9.9.9'" in err
+    assert "Traceback" not in err
     grid = data / "grid.toml"
     good = grid.read_text()
     grid.write_text(good.replace('module = "sigs', 'modul = "sigs', 1))
     try:
         assert main(["run", "--data", str(data), "--profile", "smoke", "--cache", str(cache)]) == 2
         err = capsys.readouterr().err
-        assert "releases.v4.5.7" in err and "modul" in err and "Traceback" not in err
+        assert "releases.v4.5.7" in err
+        assert "modul" in err
+        assert "Traceback" not in err
     finally:
         grid.write_text(good)
     assert before == {p.name: p.read_bytes() for p in records.cells_dir(data).iterdir()}
@@ -70,14 +83,23 @@ def test_bad_input_is_one_clear_line_and_keeps_records(
 @pytest.mark.slow
 def test_missing_toolchain_gives_skipped_cells_with_install_command(tmp_path: Path) -> None:
     from tests.conftest import GRID
+
     data = tmp_path / "data"
     data.mkdir()
     text = GRID.read_text().replace('go = "/usr/lib/go-1.19/bin/go"', 'go = "/nonexistent/go-1.19/bin/go"')
     (data / "grid.toml").write_text(text)
-    s = runner.run(data / "grid.toml", data, "default", releases=["v4.5.7"], only_toolchains=["go1.19"],
-                   cache_dir=tmp_path / "cache")
+    s = runner.run(
+        data / "grid.toml",
+        data,
+        "default",
+        releases=["v4.5.7"],
+        only_toolchains=["go1.19"],
+        cache_dir=tmp_path / "cache",
+    )
     recs = records.load_all(data)
-    assert s.go_builds == 0 and recs and len(recs) == s.cells
+    assert s.go_builds == 0
+    assert recs
+    assert len(recs) == s.cells
     for r in recs:
         assert r["outcome"] == "skipped", r["outcome"]
         assert "/nonexistent/go-1.19/bin/go is not installed" in r["reason"]
@@ -87,6 +109,7 @@ def test_missing_toolchain_gives_skipped_cells_with_install_command(tmp_path: Pa
 
 def test_records_are_deterministic_json(tmp_path: Path) -> None:
     from matrix.core import jsonio
+
     p = tmp_path / "x.json"
     jsonio.write_atomic(p, jsonio.dumps({"b": 1, "a": [3, 1]}))
     assert p.read_text() == '{\n  "a": [\n    3,\n    1\n  ],\n  "b": 1\n}\n'
@@ -102,15 +125,31 @@ def test_two_runs_sharing_a_cache_build_each_artifact_once(tmp_path: Path) -> No
     import sys
 
     from tests.conftest import GRID
+
     procs = []
     for name in ("a", "b"):
         data = tmp_path / name
         data.mkdir()
         (data / "grid.toml").write_text(GRID.read_text())
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "matrix", "run", "--data", str(data), "--profile", "smoke",
-             "--cache", str(tmp_path / "cache")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "matrix",
+                    "run",
+                    "--data",
+                    str(data),
+                    "--profile",
+                    "smoke",
+                    "--cache",
+                    str(tmp_path / "cache"),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
     outs = [p.communicate(timeout=900)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     builds = [int(re.search(r"go build invocations: (\d+)", o).group(1)) for o in outs]  # type: ignore[union-attr]
@@ -122,6 +161,7 @@ def test_two_runs_sharing_a_cache_build_each_artifact_once(tmp_path: Path) -> No
 def test_go_cache_settings_reach_the_go_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """GOCACHE/GOMODCACHE set by the caller are used (the cold benchmark depends on it)."""
     from matrix.measure import proc, toolchains
+
     monkeypatch.setenv("GOCACHE", str(tmp_path / "gocache"))
     assert proc.base_env()["GOCACHE"] == str(tmp_path / "gocache")
     toolchains.shared_caches.cache_clear()
@@ -131,13 +171,17 @@ def test_go_cache_settings_reach_the_go_command(monkeypatch: pytest.MonkeyPatch,
         toolchains.shared_caches.cache_clear()
 
 
-def test_a_bug_is_one_line_with_exit_3(monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bug_is_one_line_with_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from matrix.cli import validate as cli_validate
 
-    def boom(args: object) -> int:
+    def boom(_args: object) -> int:
         raise KeyError("surprise")
+
     monkeypatch.setattr(cli_validate, "run", boom)
     assert main(["validate"]) == 3
     err = capsys.readouterr().err
-    assert "internal error" in err and "KeyError" in err and "Traceback" not in err
+    assert "internal error" in err
+    assert "KeyError" in err
+    assert "Traceback" not in err

@@ -31,7 +31,8 @@ def test_plan_covers_every_cell_once_and_picks_runners() -> None:
         assert [s.index for s in p] == list(range(1, len(p) + 1))
         assert sum(s.runs_on == "ubuntu-latest" for s in p) == n
         darwin = [s for s in p if s.runs_on == "macos-14"]
-        assert darwin and all(c.host.platform == "darwin/arm64" for c in darwin[0].cells)
+        assert darwin
+        assert all(c.host.platform == "darwin/arm64" for c in darwin[0].cells)
 
 
 def test_plan_json_feeds_a_github_matrix(capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,15 +40,14 @@ def test_plan_json_feeds_a_github_matrix(capsys: pytest.CaptureFixture[str]) -> 
     doc = json.loads(capsys.readouterr().out)
     assert {"shard", "runs-on", "cells"} <= set(doc["include"][0])
     for entry in doc["include"]:
-        assert len(shard.select(load_grid(GRID), load_grid(GRID).cells("default"), entry["shard"])) \
-            == entry["cells"]
+        assert len(shard.select(load_grid(GRID).cells("default"), entry["shard"])) == entry["cells"]
 
 
 def test_bad_shard_spec_is_a_clear_error() -> None:
     cells = load_grid(GRID).cells("default")
     for bad in ("3", "0/2", "3/2", "a/b"):
         with pytest.raises(UserError, match="--shard"):
-            shard.select(load_grid(GRID), cells, bad)
+            shard.select(cells, bad)
 
 
 @pytest.mark.slow
@@ -59,20 +59,24 @@ def test_two_shards_merged_equal_the_unsharded_run(tmp_path: Path) -> None:
     runner.run(grid, whole, "mini", cache_dir=cache)
     runner.run(grid, a, "mini", cache_dir=cache, shard="1/2")
     runner.run(grid, b, "mini", cache_dir=cache, shard="2/2")
-    assert records.load_all(a) and records.load_all(b)
+    assert records.load_all(a)
+    assert records.load_all(b)
     assert main(["merge", "--data", str(merged), str(a), str(b)]) == 0
 
     def outcomes(d: Path) -> dict[str, str]:
         return {r["cell"]: r["outcome"] for r in records.load_all(d)}
 
     assert outcomes(merged) == outcomes(whole)
-    assert len(outcomes(whole)) == 3 and set(outcomes(whole).values()) == {"loads"}
+    assert len(outcomes(whole)) == 3
+    assert set(outcomes(whole).values()) == {"loads"}
     # Merging again changes nothing; a disagreeing record is a reported conflict.
     assert shard.merge([a, b], merged) == (0, 3, [])
     victim = next(records.cells_dir(b).glob("c*.json"))
     rec = json.loads(victim.read_text())
     rec["outcome"] = "fails"
     victim.write_text(json.dumps(rec))
-    added, same, conflicts = shard.merge([b], merged)
-    assert added == 0 and len(conflicts) == 1 and "kept the recorded one" in conflicts[0]
+    added, _same, conflicts = shard.merge([b], merged)
+    assert added == 0
+    assert len(conflicts) == 1
+    assert "kept the recorded one" in conflicts[0]
     assert json.loads(records.path_for(merged, rec["cell"]).read_text())["outcome"] == "loads"

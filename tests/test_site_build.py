@@ -9,12 +9,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sitekit import ROOT, link_problems, mkdocs_build
 
 from matrix.core import catalog
 from matrix.dataset import frame as dataset
 from matrix.site import build as site
 from matrix.site import render
+from tests.sitekit import ROOT, link_problems, mkdocs_build
 
 
 @pytest.fixture(scope="module")
@@ -33,21 +33,35 @@ def test_generated_pages_never_touch_docs() -> None:
     out = site.Paths()
     site.generate(out, site.data_dir(ROOT), inline=True)
     generated = out.paths
-    assert "index.md" in generated and "errors.json" in generated
+    assert "index.md" in generated
+    assert "errors.json" in generated
     clashes = [p for p in generated if (ROOT / "docs" / p).exists()]
     assert clashes == []
-    tracked = subprocess.run(["git", "ls-files", "docs"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=60).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files", "docs"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    ).stdout.split()
     assert not set(tracked) & {f"docs/{p}" for p in generated}
 
 
 def test_generated_pages_are_there(built: Path) -> None:
     df = site.frame(site.data_dir(ROOT))
-    for page in ("index.html", "matrix/index.html", "matrix/cells/index.html", "releases/index.html",
-                 "errors/index.html", "doctor/index.html", "checklists/kustomize-release/index.html",
-                 "checklists/plugin-authors/index.html", "data/index.html", "history/index.html",
-                 "guides/comparison/index.html", "data/dataset.csv", "data/dataset.json",
-                 "data/dataset.parquet", "data/record.schema.json"):
+    for page in (
+        "index.html",
+        "matrix/index.html",
+        "matrix/cells/index.html",
+        "releases/index.html",
+        "errors/index.html",
+        "doctor/index.html",
+        "checklists/kustomize-release/index.html",
+        "checklists/plugin-authors/index.html",
+        "data/index.html",
+        "history/index.html",
+        "guides/comparison/index.html",
+        "data/dataset.csv",
+        "data/dataset.json",
+        "data/dataset.parquet",
+        "data/record.schema.json",
+    ):
         assert (built / page).is_file(), page
     groups: dict[str, str] = {}
     for cell in df["cell"]:  # one section per cell, on the page of its id's first characters
@@ -103,13 +117,14 @@ def test_errors_json_and_one_page_per_class(built: Path) -> None:
 
 def test_newcomer_reaches_recipe_and_mismatch_page_in_one_click(built: Path) -> None:
     df = site.frame(site.data_dir(ROOT))
-    ctx = site.context(site.data_dir(ROOT), df)
+    ctx = site.context(site.data_dir(ROOT))
     home = (built / "index.html").read_text()
     proven = render.newest_with_recipe(df, ctx)
     assert proven, "no release of the dataset has a recipe proven by a load"
     assert f'href="releases/{proven}/"' in home
     page = (built / "releases" / proven / "index.html").read_text()
-    assert "To build a plugin that loads into kustomize" in page and "go build -buildmode=plugin" in page
+    assert "To build a plugin that loads into kustomize" in page
+    assert "go build -buildmode=plugin" in page
     assert 'href="errors/package-version-mismatch/"' in home
 
 
@@ -123,4 +138,4 @@ def test_no_request_leaves_the_site(built: Path) -> None:
         text = p.read_text()
         for m in re.finditer(r'<(?:script|link|img)[^>]+(?:src|href)="(https?:)?//([^"/]+)', text):
             tag = m.group(0)
-            assert "rel=\"canonical\"" in tag or "kustomize-plugin-matrix.github.io" in m.group(2), tag
+            assert 'rel="canonical"' in tag or "kustomize-plugin-matrix.github.io" in m.group(2), tag

@@ -17,17 +17,32 @@ def test_actionlint_passes_on_the_workflows() -> None:
     workflows = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
     assert len(workflows) >= 2
     env = {**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"}
-    r = subprocess.run(["go", "run", ACTIONLINT, "-shellcheck=", "-pyflakes=", *map(str, workflows)],
-                       capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
+    r = subprocess.run(
+        ["go", "run", ACTIONLINT, "-shellcheck=", "-pyflakes=", *map(str, workflows)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 @pytest.mark.slow
 def test_actionlint_really_catches_a_broken_workflow(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
-    bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n"
-                   "      - run: echo ${{ matrix.nope }}\n")
+    bad.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ matrix.nope }}\n"
+    )
     env = {**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"}
-    r = subprocess.run(["go", "run", ACTIONLINT, "-shellcheck=", "-pyflakes=", str(bad)],
-                       capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
-    assert r.returncode == 1 and "matrix" in r.stdout
+    r = subprocess.run(
+        ["go", "run", ACTIONLINT, "-shellcheck=", "-pyflakes=", str(bad)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=900,
+    )
+    assert r.returncode == 1
+    assert "matrix" in r.stdout

@@ -58,7 +58,8 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="plugin-matrix",
         description="Build real kustomize binaries and Go plugins, load them, record and explain "
-                    "the results.")
+        "the results.",
+    )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     chosen = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
@@ -79,8 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         from rich.console import Console  # only when there is an error to print
 
-        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {e}", markup=True,
-                                                    soft_wrap=True)
+        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {e}", markup=True, soft_wrap=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted; everything recorded so far is kept", file=sys.stderr)
@@ -90,11 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug of ours: one line and how to see more, never a raw traceback
         if os.environ.get("PLUGIN_MATRIX_DEBUG"):
             raise
-        print(f"internal error (a bug in plugin-matrix, please report it): {type(e).__name__}: {e}\n"
-              "run again with PLUGIN_MATRIX_DEBUG=1 to see the traceback", file=sys.stderr)
+        print(
+            f"internal error (a bug in plugin-matrix, please report it): {type(e).__name__}: {e}\n"
+            "run again with PLUGIN_MATRIX_DEBUG=1 to see the traceback",
+            file=sys.stderr,
+        )
         return EXIT_BUG
 
 
 def add_data_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", type=Path, default=Path("data"),
-                   help="the dataset directory (default: data)")
+    p.add_argument("--data", type=Path, default=Path("data"), help="the dataset directory (default: data)")

@@ -28,8 +28,10 @@ def run(args: argparse.Namespace) -> int:
     if res is None:
         print(recipe.render_text(r, local_go_release()))
         return EXIT_CANNOT_LOAD
-    print(f"recipe: {r.go_version}, {r.goos}/{r.goarch}, flags: {' '.join(r.flags) or '(none)'}, "
-          f"{len(r.modules)} modules pinned")
+    print(
+        f"recipe: {r.go_version}, {r.goos}/{r.goarch}, flags: {' '.join(r.flags) or '(none)'}, "
+        f"{len(r.modules)} modules pinned"
+    )
     print("$ " + " ".join(res.argv))
     if res.returncode != 0:
         print(res.output)

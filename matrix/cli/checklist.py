@@ -21,12 +21,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "measured cells that back it."
     )
     add_data_args(p)
-    p.add_argument("--kustomize", required=True, metavar="VERSION",
-                   help="the kustomize release, e.g. v5.8.3")
-    p.add_argument("--for", dest="who", choices=["packager", "author", "both"], default="both",
-                   help="whose checklist (default: both)")
-    p.add_argument("--base-url", default=SITE_URL,
-                   help=f"the site the links point to (default: {SITE_URL})")
+    p.add_argument("--kustomize", required=True, metavar="VERSION", help="the kustomize release, e.g. v5.8.3")
+    p.add_argument(
+        "--for",
+        dest="who",
+        choices=["packager", "author", "both"],
+        default="both",
+        help="whose checklist (default: both)",
+    )
+    p.add_argument("--base-url", default=SITE_URL, help=f"the site the links point to (default: {SITE_URL})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,13 +37,15 @@ def run(args: argparse.Namespace) -> int:
     from matrix.site import render
 
     df = site.frame(args.data)
-    ctx = site.context(args.data, df)
+    ctx = site.context(args.data)
     known = render.releases_in(df, ctx)
     if args.kustomize not in known:
         close = difflib.get_close_matches(args.kustomize, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UserError(f"--kustomize: no measured cell for kustomize {args.kustomize!r}{hint}; "
-                        f"{args.data / 'cells'} has: {', '.join(known) or 'nothing yet'}")
+        raise UserError(
+            f"--kustomize: no measured cell for kustomize {args.kustomize!r}{hint}; "
+            f"{args.data / 'cells'} has: {', '.join(known) or 'nothing yet'}"
+        )
     links = render.Links("checklists/index.md", base=args.base_url)
     whos = ["packager", "author"] if args.who == "both" else [args.who]
     print("\n".join(render.checklist_markdown(df, ctx, args.kustomize, w, links) for w in whos), end="")

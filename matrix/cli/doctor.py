@@ -30,8 +30,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("host", type=Path, metavar="HOST")
     p.add_argument("plugin", type=Path, metavar="PLUGIN")
-    p.add_argument("--symbol", default=elf.PLUGIN_SYMBOL,
-                   help=f"the symbol the host looks up (default: {elf.PLUGIN_SYMBOL}; '' for none)")
+    p.add_argument(
+        "--symbol",
+        default=elf.PLUGIN_SYMBOL,
+        help=f"the symbol the host looks up (default: {elf.PLUGIN_SYMBOL}; '' for none)",
+    )
     p.add_argument("--json", action="store_true", help="print the stable JSON (docs/doctor.md)")
 
 

@@ -36,11 +36,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "where it was observed and the link to its page. Exit status: 0 a known "
         "class, 1 unknown text (class 'unknown'), 2 bad input."
     )
-    p.add_argument("text", nargs="*", metavar="TEXT",
-                   help="the error text; '-' (or nothing, with stdin not a terminal) reads stdin")
-    p.add_argument("--json", action="store_true",
-                   help='print one JSON object: {"class", "title", "package", "family", "link", '
-                        '"cause", "fix", "cells", ...}')
+    p.add_argument(
+        "text",
+        nargs="*",
+        metavar="TEXT",
+        help="the error text; '-' (or nothing, with stdin not a terminal) reads stdin",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON object: {"class", "title", "package", "family", "link", '
+        '"cause", "fix", "cells", ...}',
+    )
     add_data_args(p)
 
 
@@ -62,8 +69,9 @@ def read_text(words: list[str]) -> str:
     return text
 
 
-def observed_cells(data: Path, match: Match, catalog: Catalog,
-                   warn: Console | None = None) -> list[dict[str, Any]]:
+def observed_cells(
+    data: Path, match: Match, catalog: Catalog, warn: Console | None = None
+) -> list[dict[str, Any]]:
     """The recorded cells whose error has this class (recomputed with this catalog, so a
     stale stored class does not matter); cells with the same package come first."""
     cells_dir = records.cells_dir(data)
@@ -86,13 +94,24 @@ def observed_cells(data: Path, match: Match, catalog: Catalog,
 def _cell_summary(rec: dict[str, Any], pkg: str | None) -> dict[str, Any]:
     h, p = rec["host"], rec["plugin"]
     return {
-        "cell": rec["cell"], "outcome": rec["outcome"], "package": pkg,
-        "host": {"release": h["release"], "toolchain": h["toolchain"]["id"],
-                 "go": (h["toolchain"].get("goenv") or {}).get("GOVERSION"),
-                 "variant": h["variant"], "platform": h["platform"]},
-        "plugin": {"name": p["name"], "toolchain": p["toolchain"]["id"],
-                   "go": (p["toolchain"].get("goenv") or {}).get("GOVERSION"),
-                   "variant": p["variant"], "pins": p["pins"], "platform": p["platform"]},
+        "cell": rec["cell"],
+        "outcome": rec["outcome"],
+        "package": pkg,
+        "host": {
+            "release": h["release"],
+            "toolchain": h["toolchain"]["id"],
+            "go": (h["toolchain"].get("goenv") or {}).get("GOVERSION"),
+            "variant": h["variant"],
+            "platform": h["platform"],
+        },
+        "plugin": {
+            "name": p["name"],
+            "toolchain": p["toolchain"]["id"],
+            "go": (p["toolchain"].get("goenv") or {}).get("GOVERSION"),
+            "variant": p["variant"],
+            "pins": p["pins"],
+            "platform": p["platform"],
+        },
         "recorded_at": rec.get("recorded_at"),
     }
 
@@ -103,10 +122,17 @@ def explain(text: str, data: Path, warn: Console | None = None) -> dict[str, Any
     m = classify_text(cat, text)
     cls = cat.get(m.slug)
     out: dict[str, Any] = {
-        "class": m.slug, "title": m.title, "package": m.package, "family": m.family,
-        "link": m.link, "cause": cls.cause, "fix": cls.fix,
+        "class": m.slug,
+        "title": m.title,
+        "package": m.package,
+        "family": m.family,
+        "link": m.link,
+        "cause": cls.cause,
+        "fix": cls.fix,
         "family_hint": cls.families.get(m.family) if m.family else None,
-        "stage": cls.stage, "line": m.line, "related": list(cls.related),
+        "stage": cls.stage,
+        "line": m.line,
+        "related": list(cls.related),
         "cells": observed_cells(data, m, cat, warn),
     }
     if not m.known:
@@ -160,6 +186,8 @@ def render(ans: dict[str, Any]) -> Table:
 def _cell_line(c: dict[str, Any]) -> str:
     h, p = c["host"], c["plugin"]
     pkg = f"  [{c['package']}]" if c["package"] else ""
-    return (f"{c['cell']}  kustomize {h['release']} {h['go'] or h['toolchain']} {h['variant']} "
-            f"{h['platform']} <- {p['name']} {p['go'] or p['toolchain']} {p['variant']} "
-            f"pins={p['pins']} {p['platform']}{pkg}")
+    return (
+        f"{c['cell']}  kustomize {h['release']} {h['go'] or h['toolchain']} {h['variant']} "
+        f"{h['platform']} <- {p['name']} {p['go'] or p['toolchain']} {p['variant']} "
+        f"pins={p['pins']} {p['platform']}{pkg}"
+    )

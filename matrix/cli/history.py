@@ -26,8 +26,10 @@ def run(args: argparse.Namespace) -> int:
     doc = history.load(args.data)
     last = doc["runs"][-1] if doc["runs"] else None
     if changed and last is not None:
-        print(f"{history.path_for(args.data)}: added the run of {last['date']}: "
-              f"{len(last['changed'])} cells changed outcome, {len(last['new_errors'])} errors first seen")
+        print(
+            f"{history.path_for(args.data)}: added the run of {last['date']}: "
+            f"{len(last['changed'])} cells changed outcome, {len(last['new_errors'])} errors first seen"
+        )
     else:
         print(f"{history.path_for(args.data)}: unchanged (the dataset is the same as the last entry)")
     return 0

@@ -29,8 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument("--json", action="store_true", help="print everything as JSON")
-    p.add_argument("--hashes", action="store_true",
-                   help="list every package hash (the JSON always has them)")
+    p.add_argument("--hashes", action="store_true", help="list every package hash (the JSON always has them)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,9 +52,13 @@ def _row(out: list[str], key: str, value: Any) -> None:
 def render_inspect(i: elf.ElfInfo, hashes: bool = False) -> str:
     out = [f"{i.path}", f"  {'sha256:':<18} {i.sha256}"]
     _row(out, "kind", i.kind)
-    _row(out, "ELF", f"ELFCLASS{i.elf_class}, {i.endian}-endian, {i.machine}"
-                     f"{f' (GOARCH {i.goarch})' if i.goarch else ''}, {i.type}"
-                     f"{' (PIE)' if i.pie else ''}, {i.osabi}")
+    _row(
+        out,
+        "ELF",
+        f"ELFCLASS{i.elf_class}, {i.endian}-endian, {i.machine}"
+        f"{f' (GOARCH {i.goarch})' if i.goarch else ''}, {i.type}"
+        f"{' (PIE)' if i.pie else ''}, {i.osabi}",
+    )
     _row(out, "interpreter", i.interpreter or ("none (static)" if i.type == "ET_EXEC" else None))
     _row(out, "needs", i.needed)
     _row(out, "runpath", i.runpath)
@@ -84,8 +87,12 @@ def render_inspect(i: elf.ElfInfo, hashes: bool = False) -> str:
     if i.pkghashes:
         _row(out, "package hashes", f"{len(i.pkghashes)} ({i.pkghash_prefix}pkghashbytes.* in .dynsym)")
     if i.check_order:
-        _row(out, "check order", f"{len(i.check_order)} packages, first: "
-                                 f"{', '.join(i.check_order[:4])}{', ...' if len(i.check_order) > 4 else ''}")
+        _row(
+            out,
+            "check order",
+            f"{len(i.check_order)} packages, first: "
+            f"{', '.join(i.check_order[:4])}{', ...' if len(i.check_order) > 4 else ''}",
+        )
     if hashes:
         for pkg in i.check_order or sorted(i.pkghashes):
             out.append(f"    {i.pkghashes.get(pkg, '?'):<16}  {pkg}")

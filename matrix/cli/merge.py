@@ -22,8 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     added, same, conflicts = shard.merge(args.dirs, args.data)
-    print(f"merge: {added} records added, {same} already recorded identically, "
-          f"{len(conflicts)} conflicts")
+    print(f"merge: {added} records added, {same} already recorded identically, {len(conflicts)} conflicts")
     for c in conflicts:
         print(f"conflict: {c}", file=sys.stderr)
     return 1 if conflicts else 0

@@ -15,7 +15,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Split the profile's cells into shards: SHARDS slices for "
         "linux/amd64 plus one per other runner platform. With --json, "
-        "prints {\"include\": [...]} for a GitHub Actions "
+        'prints {"include": [...]} for a GitHub Actions '
         "strategy.matrix; run one with `plugin-matrix run --shard K/N`."
     )
     add_data_args(p)
@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"include": [s.as_json() for s in shards]}, sort_keys=True))
     else:
         for s in shards:
-            print(f"{s.index}/{s.total}\t{s.runs_on}\t{len(s.cells)} cells\t"
-                  f"{len({c.host for c in s.cells})} hosts")
+            print(
+                f"{s.index}/{s.total}\t{s.runs_on}\t{len(s.cells)} cells\t"
+                f"{len({c.host for c in s.cells})} hosts"
+            )
     return 0

@@ -14,8 +14,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "apt-get); otherwise prints the exact command and exits 1."
     )
     add_data_args(p)
-    p.add_argument("--for", dest="purposes", action="append", choices=["grid", "tests", "browser"],
-                   help="what to provision for (repeatable; default: grid)")
+    p.add_argument(
+        "--for",
+        dest="purposes",
+        action="append",
+        choices=["grid", "tests", "browser"],
+        help="what to provision for (repeatable; default: grid)",
+    )
     p.add_argument("--dry-run", action="store_true", help="only print what would be installed")
 
 

@@ -34,8 +34,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "without measuring again. Measured fields are never touched."
     )
     add_data_args(p)
-    p.add_argument("--check", action="store_true",
-                   help="write nothing; exit 1 if any record's class or package is out of date")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if any record's class or package is out of date",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,12 +53,15 @@ def run(args: argparse.Namespace) -> int:
         t.add_row(slug, str(n))
     console.print(t)
     verb = "out of date" if args.check else "updated"
-    console.print(f"{len(changed)} record(s) {verb}" + (f": {', '.join(changed[:20])}"
-                                                        + (" ..." if len(changed) > 20 else "")
-                                                        if changed else ""))
+    console.print(
+        f"{len(changed)} record(s) {verb}"
+        + (f": {', '.join(changed[:20])}" + (" ..." if len(changed) > 20 else "") if changed else "")
+    )
     if unknown:
-        console.print(f"[yellow]{len(unknown)} unknown error(s), to triage[/] "
-                      f"(`plugin-matrix explain - < error.txt`): {', '.join(unknown)}")
+        console.print(
+            f"[yellow]{len(unknown)} unknown error(s), to triage[/] "
+            f"(`plugin-matrix explain - < error.txt`): {', '.join(unknown)}"
+        )
     return 1 if args.check and changed else 0
 
 
@@ -68,8 +74,9 @@ def reclassify(data: Path, catalog: Catalog, write: bool) -> tuple[Counter[str],
         raise UserError(f"{records.cells_dir(data)}: no recorded cells")
     recs, older, damaged = records.current(data)
     if damaged:
-        raise UserError(f"{records.cells_dir(data)}: {damaged} damaged record(s); "
-                        "`plugin-matrix validate` names them")
+        raise UserError(
+            f"{records.cells_dir(data)}: {damaged} damaged record(s); `plugin-matrix validate` names them"
+        )
     if older:
         counts["(older record format: not reclassified)"] = older
     for rec in recs:

@@ -30,10 +30,12 @@ DEFAULT_CATALOG = (Path(__file__).parents[1] / "catalog" / CATALOG_NAME).resolve
 
 # Constructs Python's re accepts but RE2 (Go, Rust) does not: patterns are published in
 # errors.json for other tools, so they must stay portable.
-_NOT_RE2 = [(re.compile(r"\(\?[=!]|\(\?<[=!]"), "look-around"),
-            (re.compile(r"\(\?P=|\\[1-9]"), "back-reference"),
-            (re.compile(r"\(\?>|[*+?}]\+"), "atomic group or possessive quantifier"),
-            (re.compile(r"\(\?\("), "conditional group")]
+_NOT_RE2 = [
+    (re.compile(r"\(\?[=!]|\(\?<[=!]"), "look-around"),
+    (re.compile(r"\(\?P=|\\[1-9]"), "back-reference"),
+    (re.compile(r"\(\?>|[*+?}]\+"), "atomic group or possessive quantifier"),
+    (re.compile(r"\(\?\("), "conditional group"),
+]
 
 
 def link(slug: str) -> str:
@@ -91,6 +93,7 @@ def re2_problem(pattern: str) -> str | None:
 
 # ---------------------------------------------------------------- loading the catalog
 
+
 def load_catalog(path: Path | None = None) -> Catalog:
     """The catalog at `path` (default: the project's data/errors.toml), schema-checked.
     Cached per path: call `clear_cache()` after editing the file."""
@@ -144,11 +147,20 @@ def _build(path: Path, doc: dict[str, Any]) -> Catalog:
             problems.append(f"{where}.patterns: the fallback class has no patterns")
         if c["stage"] != "fallback" and not c["patterns"]:
             problems.append(f"{where}.patterns: a class needs at least one pattern")
-        classes.append(ErrorClass(
-            slug=c["slug"], title=c["title"], patterns=tuple(c["patterns"]),
-            cause=_para(c["cause"]), fix=_para(c["fix"]), related=tuple(c["related"]),
-            stage=c["stage"], examples=tuple(c.get("examples", [])),
-            families=dict(c.get("families", {})), compiled=tuple(compiled)))
+        classes.append(
+            ErrorClass(
+                slug=c["slug"],
+                title=c["title"],
+                patterns=tuple(c["patterns"]),
+                cause=_para(c["cause"]),
+                fix=_para(c["fix"]),
+                related=tuple(c["related"]),
+                stage=c["stage"],
+                examples=tuple(c.get("examples", [])),
+                families=dict(c.get("families", {})),
+                compiled=tuple(compiled),
+            )
+        )
     slugs = set(seen)
     for i, c in enumerate(classes):
         for r in c.related:
@@ -200,7 +212,16 @@ def catalog_json(catalog: Catalog | None = None) -> dict[str, Any]:
         "schema": 1,
         "base_url": LINK_BASE,
         "matching": "search each line; the first class (in this order) with a matching pattern wins",
-        "classes": [{"slug": c.slug, "title": c.title, "stage": c.stage, "patterns": list(c.patterns),
-                     "url": c.link, "related": list(c.related)} for c in cat.classes],
+        "classes": [
+            {
+                "slug": c.slug,
+                "title": c.title,
+                "stage": c.stage,
+                "patterns": list(c.patterns),
+                "url": c.link,
+                "related": list(c.related),
+            }
+            for c in cat.classes
+        ],
         "redirects": {old: {"slug": new, "url": link(new)} for old, new in sorted(cat.redirects.items())},
     }

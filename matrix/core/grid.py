@@ -100,26 +100,32 @@ class Grid:
         i = names.index(release)
         return names[i - 1] if i > 0 else None
 
-    def cells(self, profile: str, releases: list[str] | None = None,
-              toolchains: list[str] | None = None) -> list[Cell]:
+    def cells(
+        self, profile: str, releases: list[str] | None = None, toolchains: list[str] | None = None
+    ) -> list[Cell]:
         prof = self.profiles.get(profile)
         if prof is None:
-            raise UserError(f"unknown profile {profile!r}{_suggest(profile, self.profiles)}; "
-                            f"known: {', '.join(self.profiles)}")
+            raise UserError(
+                f"unknown profile {profile!r}{_suggest(profile, self.profiles)}; "
+                f"known: {', '.join(self.profiles)}"
+            )
         for r in releases or []:
             if r not in self.releases:
-                raise UserError(f"unknown kustomize version {r!r}{_suggest(r, self.releases)}; "
-                                f"{self.path} knows: {', '.join(self.releases)}")
+                raise UserError(
+                    f"unknown kustomize version {r!r}{_suggest(r, self.releases)}; "
+                    f"{self.path} knows: {', '.join(self.releases)}"
+                )
         for t in toolchains or []:
             if t not in self.toolchains:
-                raise UserError(f"unknown toolchain {t!r}{_suggest(t, self.toolchains)}; "
-                                f"{self.path} knows: {', '.join(self.toolchains)}")
+                raise UserError(
+                    f"unknown toolchain {t!r}{_suggest(t, self.toolchains)}; "
+                    f"{self.path} knows: {', '.join(self.toolchains)}"
+                )
         cells = _expand(self, prof)
         if releases:
             cells = [c for c in cells if c.host.release in releases]
         if toolchains:
-            cells = [c for c in cells
-                     if c.host.toolchain in toolchains and c.plugin.toolchain in toolchains]
+            cells = [c for c in cells if c.host.toolchain in toolchains and c.plugin.toolchain in toolchains]
         return cells
 
 
@@ -177,8 +183,18 @@ def _expand(grid: Grid, prof: dict[str, Any]) -> list[Cell]:
     if "recipe" in axes:
         # Every host of the profile gets a plugin built by the recipe read from its file.
         for host in sorted({c.host for c in out.values()}, key=lambda h: asdict(h).__repr__()):
-            add("recipe", host, PluginSpec(plug, host.release, host.toolchain, pins="recipe",
-                                           variant="recipe", platform=host.platform))
+            add(
+                "recipe",
+                host,
+                PluginSpec(
+                    plug,
+                    host.release,
+                    host.toolchain,
+                    pins="recipe",
+                    variant="recipe",
+                    platform=host.platform,
+                ),
+            )
     return sorted(out.values(), key=lambda c: c.id)
 
 
@@ -207,18 +223,26 @@ def load(path: Path) -> Grid:
 def _check_references(grid: Grid) -> None:
     problems = []
     for pname, prof in grid.profiles.items():
-        for key, table in (("releases", grid.releases), ("toolchains", grid.toolchains),
-                           ("plugins", grid.plugins)):
+        for key, table in (
+            ("releases", grid.releases),
+            ("toolchains", grid.toolchains),
+            ("plugins", grid.plugins),
+        ):
             for item in prof[key]:
                 if item not in table:
-                    problems.append(f"profiles.{pname}.{key}: unknown {key[:-1]} {item!r}"
-                                    f"{_suggest(item, table)}")
+                    problems.append(
+                        f"profiles.{pname}.{key}: unknown {key[:-1]} {item!r}{_suggest(item, table)}"
+                    )
         ref = prof["reference"]
-        for key, table in (("release", grid.releases), ("toolchain", grid.toolchains),
-                           ("plugin", grid.plugins)):
+        for key, table in (
+            ("release", grid.releases),
+            ("toolchain", grid.toolchains),
+            ("plugin", grid.plugins),
+        ):
             if ref[key] not in table:
-                problems.append(f"profiles.{pname}.reference.{key}: unknown {key} {ref[key]!r}"
-                                f"{_suggest(ref[key], table)}")
+                problems.append(
+                    f"profiles.{pname}.reference.{key}: unknown {key} {ref[key]!r}{_suggest(ref[key], table)}"
+                )
     for vname, v in grid.variants.items():
         for plat in v.get("platforms", []):
             if plat not in grid.platforms:

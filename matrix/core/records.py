@@ -34,8 +34,9 @@ def read(path: Path) -> dict[str, Any]:
     rec = jsonio.load(path)
     check(rec, str(path))
     if path.suffix == ".json" and rec["cell"] != path.stem:
-        raise UserError(f"{path}: cell: the record is for {rec['cell']!r}, but the file is named "
-                        f"for {path.stem!r}")
+        raise UserError(
+            f"{path}: cell: the record is for {rec['cell']!r}, but the file is named for {path.stem!r}"
+        )
     return rec  # type: ignore[no-any-return]
 
 

@@ -25,26 +25,87 @@ from matrix.core import records
 
 # Public columns, in order. Changing a name breaks people's notebooks: add, don't rename.
 COLUMNS: list[str] = [
-    "cell", "outcome", "class", "package", "error", "reason", "axes",
-    "host_release", "host_module", "host_api", "host_kyaml", "host_toolchain", "host_go",
-    "host_variant", "host_flags", "host_platform", "host_build_status", "host_sha256",
-    "host_build_command", "host_build_env", "host_go_mod", "host_build_output",
-    "plugin_name", "plugin_kind", "plugin_release", "plugin_api", "plugin_kyaml",
-    "plugin_toolchain", "plugin_go", "plugin_variant", "plugin_flags", "plugin_pins",
-    "plugin_platform", "plugin_build_status", "plugin_sha256", "plugin_build_command",
-    "plugin_build_env", "plugin_go_mod", "plugin_modules", "plugin_build_output",
-    "load_command", "exit_code", "signal", "timed_out", "seen", "load_duration_s",
-    "stdout", "stderr", "truncated",
-    "doctor_prediction", "doctor_class", "doctor_package", "doctor_message", "doctor_link",
-    "doctor_error", "doctor_evidence",
-    "runner_os", "runner_arch", "runner_kernel", "runner_libc", "native", "emulator",
-    "emulator_version", "tool_version", "recorded_at", "inputs", "emulator_kind", "sandbox",
+    "cell",
+    "outcome",
+    "class",
+    "package",
+    "error",
+    "reason",
+    "axes",
+    "host_release",
+    "host_module",
+    "host_api",
+    "host_kyaml",
+    "host_toolchain",
+    "host_go",
+    "host_variant",
+    "host_flags",
+    "host_platform",
+    "host_build_status",
+    "host_sha256",
+    "host_build_command",
+    "host_build_env",
+    "host_go_mod",
+    "host_build_output",
+    "plugin_name",
+    "plugin_kind",
+    "plugin_release",
+    "plugin_api",
+    "plugin_kyaml",
+    "plugin_toolchain",
+    "plugin_go",
+    "plugin_variant",
+    "plugin_flags",
+    "plugin_pins",
+    "plugin_platform",
+    "plugin_build_status",
+    "plugin_sha256",
+    "plugin_build_command",
+    "plugin_build_env",
+    "plugin_go_mod",
+    "plugin_modules",
+    "plugin_build_output",
+    "load_command",
+    "exit_code",
+    "signal",
+    "timed_out",
+    "seen",
+    "load_duration_s",
+    "stdout",
+    "stderr",
+    "truncated",
+    "doctor_prediction",
+    "doctor_class",
+    "doctor_package",
+    "doctor_message",
+    "doctor_link",
+    "doctor_error",
+    "doctor_evidence",
+    "runner_os",
+    "runner_arch",
+    "runner_kernel",
+    "runner_libc",
+    "native",
+    "emulator",
+    "emulator_version",
+    "tool_version",
+    "recorded_at",
+    "inputs",
+    "emulator_kind",
+    "sandbox",
 ]
 
 # The inputs that make a cell: two cells equal on all of these are the same cell.
 KEY_COLUMNS: list[str] = [
-    "host_release", "host_toolchain", "host_variant", "host_platform",
-    "plugin_name", "plugin_release", "plugin_toolchain", "plugin_variant", "plugin_pins",
+    "host_release",
+    "host_toolchain",
+    "host_variant",
+    "host_platform",
+    "plugin_name",
+    "plugin_release",
+    "plugin_toolchain",
+    "plugin_variant",
+    "plugin_pins",
     "plugin_platform",
 ]
 
@@ -93,8 +154,11 @@ def load_error(stderr: str) -> str:
 
 def build_error(output: str) -> str:
     """The end of a failed build's output, without `go: downloading` noise."""
-    lines = [ln for ln in output.splitlines()
-             if ln.strip() and not ln.startswith(("go: downloading ", "go: finding "))]
+    lines = [
+        ln
+        for ln in output.splitlines()
+        if ln.strip() and not ln.startswith(("go: downloading ", "go: finding "))
+    ]
     return "\n".join(lines[-40:]).strip()
 
 
@@ -157,9 +221,15 @@ def _modules(items: tuple[tuple[str, str], ...]) -> str:
 
 
 def _doctor(doc: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"doctor_prediction": "", "doctor_class": "", "doctor_package": "",
-                           "doctor_message": "", "doctor_link": "", "doctor_error": "",
-                           "doctor_evidence": ""}
+    out: dict[str, Any] = {
+        "doctor_prediction": "",
+        "doctor_class": "",
+        "doctor_package": "",
+        "doctor_message": "",
+        "doctor_link": "",
+        "doctor_error": "",
+        "doctor_evidence": "",
+    }
     if not isinstance(doc, dict):
         return out
     if doc.get("error"):
@@ -170,8 +240,9 @@ def _doctor(doc: Any) -> dict[str, Any]:
             out[f"doctor_{key}"] = str(v)
     ev = doc.get("evidence")
     if isinstance(ev, list):
-        out["doctor_evidence"] = "\n".join(x if isinstance(x, str) else json.dumps(x, sort_keys=True)
-                                           for x in ev)
+        out["doctor_evidence"] = "\n".join(
+            x if isinstance(x, str) else json.dumps(x, sort_keys=True) for x in ev
+        )
     return out
 
 
@@ -189,37 +260,65 @@ def row(rec: dict[str, Any]) -> dict[str, Any]:
     hb, pb = h["build"], p["build"]
     emu = run.get("emulator") or {}
     r: dict[str, Any] = {
-        "cell": rec["cell"], "outcome": rec["outcome"], "class": cls or "",
-        "package": pkg or "", "error": error_text(rec),
-        "reason": rec.get("reason") or "", "axes": ";".join(rec["axes"]),
-        "host_release": h["release"], "host_module": h["module"], "host_api": h["api"] or "",
-        "host_kyaml": h["kyaml"] or "", "host_toolchain": h["toolchain"]["id"],
-        "host_go": go_version(h["toolchain"]), "host_variant": h["variant"],
-        "host_flags": " ".join(h["flags"]), "host_platform": h["platform"],
-        "host_build_status": hb["status"], "host_sha256": hb["sha256"] or "",
-        "host_build_command": _cmd(hb["command"]), "host_build_env": _env(hb["env"]),
-        "host_go_mod": hb["go_mod"] or "", "host_build_output": hb["output"],
-        "plugin_name": p["name"], "plugin_kind": p["kind"], "plugin_release": p["release"],
-        "plugin_api": p["api"] or "", "plugin_kyaml": p["kyaml"] or "",
-        "plugin_toolchain": p["toolchain"]["id"], "plugin_go": go_version(p["toolchain"]),
-        "plugin_variant": p["variant"], "plugin_flags": " ".join(p["flags"]),
-        "plugin_pins": p["pins"], "plugin_platform": p["platform"],
-        "plugin_build_status": pb["status"], "plugin_sha256": pb["sha256"] or "",
-        "plugin_build_command": _cmd(pb["command"]), "plugin_build_env": _env(pb["env"]),
+        "cell": rec["cell"],
+        "outcome": rec["outcome"],
+        "class": cls or "",
+        "package": pkg or "",
+        "error": error_text(rec),
+        "reason": rec.get("reason") or "",
+        "axes": ";".join(rec["axes"]),
+        "host_release": h["release"],
+        "host_module": h["module"],
+        "host_api": h["api"] or "",
+        "host_kyaml": h["kyaml"] or "",
+        "host_toolchain": h["toolchain"]["id"],
+        "host_go": go_version(h["toolchain"]),
+        "host_variant": h["variant"],
+        "host_flags": " ".join(h["flags"]),
+        "host_platform": h["platform"],
+        "host_build_status": hb["status"],
+        "host_sha256": hb["sha256"] or "",
+        "host_build_command": _cmd(hb["command"]),
+        "host_build_env": _env(hb["env"]),
+        "host_go_mod": hb["go_mod"] or "",
+        "host_build_output": hb["output"],
+        "plugin_name": p["name"],
+        "plugin_kind": p["kind"],
+        "plugin_release": p["release"],
+        "plugin_api": p["api"] or "",
+        "plugin_kyaml": p["kyaml"] or "",
+        "plugin_toolchain": p["toolchain"]["id"],
+        "plugin_go": go_version(p["toolchain"]),
+        "plugin_variant": p["variant"],
+        "plugin_flags": " ".join(p["flags"]),
+        "plugin_pins": p["pins"],
+        "plugin_platform": p["platform"],
+        "plugin_build_status": pb["status"],
+        "plugin_sha256": pb["sha256"] or "",
+        "plugin_build_command": _cmd(pb["command"]),
+        "plugin_build_env": _env(pb["env"]),
         "plugin_go_mod": pb["go_mod"] or "",
         "plugin_modules": _modules(tuple(sorted(pb["modules"].items()))),
         "plugin_build_output": pb["output"],
         "load_command": _cmd(ld.get("command") or []),
-        "exit_code": ld.get("exit_code"), "signal": ld.get("signal"),
-        "timed_out": bool(ld.get("timed_out", False)), "seen": bool(ld.get("seen", False)),
+        "exit_code": ld.get("exit_code"),
+        "signal": ld.get("signal"),
+        "timed_out": bool(ld.get("timed_out", False)),
+        "seen": bool(ld.get("seen", False)),
         "load_duration_s": ld.get("duration_s"),
-        "stdout": ld.get("stdout", ""), "stderr": ld.get("stderr", ""),
+        "stdout": ld.get("stdout", ""),
+        "stderr": ld.get("stderr", ""),
         "truncated": bool(ld.get("truncated", False)),
         **_doctor(rec.get("doctor")),
-        "runner_os": run["os"], "runner_arch": run["arch"], "runner_kernel": run["kernel"],
-        "runner_libc": run["libc"] or "", "native": bool(run["native"]),
-        "emulator": " ".join(emu.get("argv") or []), "emulator_version": emu.get("version") or "",
-        "tool_version": rec["tool_version"], "recorded_at": rec["recorded_at"],
+        "runner_os": run["os"],
+        "runner_arch": run["arch"],
+        "runner_kernel": run["kernel"],
+        "runner_libc": run["libc"] or "",
+        "native": bool(run["native"]),
+        "emulator": " ".join(emu.get("argv") or []),
+        "emulator_version": emu.get("version") or "",
+        "tool_version": rec["tool_version"],
+        "recorded_at": rec["recorded_at"],
         "inputs": rec["inputs"],
         # "emulator" (qemu-user) or "loader" (the platform's own ld.so: native code)
         "emulator_kind": (emu.get("kind") or "emulator") if emu else "",
@@ -261,6 +360,7 @@ def table_of(rows: list[dict[str, Any]], light: bool = False) -> Any:
     """Rows (as `row` makes them) -> Arrow table (arrow_schema); `light`: as the site
     keeps them (HEAVY texts blank, LOADS_ONLY only where the cell loaded)."""
     import pyarrow as pa
+
     columns = _columns(rows)
     if light:
         loads = [o == "loads" for o in columns["outcome"]]
@@ -293,11 +393,12 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
 def frame(recs: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """Records -> frame with COLUMNS, sorted by cell id (empty frame for no records)."""
     rows = sorted((row(r) for r in recs), key=lambda x: str(x["cell"]))
-    return _concat([_frame_of(rows[i:i + CHUNK]) for i in range(0, len(rows), CHUNK)])
+    return _concat([_frame_of(rows[i : i + CHUNK]) for i in range(0, len(rows), CHUNK)])
 
 
-def row_batches(data: Path, size: int = CHUNK,
-                names: Iterable[str] | None = None) -> Iterator[list[dict[str, Any]]]:
+def row_batches(
+    data: Path, size: int = CHUNK, names: Iterable[str] | None = None
+) -> Iterator[list[dict[str, Any]]]:
     """The rows of DATA/cells (or of the files `names`) in cell order, `size` at a time,
     reading one record at a time (schema-checked)."""
     rows: list[dict[str, Any]] = []
@@ -349,13 +450,34 @@ def site_frame(data: Path) -> pd.DataFrame:
 # with jsonschema and reports the file, field and reason exactly as before.
 
 Check = Callable[[Any], bool]
-_KEYWORDS = {"type", "enum", "const", "pattern", "required", "additionalProperties", "properties",
-             "items", "minItems", "minimum", "$ref", "$defs", "$schema", "title", "description"}
+_KEYWORDS = {
+    "type",
+    "enum",
+    "const",
+    "pattern",
+    "required",
+    "additionalProperties",
+    "properties",
+    "items",
+    "minItems",
+    "minimum",
+    "$ref",
+    "$defs",
+    "$schema",
+    "title",
+    "description",
+}
 # Exact types: what json.loads makes. 1.0 is an integer to jsonschema; here it is not,
 # so jsonschema decides (the checks are sound, not complete).
-_TYPE_TEST = {"object": "type({v}) is dict", "array": "type({v}) is list", "string": "type({v}) is str",
-              "boolean": "type({v}) is bool", "null": "{v} is None", "integer": "type({v}) is int",
-              "number": "type({v}) in (int, float)"}
+_TYPE_TEST = {
+    "object": "type({v}) is dict",
+    "array": "type({v}) is list",
+    "string": "type({v}) is str",
+    "boolean": "type({v}) is bool",
+    "null": "{v} is None",
+    "integer": "type({v}) is int",
+    "number": "type({v}) in (int, float)",
+}
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -411,8 +533,9 @@ class _Gen:
                 if not all(isinstance(a, _SCALARS) for a in allowed):
                     raise Unsupported(str(allowed))
                 pairs = self.const(frozenset((type(a), a) for a in allowed))
-                out.append(f"{ind}if type({v}) not in _SCALARS or (type({v}), {v}) not in {pairs}:"
-                           " return False")
+                out.append(
+                    f"{ind}if type({v}) not in _SCALARS or (type({v}), {v}) not in {pairs}: return False"
+                )
         if "pattern" in node:
             rx = self.const(re.compile(node["pattern"]))
             out.append(f"{ind}if type({v}) is str and {rx}.search({v}) is None: return False")
@@ -471,8 +594,14 @@ class _Gen:
 
 _ABSENT = object()
 _PY_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "boolean": (bool,), "null": (type(None),), "integer": (int,), "number": (int, float),
-    "object": (dict,), "array": (list,)}
+    "string": (str,),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "integer": (int,),
+    "number": (int, float),
+    "object": (dict,),
+    "array": (list,),
+}
 
 
 def _simple_types(node: Any) -> frozenset[type] | None:
@@ -492,7 +621,7 @@ def compile_schema(schema: dict[str, Any]) -> Check:
     top = gen.function("check", schema)
     src = "\n".join(line for fn in gen.funcs.values() for line in fn) + "\n"
     namespace: dict[str, Any] = {"_ABSENT": _ABSENT, "_SCALARS": _SCALARS, **gen.consts}
-    exec(compile(src, "<record schema checks>", "exec"), namespace)  # noqa: S102 - our own source
+    exec(compile(src, "<record schema checks>", "exec"), namespace)
     fn: Check = namespace[top]
     return fn
 
@@ -500,6 +629,7 @@ def compile_schema(schema: dict[str, Any]) -> Check:
 @functools.cache
 def _record_check() -> Check | None:
     from importlib import resources
+
     doc = json.loads(resources.files("matrix.core.schemas").joinpath("record.schema.json").read_text())
     try:
         return compile_schema(doc)
@@ -520,7 +650,7 @@ def read_records(data: Path, names: Iterable[str] | None = None) -> Iterator[dic
     one at a time, checked as records.read checks them (and rejected with its messages)."""
     cells = records.cells_dir(data)
     ok = _record_check()
-    for name in (record_names(data) if names is None else names):
+    for name in record_names(data) if names is None else names:
         p = cells / name
         rec: Any = None
         if ok is not None:
@@ -561,11 +691,13 @@ ROW_GROUP = 8192  # Parquet rows per group, however the rows arrive
 def arrow_schema() -> Any:
     """The downloads' Arrow schema (with pandas' metadata, so dtypes survive a round trip)."""
     import pyarrow as pa
+
     return pa.Schema.from_pandas(_empty_frame(), preserve_index=False)
 
 
 def arrow_table(chunk: pd.DataFrame) -> Any:
     import pyarrow as pa
+
     return pa.Table.from_pandas(chunk[COLUMNS], schema=arrow_schema(), preserve_index=False)
 
 
@@ -576,6 +708,7 @@ def csv_header() -> bytes:
 def csv_rows(table: Any) -> bytes:
     import pyarrow as pa
     import pyarrow.csv as pcsv
+
     if table.num_rows == 0:
         return b""
     buf = pa.BufferOutputStream()
@@ -602,6 +735,7 @@ class ParquetSink:
 
     def __init__(self, out: Any) -> None:
         import pyarrow.parquet as pq
+
         self._writer = pq.ParquetWriter(out, arrow_schema(), compression="zstd")
         self._pending: list[Any] = []
         self._rows = 0
@@ -615,6 +749,7 @@ class ParquetSink:
 
     def _flush(self, final: bool) -> None:
         import pyarrow as pa
+
         if not self._pending:
             return
         table = pa.concat_tables(self._pending)
@@ -685,7 +820,7 @@ def downloads(df: pd.DataFrame) -> dict[str, bytes]:
     bufs = {name: io.BytesIO() for name in DOWNLOAD_NAMES}
     w = DownloadWriter(dict(bufs))
     for i in range(0, len(df), CHUNK):
-        w.add(df.iloc[i:i + CHUNK])
+        w.add(df.iloc[i : i + CHUNK])
     w.close()
     return {name: b.getvalue() for name, b in bufs.items()}
 
@@ -718,6 +853,7 @@ def write_downloads(df: pd.DataFrame, outdir: Path) -> list[Path]:
 
 
 # ---------------------------------------------------------------- isolating pairs
+
 
 def isolating_pairs(df: pd.DataFrame, vary: list[str], reference: dict[str, str]) -> pd.DataFrame:
     """Pairs of cells identical in every input but `vary`.

@@ -39,8 +39,10 @@ def load(data: Path) -> dict[str, Any]:
         return empty()
     doc = jsonio.load(p)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise UserError(f"{p}: format: expected {FORMAT}, found "
-                        f"{doc.get('format') if isinstance(doc, dict) else type(doc).__name__}")
+        raise UserError(
+            f"{p}: format: expected {FORMAT}, found "
+            f"{doc.get('format') if isinstance(doc, dict) else type(doc).__name__}"
+        )
     for key, kind in (("runs", list), ("state", dict), ("errors_seen", dict)):
         if not isinstance(doc.get(key), kind):
             raise UserError(f"{p}: {key}: expected a JSON {kind.__name__ if kind is dict else 'list'}")
@@ -57,9 +59,14 @@ def error_key(cls: str, package: str, error: str) -> str:
 
 
 def state_of(df: pd.DataFrame) -> dict[str, dict[str, str]]:
-    return {str(r["cell"]): {"outcome": str(r["outcome"]), "inputs": str(r["inputs"]),
-                             "error": error_key(str(r["class"]), str(r["package"]), str(r["error"]))}
-            for _, r in df.sort_values("cell").iterrows()}
+    return {
+        str(r["cell"]): {
+            "outcome": str(r["outcome"]),
+            "inputs": str(r["inputs"]),
+            "error": error_key(str(r["class"]), str(r["package"]), str(r["error"])),
+        }
+        for _, r in df.sort_values("cell").iterrows()
+    }
 
 
 def _digest(state: dict[str, Any]) -> str:
@@ -91,12 +98,25 @@ def advance(doc: dict[str, Any], df: pd.DataFrame) -> tuple[dict[str, Any], bool
         if key not in seen:
             r = by_key[key]
             seen[key] = date
-            new_errors.append({"key": key, "class": str(r["class"]), "cell": str(r["cell"]),
-                               "error": next((ln for ln in str(r["error"]).splitlines() if ln.strip()),
-                                             "")})
+            new_errors.append(
+                {
+                    "key": key,
+                    "class": str(r["class"]),
+                    "cell": str(r["cell"]),
+                    "error": next((ln for ln in str(r["error"]).splitlines() if ln.strip()), ""),
+                }
+            )
     outcomes = {str(k): int(v) for k, v in df["outcome"].value_counts().sort_index().items()}
-    runs.append({"date": date, "digest": digest, "cells": len(df), "outcomes": outcomes,
-                 "changed": changed, "new_errors": new_errors})
+    runs.append(
+        {
+            "date": date,
+            "digest": digest,
+            "cells": len(df),
+            "outcomes": outcomes,
+            "changed": changed,
+            "new_errors": new_errors,
+        }
+    )
     return {"format": FORMAT, "runs": runs, "state": state, "errors_seen": seen}, True
 
 

@@ -47,12 +47,9 @@ def classify_text(catalog: Catalog, text: str, stages: Iterable[str] | None = No
                     m = rx.search(ln)
                     if m:
                         pkg = m.groupdict().get("package")
-                        return Match(cls.slug, cls.title, pkg, package_family(pkg),
-                                     ln[:_MAX_LINE], cls.link)
+                        return Match(cls.slug, cls.title, pkg, package_family(pkg), ln[:_MAX_LINE], cls.link)
     fb = catalog.fallback
     return Match(fb.slug, fb.title, None, None, _error_like(lines), fb.link)
-
-
 
 
 def package_family(package: str | None) -> str | None:
@@ -77,8 +74,6 @@ def _error_like(lines: list[str]) -> str | None:
         if ln.startswith("Error:") or "error" in ln.lower():
             return ln[:_MAX_LINE]
     return lines[0][:_MAX_LINE] if lines else None
-
-
 
 
 def classify(text: str, stages: Iterable[str] | None = None, catalog: Catalog | None = None) -> Match:
@@ -113,5 +108,3 @@ def classify_record(rec: Mapping[str, Any], catalog: Catalog | None = None) -> t
             return "runtime-crash", None
         return m.slug, m.package
     return None, None
-
-

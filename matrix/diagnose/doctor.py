@@ -76,8 +76,14 @@ class Prediction:
         return ERRORS_URL.format(slug=self.klass) if self.klass else None
 
     def as_json(self) -> dict[str, Any]:
-        return {"prediction": self.prediction, "class": self.klass, "package": self.package,
-                "message": self.message, "evidence": list(self.evidence), "link": self.link}
+        return {
+            "prediction": self.prediction,
+            "class": self.klass,
+            "package": self.package,
+            "message": self.message,
+            "evidence": list(self.evidence),
+            "link": self.link,
+        }
 
 
 def predict(host: Path, plugin: Path, symbol: str = PLUGIN_SYMBOL) -> dict[str, Any]:
@@ -91,8 +97,10 @@ def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) ->
     plugin = parse(plugin_path)
     _usable(host, "host")
     if host.is_plugin or host.kind in ("shared-object", "go-shared"):
-        raise UserError(f"{host_path}: is a shared object ({host.kind}), not an executable: "
-                        "give the host program first, then the plugin")
+        raise UserError(
+            f"{host_path}: is a shared object ({host.kind}), not an executable: "
+            "give the host program first, then the plugin"
+        )
     p = Prediction("loads", host=host, plugin=plugin)
     ev = p.evidence
     ev.append(f"host: {_describe(host)}")
@@ -102,8 +110,9 @@ def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) ->
     realpath = str(plugin_path.resolve())
 
     # 1. the host's own build
-    if DISABLE_TAG in host.tags and (host.imports_plugin is False or (
-            host.imports_plugin is None and _api_at_least(host, (0, 17, 2)))):
+    if DISABLE_TAG in host.tags and (
+        host.imports_plugin is False or (host.imports_plugin is None and _api_at_least(host, (0, 17, 2)))
+    ):
         ev.append(f"host was built with -tags {DISABLE_TAG} and does not link Go's plugin package")
         p.fixes.append(f"use a kustomize built without the {DISABLE_TAG} tag")
         return _fail(p, "go-plugin-support-disabled", "plugin load is disabled")
@@ -113,8 +122,10 @@ def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) ->
         if host.imports_plugin is False and host.dynamic:
             p.fixes.append("this program does not use Go plugins at all")
             return _fail(p, "unknown", None)
-        p.fixes.append("build the host from source with CGO_ENABLED=1 (a C compiler installed), "
-                       "dynamically linked, without -tags " + DISABLE_TAG)
+        p.fixes.append(
+            "build the host from source with CGO_ENABLED=1 (a C compiler installed), "
+            "dynamically linked, without -tags " + DISABLE_TAG
+        )
         return _fail(p, "plugin-not-implemented", "plugin: not implemented")
 
     # 2. dlopen
@@ -122,37 +133,52 @@ def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) ->
     if plugin.elf_class != host.elf_class:
         ev.append(f"plugin is ELFCLASS{plugin.elf_class}, host is ELFCLASS{host.elf_class}")
         p.fixes.append(f"build the plugin for the host's platform (GOARCH={host.goarch})")
-        return _fail(p, "elf-mismatch", f"{opened}: {realpath}: wrong ELF class: "
-                                        f"ELFCLASS{plugin.elf_class}")
+        return _fail(p, "elf-mismatch", f"{opened}: {realpath}: wrong ELF class: ELFCLASS{plugin.elf_class}")
     if plugin.endian != host.endian:
         ev.append(f"plugin is {plugin.endian}-endian, host is {host.endian}-endian")
         p.fixes.append(f"build the plugin for the host's platform (GOARCH={host.goarch})")
-        return _fail(p, "elf-mismatch", f"{opened}: {realpath}: ELF file data encoding not "
-                                        f"{host.endian}-endian")
+        return _fail(
+            p, "elf-mismatch", f"{opened}: {realpath}: ELF file data encoding not {host.endian}-endian"
+        )
     if plugin.machine != host.machine:
-        ev.append(f"plugin is for {plugin.machine} ({plugin.goarch}), host is for {host.machine} "
-                  f"({host.goarch}); glibc then reports the file as not found")
+        ev.append(
+            f"plugin is for {plugin.machine} ({plugin.goarch}), host is for {host.machine} "
+            f"({host.goarch}); glibc then reports the file as not found"
+        )
         p.fixes.append(f"build the plugin with GOARCH={host.goarch}")
-        return _fail(p, "elf-mismatch", f"{opened}: {realpath}: cannot open shared object file: "
-                                        "No such file or directory")
+        return _fail(
+            p,
+            "elf-mismatch",
+            f"{opened}: {realpath}: cannot open shared object file: No such file or directory",
+        )
     if plugin.type != "ET_DYN":
         ev.append(f"plugin is {plugin.type}, not a shared object")
         p.fixes.append("build the plugin with -buildmode=plugin")
-        text = ("cannot dynamically load position-independent executable" if plugin.pie
-                else "cannot dynamically load executable")
+        text = (
+            "cannot dynamically load position-independent executable"
+            if plugin.pie
+            else "cannot dynamically load executable"
+        )
         return _fail(p, "elf-mismatch", f"{opened}: {realpath}: {text}")
     missing = _missing_library(host, plugin, plugin_path)
     if missing:
         lib, problem = missing
         if problem is None:
-            ev.append(f"plugin needs {lib} (DT_NEEDED), which the host process has not loaded and "
-                      "the loader's directories do not hold")
+            ev.append(
+                f"plugin needs {lib} (DT_NEEDED), which the host process has not loaded and "
+                "the loader's directories do not hold"
+            )
             p.fixes.append(f"install the package that provides {lib}, or build the plugin without it")
-            return _fail(p, "missing-shared-library", f"{opened}: {lib}: cannot open shared object "
-                                                      "file: No such file or directory")
+            return _fail(
+                p,
+                "missing-shared-library",
+                f"{opened}: {lib}: cannot open shared object file: No such file or directory",
+            )
         ev.append(problem)
-        p.fixes.append("build the plugin on a system with the same or an older glibc than the "
-                       "host's, or upgrade glibc where the host runs")
+        p.fixes.append(
+            "build the plugin on a system with the same or an older glibc than the "
+            "host's, or upgrade glibc where the host runs"
+        )
         return _fail(p, "missing-shared-library", f"{opened}: {lib}")
 
     # 3. the Go runtime
@@ -169,9 +195,11 @@ def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) ->
     hv, pv = host.go_minor, plugin.go_minor
     hprefix, pprefix = host.pkghash_prefix, plugin.pkghash_prefix
     if (hv and pv and hv != pv) or (hprefix and pprefix and hprefix != pprefix):
-        ev.append(f"plugin was built by {plugin.go_version} (from {plugin.go_version_source}), "
-                  f"host by {host.go_version} (from {host.go_version_source}): another Go minor "
-                  "release lays out the runtime's module data differently")
+        ev.append(
+            f"plugin was built by {plugin.go_version} (from {plugin.go_version_source}), "
+            f"host by {host.go_version} (from {host.go_version_source}): another Go minor "
+            "release lays out the runtime's module data differently"
+        )
         p.causes.append(f"another Go release: host {host.go_version}, plugin {plugin.go_version}")
         p.fixes.append(f"build the plugin with the host's Go ({host.go_version})")
         return _fail(p, "no-plugin-module-data", "fatal error: runtime: no plugin module data")
@@ -184,25 +212,34 @@ def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) ->
     if p.mismatches:
         first = p.mismatches[0]
         shared = sum(1 for k in plugin.pkghashes if k in host.pkghashes)
-        ev.append(f"{len(p.mismatches)} of the {shared} packages both link have other fingerprints; "
-                  f"the runtime checks the plugin's {len(plugin.check_order)} packages in .rela.dyn "
-                  f"order and stops at the first: {first.package} "
-                  f"(host {first.host}, plugin {first.plugin})")
+        ev.append(
+            f"{len(p.mismatches)} of the {shared} packages both link have other fingerprints; "
+            f"the runtime checks the plugin's {len(plugin.check_order)} packages in .rela.dyn "
+            f"order and stops at the first: {first.package} "
+            f"(host {first.host}, plugin {first.plugin})"
+        )
         p.package = first.package
         p.causes, p.fixes = _causes(host, plugin, p.mismatches)
-        return _fail(p, "package-version-mismatch", f"{opened}: plugin was built with a different "
-                                                    f"version of package {first.package}")
+        return _fail(
+            p,
+            "package-version-mismatch",
+            f"{opened}: plugin was built with a different version of package {first.package}",
+        )
     if host.pkghashes:
-        ev.append(f"all {sum(1 for k in plugin.pkghashes if k in host.pkghashes)} packages both link "
-                  "have the same fingerprint")
+        ev.append(
+            f"all {sum(1 for k in plugin.pkghashes if k in host.pkghashes)} packages both link "
+            "have the same fingerprint"
+        )
 
     # 4. the symbol lookup
     if symbol and plugin.pluginpath is not None and symbol not in plugin.exported:
-        ev.append(f"plugin {plugin.pluginpath} exports {', '.join(plugin.exported) or 'nothing'}, "
-                  f"not {symbol}")
+        ev.append(
+            f"plugin {plugin.pluginpath} exports {', '.join(plugin.exported) or 'nothing'}, not {symbol}"
+        )
         p.fixes.append(f"declare `var {symbol} plugin` (exported, package main) in the plugin")
-        return _fail(p, "symbol-not-found",
-                     f"plugin: symbol {symbol} not found in plugin {plugin.pluginpath}")
+        return _fail(
+            p, "symbol-not-found", f"plugin: symbol {symbol} not found in plugin {plugin.pluginpath}"
+        )
     if symbol and plugin.pluginpath is not None:
         ev.append(f"plugin {plugin.pluginpath} exports {symbol}")
     return p
@@ -215,8 +252,10 @@ def _fail(p: Prediction, klass: str, message: str | None) -> Prediction:
 
 def _usable(info: ElfInfo, role: str) -> None:
     if info.truncated:
-        raise UserError(f"{info.path}: truncated ELF file ({info.size} bytes): "
-                        f"{next((x for x in info.problems if 'truncated' in x), 'parts are missing')}")
+        raise UserError(
+            f"{info.path}: truncated ELF file ({info.size} bytes): "
+            f"{next((x for x in info.problems if 'truncated' in x), 'parts are missing')}"
+        )
     if role == "host" and info.type not in ("ET_EXEC", "ET_DYN"):
         raise UserError(f"{info.path}: an ELF {info.type} file, not an executable host")
 
@@ -235,8 +274,11 @@ def _describe(i: ElfInfo) -> str:
     if i.pkghashes:
         bits.append(f"{len(i.pkghashes)} package hashes")
     if i.buildinfo:
-        flags = [f"{k}={v}" for k, v in i.buildinfo.settings.items()
-                 if k in SETTING_CAUSES and v not in ("", "false")]
+        flags = [
+            f"{k}={v}"
+            for k, v in i.buildinfo.settings.items()
+            if k in SETTING_CAUSES and v not in ("", "false")
+        ]
         if flags:
             bits.append(" ".join(flags))
     elif i.producers:
@@ -256,8 +298,11 @@ def _api_at_least(info: ElfInfo, want: tuple[int, int, int]) -> bool:
 def _missing_library(host: ElfInfo, plugin: ElfInfo, plugin_path: Path) -> tuple[str, str | None] | None:
     """The first library (or symbol version) the loader would not find for the plugin."""
     loaded = set(host.needed)
-    dirs = (expand_origin(plugin.runpath, plugin_path.resolve().parent) + env_library_path()
-            + library_dirs(plugin.goarch))
+    dirs = (
+        expand_origin(plugin.runpath, plugin_path.resolve().parent)
+        + env_library_path()
+        + library_dirs(plugin.goarch)
+    )
     found: dict[str, Path] = {}
     for lib in plugin.needed:
         path = find_library(lib, dirs, plugin_path)
@@ -277,9 +322,10 @@ def _missing_library(host: ElfInfo, plugin: ElfInfo, plugin_path: Path) -> tuple
             continue
         for v in versions:
             if v not in defs:
-                return (f"{path}: version `{v}' not found (required by {plugin_path.resolve()})",
-                        f"plugin needs {v} from {lib}; {path} provides up to "
-                        f"{_newest(defs, v)}")
+                return (
+                    f"{path}: version `{v}' not found (required by {plugin_path.resolve()})",
+                    f"plugin needs {v} from {lib}; {path} provides up to {_newest(defs, v)}",
+                )
     return None
 
 
@@ -289,6 +335,7 @@ def _newest(defs: set[str], like: str) -> str:
 
     def key(v: str) -> tuple[int, ...]:
         return tuple(int(x) for x in re.findall(r"\d+", v))
+
     return max(vs, key=key) if vs else "none of that family"
 
 
@@ -356,22 +403,34 @@ def _causes(host: ElfInfo, plugin: ElfInfo, mm: list[Mismatch]) -> tuple[list[st
         if known and hv.strip('"') != pv.strip('"') and not (k == "-race" and {hv, pv} <= {"", "false"}):
             causes.append(f"different {label}: host {hv or '(none)'}, plugin {pv or '(none)'}")
             fixes.append(f"build host and plugin with the same {k} ({hv or 'unset'})")
-    deps = [m for m in mm if m.module and m.host_version and m.plugin_version
-            and m.host_version != m.plugin_version]
+    deps = [
+        m
+        for m in mm
+        if m.module and m.host_version and m.plugin_version and m.host_version != m.plugin_version
+    ]
     for m in deps:
-        causes.append(f"another version of module {m.module}: host {m.host_version}, "
-                      f"plugin {m.plugin_version} (package {m.package})")
+        causes.append(
+            f"another version of module {m.module}: host {m.host_version}, "
+            f"plugin {m.plugin_version} (package {m.package})"
+        )
     if deps:
-        fixes.append("pin every module the host links to the host's version in the plugin's "
-                     "go.mod (require the host's kustomize module, or replace directives)")
+        fixes.append(
+            "pin every module the host links to the host's version in the plugin's "
+            "go.mod (require the host's kustomize module, or replace directives)"
+        )
     if not causes:
         if any(_is_std(m.package) for m in mm):
-            causes.append("same Go version and flags, but another GOROOT (Go installed elsewhere) "
-                          "or another build environment")
+            causes.append(
+                "same Go version and flags, but another GOROOT (Go installed elsewhere) "
+                "or another build environment"
+            )
         else:
-            causes.append("same module versions and flags, but the sources came from another path "
-                          "(another module cache, GOPATH, a vendor directory, a replace to a local "
-                          "directory, or edited sources)")
-        fixes.append("build host and plugin on the same machine, from the same module cache, with "
-                      "the same flags")
+            causes.append(
+                "same module versions and flags, but the sources came from another path "
+                "(another module cache, GOPATH, a vendor directory, a replace to a local "
+                "directory, or edited sources)"
+            )
+        fixes.append(
+            "build host and plugin on the same machine, from the same module cache, with the same flags"
+        )
     return causes, fixes

@@ -35,12 +35,27 @@ PKGHASH_PREFIXES = ("go:link.", "go.link.")  # Go >= 1.20 | Go <= 1.19
 PLUGIN_SYMBOL = "KustomizePlugin"
 
 # GOARCH for each e_machine (endianness decides between the ppc64/mips pairs).
-GOARCH = {"EM_X86_64": "amd64", "EM_386": "386", "EM_AARCH64": "arm64", "EM_ARM": "arm",
-          "EM_PPC64": "ppc64", "EM_S390": "s390x", "EM_RISCV": "riscv64", "EM_MIPS": "mips",
-          "EM_LOONGARCH": "loong64", "EM_PPC": "ppc"}
-GNU_TRIPLET = {"amd64": "x86_64-linux-gnu", "386": "i386-linux-gnu", "arm64": "aarch64-linux-gnu",
-               "arm": "arm-linux-gnueabihf", "ppc64le": "powerpc64le-linux-gnu",
-               "s390x": "s390x-linux-gnu", "riscv64": "riscv64-linux-gnu"}
+GOARCH = {
+    "EM_X86_64": "amd64",
+    "EM_386": "386",
+    "EM_AARCH64": "arm64",
+    "EM_ARM": "arm",
+    "EM_PPC64": "ppc64",
+    "EM_S390": "s390x",
+    "EM_RISCV": "riscv64",
+    "EM_MIPS": "mips",
+    "EM_LOONGARCH": "loong64",
+    "EM_PPC": "ppc",
+}
+GNU_TRIPLET = {
+    "amd64": "x86_64-linux-gnu",
+    "386": "i386-linux-gnu",
+    "arm64": "aarch64-linux-gnu",
+    "arm": "arm-linux-gnueabihf",
+    "ppc64le": "powerpc64le-linux-gnu",
+    "s390x": "s390x-linux-gnu",
+    "riscv64": "riscv64-linux-gnu",
+}
 
 SHT_NOBITS = "SHT_NOBITS"
 SHF_COMPRESSED = 0x800
@@ -117,8 +132,10 @@ class ElfInfo:
         if self.type not in ("ET_EXEC", "ET_DYN") or self.is_plugin:
             return False, "it is not an executable"
         if not self.dynamic or not self.interpreter:
-            return False, ("it is statically linked (built with CGO_ENABLED=0 or -static), so "
-                           "Go's plugin package is the stub that answers `plugin: not implemented`")
+            return False, (
+                "it is statically linked (built with CGO_ENABLED=0 or -static), so "
+                "Go's plugin package is the stub that answers `plugin: not implemented`"
+            )
         if self.cgo is False:
             return False, "it was built with CGO_ENABLED=0: plugin.Open is `not implemented`"
         if self.imports_plugin is False:
@@ -225,7 +242,7 @@ class _Parser:
             return fn()
         except (RecursionError, MemoryError):
             self.problems.append(f"{what}: too damaged to read")
-        except Exception as e:  # noqa: BLE001 - see docstring
+        except Exception as e:
             self.problems.append(f"{what}: unreadable ({type(e).__name__}: {str(e)[:120]})")
         return default
 
@@ -236,7 +253,7 @@ class _Parser:
         off, size = s.offset, s.size
         if off >= len(self.data):
             return None
-        return self.data[off:off + size]
+        return self.data[off : off + size]
 
     def vaddr_to_offset(self, vaddr: int, size: int) -> int | None:
         for va, _memsz, off, filesz in self.loads:
@@ -247,24 +264,35 @@ class _Parser:
 
     def read_at(self, vaddr: int, size: int) -> bytes | None:
         o = self.vaddr_to_offset(vaddr, size)
-        return None if o is None else self.data[o:o + size]
+        return None if o is None else self.data[o : o + size]
 
     # -- the parse -------------------------------------------------------
     def run(self) -> ElfInfo:
         if len(self.data) < 4 or self.data[:4] != b"\x7fELF":
             what = "empty" if not self.data else "not an ELF file"
-            raise UserError(f"{self.path}: {what} ({len(self.data)} bytes"
-                            + (f", starts with {self.data[:4]!r})" if self.data else ")"))
+            raise UserError(
+                f"{self.path}: {what} ({len(self.data)} bytes"
+                + (f", starts with {self.data[:4]!r})" if self.data else ")")
+            )
         try:
             elf = ELFFile(io.BytesIO(self.data))
             h = elf.header
-            info = ElfInfo(path=str(self.path), sha256=self.sha, size=len(self.data),
-                           elf_class=int(elf.elfclass), endian="little" if elf.little_endian else "big",
-                           machine=str(h["e_machine"]), goarch=None, type=str(h["e_type"]),
-                           osabi=str(h["e_ident"]["EI_OSABI"]))
-        except Exception as e:  # noqa: BLE001 - untrusted input, see _Parser.guard
-            raise UserError(f"{self.path}: not a readable ELF file: the ELF header is damaged or "
-                            f"truncated ({type(e).__name__})") from None
+            info = ElfInfo(
+                path=str(self.path),
+                sha256=self.sha,
+                size=len(self.data),
+                elf_class=int(elf.elfclass),
+                endian="little" if elf.little_endian else "big",
+                machine=str(h["e_machine"]),
+                goarch=None,
+                type=str(h["e_type"]),
+                osabi=str(h["e_ident"]["EI_OSABI"]),
+            )
+        except Exception as e:
+            raise UserError(
+                f"{self.path}: not a readable ELF file: the ELF header is damaged or "
+                f"truncated ({type(e).__name__})"
+            ) from None
         self.le = elf.little_endian
         self.e = "<" if self.le else ">"
         self.is64 = info.elf_class == 64
@@ -317,9 +345,10 @@ class _Parser:
                     info.truncated = True
                     self.problems.append(
                         f"loadable segment {i} ends at byte {p_offset + p_filesz}, but the "
-                        f"file has {len(self.data)} (truncated)")
+                        f"file has {len(self.data)} (truncated)"
+                    )
             elif t == 3:  # PT_INTERP
-                raw = self.data[p_offset:p_offset + min(p_filesz, 4096)]
+                raw = self.data[p_offset : p_offset + min(p_filesz, 4096)]
                 info.interpreter = raw.split(b"\0")[0].decode("utf-8", "replace") or None
             elif t == 2:  # PT_DYNAMIC
                 info.dynamic = True
@@ -328,8 +357,12 @@ class _Parser:
         # Read directly: pyelftools' get_section() builds objects (a GNU hash table parsed
         # with construct costs a quarter of a second on a kustomize host).
         h = elf.header
-        shoff, entsize, n, strndx = (int(h["e_shoff"]), int(h["e_shentsize"]), int(h["e_shnum"]),
-                                     int(h["e_shstrndx"]))
+        shoff, entsize, n, strndx = (
+            int(h["e_shoff"]),
+            int(h["e_shentsize"]),
+            int(h["e_shnum"]),
+            int(h["e_shstrndx"]),
+        )
         fmt = self.e + ("IIQQQQIIQQ" if self.is64 else "IIIIIIIIII")
         need = struct.calcsize(fmt)
         if shoff == 0 or entsize < need:
@@ -353,7 +386,7 @@ class _Parser:
         names = b""
         if 0 < strndx < len(table):
             st = table[strndx]
-            names = self.data[st[4]:st[4] + st[5]]
+            names = self.data[st[4] : st[4] + st[5]]
         for i, sh in enumerate(table):
             (name_off, typ, flags, _addr, off, size, link, _info, _align, _ent) = sh
             rec = _Sec(SHT_NOBITS if typ == 8 else str(typ), off, size, flags, link)
@@ -443,7 +476,7 @@ class _Parser:
         s = self.sections.get(f"#{link}")
         if s is None:
             return self.blob(".dynstr") or b""
-        return self.data[s.offset:s.offset + s.size]
+        return self.data[s.offset : s.offset + s.size]
 
     def _dynsym(self) -> None:
         raw = self.blob(".dynsym")
@@ -483,7 +516,7 @@ class _Parser:
                 pos = self.data.find(BUILDINFO_MAGIC, pos + 1)
             if pos == -1:
                 return
-            raw, base = self.data[pos:pos + (1 << 20)], pos
+            raw, base = self.data[pos : pos + (1 << 20)], pos
         if len(raw) < 32:
             self.problems.append(f".go.buildinfo at byte {base}: truncated header")
             return
@@ -541,8 +574,9 @@ class _Parser:
 
     def _check_order(self, info: ElfInfo) -> None:
         prefix = info.pkghash_prefix or PKGHASH_PREFIXES[0]
-        wanted = {i: name for i, name, _v in
-                  self._symbols(re.escape(prefix.encode()) + rb"pkghash\.[^\x00]+")}
+        wanted = {
+            i: name for i, name, _v in self._symbols(re.escape(prefix.encode()) + rb"pkghash\.[^\x00]+")
+        }
         if not wanted:
             return
         found: list[tuple[int, str]] = []
@@ -559,13 +593,14 @@ class _Parser:
             step = struct.calcsize(fmt)
             width = "u8" if self.is64 else "u4"
             cols = [("off", self.e + width), ("info", self.e + width)] + (
-                [("addend", self.e + width)] if rela else [])
+                [("addend", self.e + width)] if rela else []
+            )
             ents = np.frombuffer(raw, dtype=np.dtype(cols), count=len(raw) // step)
             syms = ents["info"] >> np.uint64(shift) if self.is64 else ents["info"] >> np.uint32(shift)
             hit = np.flatnonzero(np.isin(syms, np.fromiter(wanted, dtype=np.uint64)))
             for i in hit:
                 name = wanted[int(syms[i])]
-                found.append((int(ents["off"][i]), name[len(prefix) + len("pkghash."):]))
+                found.append((int(ents["off"][i]), name[len(prefix) + len("pkghash.") :]))
         info.check_order = [pkg for _off, pkg in sorted(found)]
 
     def _pluginpath(self, info: ElfInfo) -> None:
@@ -578,7 +613,7 @@ class _Parser:
         info.pluginpath = path
         if path:
             pat = re.escape(path.encode()) + rb"\.[A-Z][A-Za-z0-9_]*"
-            info.exported = sorted({n[len(path) + 1:] for _i, n, _v in self._symbols(pat)})
+            info.exported = sorted({n[len(path) + 1 :] for _i, n, _v in self._symbols(pat)})
 
     def _names_ending(self, suffix: bytes) -> list[str]:
         """Dynamic symbol names that end with `suffix` (found without a backtracking regex)."""
@@ -586,8 +621,8 @@ class _Parser:
         pos = self.dynstr.find(suffix + b"\x00")
         while pos != -1 and len(out) < 64:
             start = self.dynstr.rfind(b"\x00", 0, pos) + 1
-            if start > 0 and self._symbols(re.escape(self.dynstr[start:pos + len(suffix)])):
-                out.append(self.dynstr[start:pos + len(suffix)].decode("utf-8", "replace"))
+            if start > 0 and self._symbols(re.escape(self.dynstr[start : pos + len(suffix)])):
+                out.append(self.dynstr[start : pos + len(suffix)].decode("utf-8", "replace"))
             pos = self.dynstr.find(suffix + b"\x00", pos + 1)
         return out
 
@@ -603,7 +638,7 @@ class _Parser:
         else:
             return None
         fmt, step = (self.e + "I4xQ8x", 24) if self.is64 else (self.e + "II8x", 16)
-        for st_name, value in struct.iter_unpack(fmt, sym[:len(sym) // step * step]):
+        for st_name, value in struct.iter_unpack(fmt, sym[: len(sym) // step * step]):
             if st_name == pos + 1:
                 ps = 8 if self.is64 else 4
                 pf = self.e + ("Q" if self.is64 else "I")
@@ -621,7 +656,7 @@ class _Parser:
         raw = self.blob(".rela.dyn")
         if raw is None or not self.is64:
             return None
-        for off, _info, addend in struct.iter_unpack(self.e + "QQq", raw[:len(raw) // 24 * 24]):
+        for off, _info, addend in struct.iter_unpack(self.e + "QQq", raw[: len(raw) // 24 * 24]):
             if off == where:
                 return int(addend)
         return None
@@ -668,8 +703,10 @@ class _Parser:
     def _go_facts(self, info: ElfInfo) -> None:
         names = self.dynstr
         if info.go_version is None:
-            m = re.search(rb"go1\.\d+(?:\.\d+)?(?:rc\d+|beta\d+)?(?=[^0-9.]|$)",
-                          self.blob(".rodata") or self.blob(".go.buildinfo") or b"")
+            m = re.search(
+                rb"go1\.\d+(?:\.\d+)?(?:rc\d+|beta\d+)?(?=[^0-9.]|$)",
+                self.blob(".rodata") or self.blob(".go.buildinfo") or b"",
+            )
             if m:
                 info.go_version, info.go_version_source = m.group().decode(), "symbols"
             elif info.pkghash_prefix == "go.link.":
@@ -683,8 +720,12 @@ class _Parser:
         cgo = info.setting("CGO_ENABLED")
         if cgo is not None:
             info.cgo = cgo == "1"
-        if not info.go and (b"\x00runtime." in names or b"\x00go:buildid" in names
-                            or ".gopclntab" in self.sections or ".note.go.buildid" in self.sections):
+        if not info.go and (
+            b"\x00runtime." in names
+            or b"\x00go:buildid" in names
+            or ".gopclntab" in self.sections
+            or ".note.go.buildid" in self.sections
+        ):
             info.go = True
         if info.cgo is None and info.go and not info.dynamic:
             info.cgo = False
@@ -713,7 +754,7 @@ def _cstr(buf: bytes, off: int) -> str:
     if not 0 <= off < len(buf):
         return f"<bad string offset {off}>"
     end = buf.find(b"\0", off)
-    return buf[off:end if end != -1 else len(buf)].decode("utf-8", "replace")
+    return buf[off : end if end != -1 else len(buf)].decode("utf-8", "replace")
 
 
 def _uvarint_str(buf: bytes, pos: int) -> tuple[str, int]:
@@ -727,7 +768,7 @@ def _uvarint_str(buf: bytes, pos: int) -> tuple[str, int]:
         shift += 7
     if n > len(buf) - pos:
         return "", len(buf)
-    return buf[pos:pos + n].decode("utf-8", "replace"), pos + n
+    return buf[pos : pos + n].decode("utf-8", "replace"), pos + n
 
 
 def _inflate(raw: bytes, size: int) -> bytes:
@@ -798,6 +839,7 @@ def _read_ld_conf(p: Path, out: list[str], depth: int) -> None:
         line = line.split("#")[0].strip()
         if line.startswith("include "):
             import glob
+
             for inc in sorted(glob.glob(line.split(None, 1)[1])):
                 _read_ld_conf(Path(inc), out, depth + 1)
         elif line.startswith("/"):

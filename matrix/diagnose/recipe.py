@@ -22,14 +22,21 @@ from matrix.diagnose.elf import ElfInfo, go_minor, parse
 FLAG_SETTINGS = ("-trimpath", "-race", "-msan", "-asan", "-gcflags", "-asmflags", "-tags")
 ENV_SETTINGS = ("GOEXPERIMENT", "GOAMD64", "GOARM64", "GO386", "GOARM", "GOPPC64", "GORISCV64")
 # Cross C compilers as Debian names them, for a host of another architecture.
-CROSS_CC = {"arm64": "aarch64-linux-gnu-gcc", "386": "i686-linux-gnu-gcc",
-            "arm": "arm-linux-gnueabihf-gcc", "ppc64le": "powerpc64le-linux-gnu-gcc",
-            "s390x": "s390x-linux-gnu-gcc", "riscv64": "riscv64-linux-gnu-gcc"}
+CROSS_CC = {
+    "arm64": "aarch64-linux-gnu-gcc",
+    "386": "i686-linux-gnu-gcc",
+    "arm": "arm-linux-gnueabihf-gcc",
+    "ppc64le": "powerpc64le-linux-gnu-gcc",
+    "s390x": "s390x-linux-gnu-gcc",
+    "riscv64": "riscv64-linux-gnu-gcc",
+}
 RECIPE_FORMAT = 1
 
 _GOROOT = re.compile(rb"(/[\x21-\x7e]{1,300}?)/src/runtime/proc\.go")
-_MODCACHE = re.compile(rb"(/[\x21-\x7e]{1,300}?)/(?:golang\.org/x|sigs\.k8s\.io|github\.com|gopkg\.in"
-                       rb"|go\.yaml\.in|k8s\.io)/[\x21-\x3f\x41-\x7e]{1,200}@v[0-9]")
+_MODCACHE = re.compile(
+    rb"(/[\x21-\x7e]{1,300}?)/(?:golang\.org/x|sigs\.k8s\.io|github\.com|gopkg\.in"
+    rb"|go\.yaml\.in|k8s\.io)/[\x21-\x3f\x41-\x7e]{1,200}@v[0-9]"
+)
 
 
 @dataclass
@@ -99,8 +106,12 @@ class Recipe:
     def command_line(self, local_version: str | None, out: str = "plugin.so") -> str:
         env = self.build_env(local_version)
         go = self.go_command(local_version)
-        return " ".join([*(f"{k}={shlex.quote(v)}" for k, v in sorted(env.items())),
-                         *map(shlex.quote, self.build_argv(out, ".", go))])
+        return " ".join(
+            [
+                *(f"{k}={shlex.quote(v)}" for k, v in sorted(env.items())),
+                *map(shlex.quote, self.build_argv(out, ".", go)),
+            ]
+        )
 
     def as_json(self, local_version: str | None = None) -> dict[str, Any]:
         d = asdict(self)
@@ -119,9 +130,15 @@ def derive(host: Path) -> Recipe:
     if not info.go:
         raise UserError(f"{host}: not a Go program (no Go build information or symbols)")
     ok, why = info.can_load_plugins()
-    r = Recipe(host=str(host), sha256=info.sha256, can_load=ok, why=why,
-               go_version=info.go_version, goos=_setting(info, "GOOS") or "linux",
-               goarch=_setting(info, "GOARCH") or info.goarch)
+    r = Recipe(
+        host=str(host),
+        sha256=info.sha256,
+        can_load=ok,
+        why=why,
+        go_version=info.go_version,
+        goos=_setting(info, "GOOS") or "linux",
+        goarch=_setting(info, "GOARCH") or info.goarch,
+    )
     if DISABLE_TAG in info.tags:
         r.can_load, r.blocker = False, "go-plugin-support-disabled"
         r.why = f"it was built with -tags {DISABLE_TAG}: kustomize answers `plugin load is disabled`"
@@ -144,7 +161,8 @@ def _read_settings(info: ElfInfo, r: Recipe) -> None:
     if info.buildinfo is None or not info.buildinfo.settings:
         r.assumptions.append(
             f"the file records no build settings ({info.go_version or 'unknown Go'}; Go writes them "
-            "from 1.18 on): assumed a plain build (no -trimpath, -gcflags, -race or tags)")
+            "from 1.18 on): assumed a plain build (no -trimpath, -gcflags, -race or tags)"
+        )
         if info.goarch is None:
             r.assumptions.append("GOARCH unknown: assumed amd64")
             r.goarch = "amd64"
@@ -164,8 +182,10 @@ def _read_settings(info: ElfInfo, r: Recipe) -> None:
 def _read_modules(info: ElfInfo, r: Recipe) -> None:
     bi = info.buildinfo
     if bi is None:
-        r.assumptions.append("no module list in the file: pin sigs.k8s.io/kustomize/api and kyaml "
-                             "to the host's release by hand")
+        r.assumptions.append(
+            "no module list in the file: pin sigs.k8s.io/kustomize/api and kyaml "
+            "to the host's release by hand"
+        )
         return
     if bi.main and bi.main.get("path"):
         r.main_module = f"{bi.main['path']} {bi.main.get('version', '')}".strip()
@@ -188,28 +208,42 @@ def render_text(r: Recipe, local_version: str | None) -> str:
     out = [f"recipe for a Go plugin that loads into {r.host}", ""]
     if r.can_load is False:
         main = (r.main_module or "sigs.k8s.io/kustomize/kustomize/v5").replace(" ", "@")
-        out += [f"This host CANNOT load Go plugins: {r.why}.",
-                f"What any plugin gets: see {r.link}",
-                "To get a host that can: build kustomize from source with CGO_ENABLED=1 and a C "
-                "compiler, dynamically linked, without -tags " + DISABLE_TAG + ", e.g.",
-                f"  CGO_ENABLED=1 go install {main}",
-                ""]
+        out += [
+            f"This host CANNOT load Go plugins: {r.why}.",
+            f"What any plugin gets: see {r.link}",
+            "To get a host that can: build kustomize from source with CGO_ENABLED=1 and a C "
+            "compiler, dynamically linked, without -tags " + DISABLE_TAG + ", e.g.",
+            f"  CGO_ENABLED=1 go install {main}",
+            "",
+        ]
         return "\n".join(out)
     if r.can_load is None:
         out += [f"Whether this host can load Go plugins is not certain: {r.why}.", ""]
-    out += [f"Go release      {r.go_version}   (exactly this one)",
-            f"platform        GOOS={r.goos} GOARCH={r.goarch} "
-            + " ".join(f"{k}={v}" for k, v in sorted(r.env.items())),
-            f"cgo             CGO_ENABLED={r.cgo}",
-            f"flags           {' '.join(r.flags) or '(none: a plain go build)'}"]
+    out += [
+        f"Go release      {r.go_version}   (exactly this one)",
+        f"platform        GOOS={r.goos} GOARCH={r.goarch} "
+        + " ".join(f"{k}={v}" for k, v in sorted(r.env.items())),
+        f"cgo             CGO_ENABLED={r.cgo}",
+        f"flags           {' '.join(r.flags) or '(none: a plain go build)'}",
+    ]
     if r.main_module:
         out.append(f"host module     {r.main_module}")
     if not r.trimpath and (r.goroot or r.gomodcache):
-        out += ["source paths    the host was built without -trimpath, so its package fingerprints",
-                f"                hold paths: GOROOT={r.goroot}  GOMODCACHE={r.gomodcache}",
-                "                build where these paths are the same (or rebuild both with -trimpath)"]
-    out += ["", "go.mod (every module the host links, at the host's version):", "",
-            r.require_block(), "build:", "", "  " + r.command_line(local_version, "MyKind.so"), ""]
+        out += [
+            "source paths    the host was built without -trimpath, so its package fingerprints",
+            f"                hold paths: GOROOT={r.goroot}  GOMODCACHE={r.gomodcache}",
+            "                build where these paths are the same (or rebuild both with -trimpath)",
+        ]
+    out += [
+        "",
+        "go.mod (every module the host links, at the host's version):",
+        "",
+        r.require_block(),
+        "build:",
+        "",
+        "  " + r.command_line(local_version, "MyKind.so"),
+        "",
+    ]
     if r.assumptions:
         out += ["assumed (not readable from the file):"] + [f"  - {a}" for a in r.assumptions] + [""]
     out.append("check before loading:  plugin-matrix doctor HOST MyKind.so")

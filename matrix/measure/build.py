@@ -38,10 +38,13 @@ UNAVAILABLE = re.compile(r"\S+@\S+: reading \S+: (?:403 Forbidden|404 Not Found|
 
 # Failures that say nothing about the inputs, only about the network: never cached.
 # Nor are failures of the machine (a full disk) or of its set-up (lookups switched off).
-TRANSIENT = re.compile(r"dial tcp|connection refused|no such host|i/o timeout|TLS handshake"
-                       r"|connection reset|(?<!syntax error: )unexpected EOF|502 Bad Gateway|503 Service"
-                       r"|module lookup disabled by GOPROXY=off|no space left on device"
-                       r"|disk quota exceeded|read-only file system", re.I)
+TRANSIENT = re.compile(
+    r"dial tcp|connection refused|no such host|i/o timeout|TLS handshake"
+    r"|connection reset|(?<!syntax error: )unexpected EOF|502 Bad Gateway|503 Service"
+    r"|module lookup disabled by GOPROXY=off|no space left on device"
+    r"|disk quota exceeded|read-only file system",
+    re.I,
+)
 
 
 @dataclass
@@ -88,15 +91,17 @@ def sources_digest(src: Path) -> str:
 
 def default_cache_dir() -> Path:
     base = os.environ.get("PLUGIN_MATRIX_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kustomize-plugin-matrix")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kustomize-plugin-matrix"
+    )
     return Path(base)
 
 
 def parse_requires(go_mod: str) -> dict[str, str]:
     """Module -> version from a go.mod's require lines (single and block form)."""
     mods: dict[str, str] = {}
-    for m in re.finditer(r"^\s*(?:require\s+)?([A-Za-z0-9.\-_~/]+\.[A-Za-z0-9.\-_~/]+)\s+(v\S+)",
-                         go_mod, re.M):
+    for m in re.finditer(
+        r"^\s*(?:require\s+)?([A-Za-z0-9.\-_~/]+\.[A-Za-z0-9.\-_~/]+)\s+(v\S+)", go_mod, re.M
+    ):
         mods[m.group(1)] = m.group(2)
     for m in re.finditer(r"^\s*(?:replace\s+)?(\S+)(?:\s+v\S+)?\s+=>\s+(\S+)\s+(v\S+)", go_mod, re.M):
         mods[m.group(1)] = m.group(3)  # what is really linked is the replacement
@@ -104,13 +109,19 @@ def parse_requires(go_mod: str) -> dict[str, str]:
 
 
 class Builder:
-    def __init__(self, grid: Grid, toolchains: dict[str, Toolchain], cache_dir: Path,
-                 force: bool = False, on_step: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        grid: Grid,
+        toolchains: dict[str, Toolchain],
+        cache_dir: Path,
+        force: bool = False,
+        on_step: Callable[[str], None] | None = None,
+    ) -> None:
         self.grid = grid
         self.toolchains = toolchains
         self.cache = cache_dir
         self.force = force
-        self.on_step = on_step or (lambda s: None)
+        self.on_step = on_step or (lambda _step: None)
         self.go_builds = 0  # `go build` processes started by this run
         self.built: set[str] = set()  # artifact keys this run built
         self._memo: dict[str, Artifact] = {}
@@ -127,8 +138,11 @@ class Builder:
     def _variant(self, name: str, platform: str) -> tuple[list[str], dict[str, str], str | None]:
         v = self.grid.variants[name]
         plats = v.get("platforms")
-        problem = (f"variant {name!r} applies only to {', '.join(plats)}"
-                   if plats and platform not in plats else None)
+        problem = (
+            f"variant {name!r} applies only to {', '.join(plats)}"
+            if plats and platform not in plats
+            else None
+        )
         return list(v.get("flags", [])), dict(v.get("env", {})), problem
 
     def host_plan(self, spec: HostSpec) -> tuple[str, dict[str, Any]]:
@@ -138,8 +152,16 @@ class Builder:
         env = self._platform_env(spec.platform, venv.get("CGO_ENABLED", "1") == "1")
         env.update(venv)
         go_mod = f"module {MODULE_PREFIX}/host\n\ngo 1.18\n\nrequire {rel['module']} {spec.release}\n"
-        plan = {"kind": "host", "format": BUILD_FORMAT, "go": tc.version, "gotoolchain": tc.gotoolchain,
-                "go_mod": go_mod, "flags": flags, "env": env, "package": rel["module"]}
+        plan = {
+            "kind": "host",
+            "format": BUILD_FORMAT,
+            "go": tc.version,
+            "gotoolchain": tc.gotoolchain,
+            "go_mod": go_mod,
+            "flags": flags,
+            "env": env,
+            "package": rel["module"],
+        }
         return _key(plan), plan
 
     def plugin_plan(self, spec: PluginSpec) -> tuple[str, dict[str, Any]]:
@@ -165,11 +187,19 @@ class Builder:
         env = self._platform_env(spec.platform, venv.get("CGO_ENABLED", "1") == "1")
         env.update(venv)
         src = self.grid.plugin_source(spec.plugin)
-        plan = {"kind": "plugin", "format": BUILD_FORMAT, "go": tc.version,
-                "gotoolchain": tc.gotoolchain, "go_mod": "\n".join(lines) + "\n",
-                "flags": flags, "env": env, "sources": sources_digest(src),
-                "vendor": bool(pin.get("vendor")), "files": bool(pin.get("files")),
-                "source_dir": str(src)}
+        plan = {
+            "kind": "plugin",
+            "format": BUILD_FORMAT,
+            "go": tc.version,
+            "gotoolchain": tc.gotoolchain,
+            "go_mod": "\n".join(lines) + "\n",
+            "flags": flags,
+            "env": env,
+            "sources": sources_digest(src),
+            "vendor": bool(pin.get("vendor")),
+            "files": bool(pin.get("files")),
+            "source_dir": str(src),
+        }
         return _key({k: v for k, v in plan.items() if k != "source_dir"}), plan
 
     # ------------------------------------------------------------------ builds
@@ -181,8 +211,12 @@ class Builder:
         if problem:
             return Artifact("host", "", "skipped", reason=problem)
         key, plan = self.host_plan(spec)
-        return self._get(key, plan, tc, f"host kustomize {spec.release} ({spec.toolchain}, "
-                                        f"{spec.variant}, {spec.platform})")
+        return self._get(
+            key,
+            plan,
+            tc,
+            f"host kustomize {spec.release} ({spec.toolchain}, {spec.variant}, {spec.platform})",
+        )
 
     def plugin(self, spec: PluginSpec) -> Artifact:
         tc = self.toolchains[spec.toolchain]
@@ -192,8 +226,13 @@ class Builder:
         if problem:
             return Artifact("plugin", "", "skipped", reason=problem)
         key, plan = self.plugin_plan(spec)
-        return self._get(key, plan, tc, f"plugin {spec.plugin} for {spec.release} "
-                                        f"({spec.toolchain}, {spec.pins}, {spec.variant}, {spec.platform})")
+        return self._get(
+            key,
+            plan,
+            tc,
+            f"plugin {spec.plugin} for {spec.release} "
+            f"({spec.toolchain}, {spec.pins}, {spec.variant}, {spec.platform})",
+        )
 
     def recipe_plugin(self, spec: PluginSpec, host: Artifact) -> Artifact:
         """A plugin built by the recipe read from the host file (`plugin-matrix recipe`)."""
@@ -202,27 +241,49 @@ class Builder:
         try:
             r = recipe.derive(Path(host.path))
         except UserError as e:  # e.g. a darwin or windows host: not an ELF file
-            return Artifact("plugin", "", "skipped",
-                            reason=f"no recipe: {str(e).replace(host.path, '$HOST_BIN')}")
+            return Artifact(
+                "plugin", "", "skipped", reason=f"no recipe: {str(e).replace(host.path, '$HOST_BIN')}"
+            )
         if r.can_load is False:
-            return Artifact("plugin", "", "skipped",
-                            reason=f"recipe: this host cannot load Go plugins: {r.why} ({r.link})")
+            return Artifact(
+                "plugin",
+                "",
+                "skipped",
+                reason=f"recipe: this host cannot load Go plugins: {r.why} ({r.link})",
+            )
         tc = next((t for t in self.toolchains.values() if go_release(t.version) == r.go_version), None)
         if tc is None:
-            return Artifact("plugin", "", "skipped",
-                            reason=f"recipe asks for {r.go_version}, which no grid toolchain provides")
+            return Artifact(
+                "plugin",
+                "",
+                "skipped",
+                reason=f"recipe asks for {r.go_version}, which no grid toolchain provides",
+            )
         key, plan = self.recipe_plan(spec, r, tc)
         return self._get(key, plan, tc, f"plugin {spec.plugin} by the recipe of host {r.sha256[:12]}")
 
     def recipe_plan(self, spec: PluginSpec, r: recipe.Recipe, tc: Toolchain) -> tuple[str, dict[str, Any]]:
         src = self.grid.plugin_source(spec.plugin)
-        env = {k: v for k, v in r.build_env(go_release(tc.version)).items()
-               if k not in ("GOTOOLCHAIN", "GOMODCACHE")}  # both come with the toolchain's env
+        env = {
+            k: v
+            for k, v in r.build_env(go_release(tc.version)).items()
+            if k not in ("GOTOOLCHAIN", "GOMODCACHE")
+        }  # both come with the toolchain's env
         go_mod = f"module {MODULE_PREFIX}/plugin/{spec.plugin}\n\ngo 1.18\n\n{r.require_block()}"
-        plan = {"kind": "plugin", "format": BUILD_FORMAT, "recipe": recipe.RECIPE_FORMAT,
-                "go": tc.version, "gotoolchain": tc.gotoolchain, "go_mod": go_mod, "flags": r.flags,
-                "env": env, "sources": sources_digest(src), "vendor": False, "files": False,
-                "source_dir": str(src)}
+        plan = {
+            "kind": "plugin",
+            "format": BUILD_FORMAT,
+            "recipe": recipe.RECIPE_FORMAT,
+            "go": tc.version,
+            "gotoolchain": tc.gotoolchain,
+            "go_mod": go_mod,
+            "flags": r.flags,
+            "env": env,
+            "sources": sources_digest(src),
+            "vendor": False,
+            "files": False,
+            "source_dir": str(src),
+        }
         return _key({k: v for k, v in plan.items() if k != "source_dir"}), plan
 
     def _get(self, key: str, plan: dict[str, Any], tc: Toolchain, label: str) -> Artifact:
@@ -308,19 +369,28 @@ class Builder:
                 break
         go_mod = (work / "go.mod").read_text() if (work / "go.mod").is_file() else None
         art = Artifact(
-            kind=plan["kind"], key=key, status="ok" if ok else "failed",
+            kind=plan["kind"],
+            key=key,
+            status="ok" if ok else "failed",
             command=[_display(a, work) for a in steps[-1]] if ok else [_display(a, work) for a in argv],
-            env={k: v for k, v in sorted(env.items())
-                 if k in ("GOOS", "GOARCH", "CGO_ENABLED", "CC", "GOAMD64", "GOTOOLCHAIN", "GOFLAGS")},
-            go_mod=go_mod, modules=parse_requires(go_mod or ""),
-            output=redact_services("\n".join(o for o in outputs if o).strip()), truncated=truncated,
-            duration_s=round(duration, 3))
+            env={
+                k: v
+                for k, v in sorted(env.items())
+                if k in ("GOOS", "GOARCH", "CGO_ENABLED", "CC", "GOAMD64", "GOTOOLCHAIN", "GOFLAGS")
+            },
+            go_mod=go_mod,
+            modules=parse_requires(go_mod or ""),
+            output=redact_services("\n".join(o for o in outputs if o).strip()),
+            truncated=truncated,
+            duration_s=round(duration, 3),
+        )
         transient = not ok and TRANSIENT.search(art.output)
         refused = not ok and UNAVAILABLE.search(art.output)
         if refused:  # an input this machine cannot have: skipped, with the proxy's answer
             art.status = "skipped"
             art.reason = redact_services(
-                f"the module proxy does not serve a module this build needs: {refused.group(0)}")
+                f"the module proxy does not serve a module this build needs: {refused.group(0)}"
+            )
         if ok:
             adir.mkdir(parents=True, exist_ok=True)
             final = adir / out_name
@@ -377,5 +447,7 @@ def transient(rec: dict[str, Any]) -> bool:
         return True
     if rec.get("outcome") != "build-failed":
         return False
-    return any(side["build"]["status"] == "failed" and TRANSIENT.search(side["build"]["output"])
-               for side in (rec["host"], rec["plugin"]))
+    return any(
+        side["build"]["status"] == "failed" and TRANSIENT.search(side["build"]["output"])
+        for side in (rec["host"], rec["plugin"])
+    )

@@ -33,8 +33,10 @@ def build_plugin(host: Path, src: Path, out: Path) -> tuple[recipe.Recipe, proc.
     if r.can_load is False:
         return r, None
     local = local_go_release()
-    tc = toolchains.resolve("recipe", {"go": r.go_command(local),
-                                       "gotoolchain": r.toolchain_env(local).get("GOTOOLCHAIN", "local")})
+    tc = toolchains.resolve(
+        "recipe",
+        {"go": r.go_command(local), "gotoolchain": r.toolchain_env(local).get("GOTOOLCHAIN", "local")},
+    )
     if not tc.available:
         raise UserError(f"the recipe needs {r.go_version}: {tc.problem}")
     env = tc.env(shared_caches(), {k: v for k, v in r.build_env(local).items() if k != "GOTOOLCHAIN"})
@@ -44,14 +46,18 @@ def build_plugin(host: Path, src: Path, out: Path) -> tuple[recipe.Recipe, proc.
         mod = work / "go.mod"
         if not mod.is_file():
             mod.write_text(f"module example.local/plugin/{src.resolve().name}\n\ngo 1.18\n")
-        edit = [tc.go, "mod", "edit", *(f"-require={m}@{v}" for m, v in sorted(r.modules.items())),
-                *(f"-replace={m}={rep.replace(' ', '@')}" for m, rep in sorted(r.replaces.items()))]
+        edit = [
+            tc.go,
+            "mod",
+            "edit",
+            *(f"-require={m}@{v}" for m, v in sorted(r.modules.items())),
+            *(f"-replace={m}={rep.replace(' ', '@')}" for m, rep in sorted(r.replaces.items())),
+        ]
         if len(edit) > 3:  # a host without dependencies needs no pins
             res = proc.run(edit, env=env, cwd=work, timeout=300)
             if res.returncode != 0:
                 return r, res
-        res = proc.run(r.build_argv(str(work / "plugin.so"), ".", tc.go), env=env, cwd=work,
-                       timeout=1800)
+        res = proc.run(r.build_argv(str(work / "plugin.so"), ".", tc.go), env=env, cwd=work, timeout=1800)
         if res.returncode == 0:
             out.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(work / "plugin.so", out)

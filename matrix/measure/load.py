@@ -111,16 +111,15 @@ def timeout_for(seconds: float | None) -> Iterator[None]:
 
 def write_kustomization(root: Path, plugin: str, kind: str, nonce: str) -> None:
     k = kind_of(plugin)
-    cfg = (f"apiVersion: {GROUP}/{VERSION}\nkind: {k}\nmetadata:\n  name: probe\n"
-           f"nonce: \"{nonce}\"\n")
+    cfg = f'apiVersion: {GROUP}/{VERSION}\nkind: {k}\nmetadata:\n  name: probe\nnonce: "{nonce}"\n'
     (root / "plugin.yaml").write_text(cfg)
     if kind == "generator":
         (root / "kustomization.yaml").write_text("generators:\n- plugin.yaml\n")
     else:
         (root / "input.yaml").write_text(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: matrix-input\ndata:\n  a: b\n")
-        (root / "kustomization.yaml").write_text(
-            "resources:\n- input.yaml\ntransformers:\n- plugin.yaml\n")
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: matrix-input\ndata:\n  a: b\n"
+        )
+        (root / "kustomization.yaml").write_text("resources:\n- input.yaml\ntransformers:\n- plugin.yaml\n")
 
 
 def evidence_seen(stdout: str, kind: str, nonce: str) -> bool:
@@ -130,8 +129,15 @@ def evidence_seen(stdout: str, kind: str, nonce: str) -> bool:
     return f"matrix.example.com/transformed: {nonce}" in stdout
 
 
-def run_load(host_bin: Path, plugin_so: Path, plugin: str, kind: str, nonce: str,
-             emulator: list[str] | None = None, timeout: float | None = None) -> LoadResult:
+def run_load(
+    host_bin: Path,
+    plugin_so: Path,
+    plugin: str,
+    kind: str,
+    nonce: str,
+    emulator: list[str] | None = None,
+    timeout: float | None = None,
+) -> LoadResult:
     timeout = timeout or _timeout.get() or LOAD_TIMEOUT_S
     box = sandbox()
     boxed = box.kind == "bwrap"
@@ -150,9 +156,14 @@ def run_load(host_bin: Path, plugin_so: Path, plugin: str, kind: str, nonce: str
         write_kustomization(kdir, plugin, kind, nonce)
         (tmp / "home").mkdir()
         # Only what kustomize needs: nothing of the caller's environment comes along.
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-               "HOME": str(inside / "home"), "KUSTOMIZE_PLUGIN_HOME": str(inside / "plugins"),
-               "XDG_CONFIG_HOME": str(inside / "config"), "TMPDIR": str(inside)}
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "HOME": str(inside / "home"),
+            "KUSTOMIZE_PLUGIN_HOME": str(inside / "plugins"),
+            "XDG_CONFIG_HOME": str(inside / "config"),
+            "TMPDIR": str(inside),
+        }
         # The emulator by its full path: inside the sandbox nothing is looked up on PATH.
         emu = [shutil.which(emulator[0], path=env["PATH"]) or emulator[0], *emulator[1:]] if emulator else []
         argv = [*emu, host_arg, "build", "--enable-alpha-plugins", str(inside / "kustomization")]
@@ -176,22 +187,38 @@ def run_load(host_bin: Path, plugin_so: Path, plugin: str, kind: str, nonce: str
         stderr += "\n[plugin-matrix: the sandbox reported no exit status]"
     return LoadResult(
         outcome="loads" if seen else "fails",
-        exit_code=exit_code, signal=sig,
-        timed_out=r.timed_out, seen=seen, stdout=stdout, stderr=stderr, truncated=r.truncated,
+        exit_code=exit_code,
+        signal=sig,
+        timed_out=r.timed_out,
+        seen=seen,
+        stdout=stdout,
+        stderr=stderr,
+        truncated=r.truncated,
         duration_s=r.duration_s,
-        command=[*(emulator or []), "$HOST_BIN", *[scrub(a) for a in argv[len(emulator or []) + 1:]]])
+        command=[*(emulator or []), "$HOST_BIN", *[scrub(a) for a in argv[len(emulator or []) + 1 :]]],
+    )
 
 
-def run_boxed(box: Sandbox, cell: Path, host_bin: Path, argv: list[str], env: dict[str, str],
-              timeout: float) -> tuple[proc.Result, str | None]:
+def run_boxed(
+    box: Sandbox, cell: Path, host_bin: Path, argv: list[str], env: dict[str, str], timeout: float
+) -> tuple[proc.Result, str | None]:
     """`argv` in the sandbox, as nobody, with the cell at INSIDE_CELL and `host_bin` at
     INSIDE_HOST; and how it ended, as the wrapper inside reported it ("exit N", "signal N")."""
     uid = _give_away(cell)
     rfd, wfd = os.pipe()
     status = None
     try:
-        full = [*_bwrap_argv(box, cell, host_bin), sys.executable, "-I", "-S", "-c",
-                _STATUS_WRAPPER, str(wfd), str(uid), *argv]
+        full = [
+            *_bwrap_argv(box, cell, host_bin),
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            _STATUS_WRAPPER,
+            str(wfd),
+            str(uid),
+            *argv,
+        ]
         r = proc.run(full, env=env, cwd=cell, timeout=timeout, pass_fds=(wfd,))
         os.close(wfd)
         wfd = -1
@@ -231,8 +258,11 @@ def sandbox() -> Sandbox:
     if mode == "none":
         return Sandbox("none", reason=f"disabled by {SANDBOX_ENV}=none")
     bw = shutil.which("bwrap")
-    box = (Sandbox("none", reason="bwrap is not installed (apt-get install -y bubblewrap)")
-           if bw is None else _probe(bw))
+    box = (
+        Sandbox("none", reason="bwrap is not installed (apt-get install -y bubblewrap)")
+        if bw is None
+        else _probe(bw)
+    )
     if mode == "bwrap" and box.kind != "bwrap":
         raise UserError(f"{SANDBOX_ENV}=bwrap, but loads cannot be sandboxed here: {box.reason}")
     return box
@@ -241,18 +271,21 @@ def sandbox() -> Sandbox:
 def _probe(bw: str) -> Sandbox:
     """Run the sandbox as a load would: a write inside must work, one outside must not."""
     try:
-        version = subprocess.run([bw, "--version"], capture_output=True, text=True,
-                                 timeout=30).stdout.strip() or None
+        version = (
+            subprocess.run([bw, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+            or None
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         return Sandbox("none", reason=f"{bw} --version failed: {e}")
     box = Sandbox("bwrap", bw, version)
     tmp = Path(tempfile.mkdtemp(prefix=f"{CELL_PREFIX}{os.getpid()}-"))
     outside = Path(tempfile.mkdtemp(prefix="plugin-matrix-probe-"))
     try:
-        script = (f"echo in > {INSIDE_CELL}/in; echo out > {outside}/out 2>/dev/null; "
-                  f"echo out > /tmp/out 2>/dev/null; exit 0")
-        r, status = run_boxed(box, tmp, Path("/bin/sh"), ["/bin/sh", "-c", script],
-                              proc.base_env(), 60)
+        script = (
+            f"echo in > {INSIDE_CELL}/in; echo out > {outside}/out 2>/dev/null; "
+            f"echo out > /tmp/out 2>/dev/null; exit 0"
+        )
+        r, status = run_boxed(box, tmp, Path("/bin/sh"), ["/bin/sh", "-c", script], proc.base_env(), 60)
         if r.returncode != 0 or status != "exit 0" or not (tmp / "in").is_file():
             why = (r.output.splitlines() or [f"exit status {r.returncode}"])[0]
             return Sandbox("none", reason=f"bwrap cannot run here: {why}")
@@ -285,9 +318,23 @@ def _bwrap_argv(box: Sandbox, cell: Path, host_bin: Path) -> list[str]:
     for p in sorted({sys.base_prefix, sys.prefix}):
         if any(p == h or p.startswith(h + "/") for h in HIDDEN):
             a += ["--ro-bind", p, p]
-    a += ["--ro-bind", str(host_bin), INSIDE_HOST, "--bind", str(cell), INSIDE_CELL,
-          "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-          "--die-with-parent", "--new-session", "--chdir", INSIDE_CELL]
+    a += [
+        "--ro-bind",
+        str(host_bin),
+        INSIDE_HOST,
+        "--bind",
+        str(cell),
+        INSIDE_CELL,
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--chdir",
+        INSIDE_CELL,
+    ]
     if os.geteuid() == 0:
         a += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     return [*a, "--"]
@@ -322,11 +369,16 @@ def runner_provenance(prefix: list[str] | None, loader: bool = False) -> dict[st
     or with `loader` the platform's own dynamic loader, which runs the code natively."""
     emu = None
     if prefix:
-        emu = {"argv": prefix, "version": _version_of(prefix[0]),
-               "kind": "loader" if loader else "emulator"}
-    return {"os": platform.system().lower(), "arch": platform.machine(),
-            "kernel": platform.release(), "libc": _libc(), "emulator": emu,
-            "native": prefix is None or loader, "sandbox": sandbox().provenance()}
+        emu = {"argv": prefix, "version": _version_of(prefix[0]), "kind": "loader" if loader else "emulator"}
+    return {
+        "os": platform.system().lower(),
+        "arch": platform.machine(),
+        "kernel": platform.release(),
+        "libc": _libc(),
+        "emulator": emu,
+        "native": prefix is None or loader,
+        "sandbox": sandbox().provenance(),
+    }
 
 
 @functools.cache
@@ -338,8 +390,9 @@ def _libc() -> str | None:
 def _version_of(program: str) -> str | None:
     """The first line of `program --version`, asked once per run, not once per cell."""
     try:
-        out = subprocess.run([program, "--version"], capture_output=True, text=True,
-                             timeout=30).stdout.splitlines()
+        out = subprocess.run(
+            [program, "--version"], capture_output=True, text=True, timeout=30
+        ).stdout.splitlines()
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out[0] if out else None

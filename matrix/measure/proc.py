@@ -25,9 +25,23 @@ from pathlib import Path
 
 # What a child may inherit from our environment; everything else is dropped so no
 # secret of the caller ends up in a build log or a record.
-INHERIT = ("PATH", "HOME", "GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GONOSUMDB",
-           "GONOSUMCHECK", "GOPRIVATE", "GOSUMDB", "GONOPROXY", "GOINSECURE", "TMPDIR",
-           "SSL_CERT_FILE", "SSL_CERT_DIR")
+INHERIT = (
+    "PATH",
+    "HOME",
+    "GOCACHE",
+    "GOMODCACHE",
+    "GOPATH",
+    "GOPROXY",
+    "GONOSUMDB",
+    "GONOSUMCHECK",
+    "GOPRIVATE",
+    "GOSUMDB",
+    "GONOPROXY",
+    "GOINSECURE",
+    "TMPDIR",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
 
 KEEP_HEAD = 12_000
 KEEP_TAIL = 4_000
@@ -36,8 +50,11 @@ DRAIN_S = 2.0
 
 # Environment variables whose values are secrets: never shown in captured output, even
 # when a child found them somewhere else than in its own environment (e.g. /proc).
-SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSW|PASSPHRASE|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_?KEY"
-                         r"|AUTH|SESSION|COOKIE", re.I)
+SECRET_NAME = re.compile(
+    r"SECRET|TOKEN|PASSW|PASSPHRASE|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_?KEY"
+    r"|AUTH|SESSION|COOKIE",
+    re.I,
+)
 _URL_PASSWORD = re.compile(r"\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@", re.I)
 _PR_SET_PDEATHSIG = 1
 _stop = False  # set by request_stop(): the run was asked to end (SIGINT, SIGTERM)
@@ -105,15 +122,17 @@ class Capture:
         if chunk:
             self.tail += chunk
             if len(self.tail) > KEEP_TAIL:
-                del self.tail[:len(self.tail) - KEEP_TAIL]
+                del self.tail[: len(self.tail) - KEEP_TAIL]
 
     def text(self) -> tuple[str, bool]:
         cut = self.total - len(self.head) - len(self.tail)
         if cut <= 0:
             return bytes(self.head + self.tail).decode("utf-8", "replace"), False
-        return (bytes(self.head).decode("utf-8", "replace")
-                + f"\n[... {cut} bytes truncated by plugin-matrix ...]\n"
-                + bytes(self.tail).decode("utf-8", "replace")), True
+        return (
+            bytes(self.head).decode("utf-8", "replace")
+            + f"\n[... {cut} bytes truncated by plugin-matrix ...]\n"
+            + bytes(self.tail).decode("utf-8", "replace")
+        ), True
 
 
 @functools.cache
@@ -136,24 +155,39 @@ def _child_setup(parent: int, mask: set[int | signal.Signals]) -> None:
         os._exit(137)
 
 
-def run(argv: list[str], *, env: dict[str, str], cwd: Path | None = None,
-        timeout: float = 600.0, pass_fds: Sequence[int] = ()) -> Result:
+def run(
+    argv: list[str],
+    *,
+    env: dict[str, str],
+    cwd: Path | None = None,
+    timeout: float = 600.0,
+    pass_fds: Sequence[int] = (),
+) -> Result:
     _check_stop()
     start = time.monotonic()
     _prctl()  # load libc before forking
     # Ctrl-C waits until the child is started and known, so it is never left behind.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
-        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True,
-                             pass_fds=tuple(pass_fds),
-                             preexec_fn=functools.partial(_child_setup, os.getpid(), mask))
+        p = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+            pass_fds=tuple(pass_fds),
+            preexec_fn=functools.partial(_child_setup, os.getpid(), mask),
+        )
     except OSError as e:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        return Result(argv, 127, "", f"cannot start {argv[0]}: {e.strerror}", False,
-                      time.monotonic() - start, False)
+        return Result(
+            argv, 127, "", f"cannot start {argv[0]}: {e.strerror}", False, time.monotonic() - start, False
+        )
     out, err = Capture(), Capture()
-    assert p.stdout is not None and p.stderr is not None
+    assert p.stdout is not None
+    assert p.stderr is not None
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         timed_out = _pump(p, {p.stdout.fileno(): out, p.stderr.fileno(): err}, start + timeout)
@@ -165,8 +199,15 @@ def run(argv: list[str], *, env: dict[str, str], cwd: Path | None = None,
         p.stdout.close()
         p.stderr.close()
     so, se = out.text(), err.text()
-    return Result(argv, None if timed_out else p.returncode, redact(so[0]), redact(se[0]),
-                  so[1] or se[1], round(time.monotonic() - start, 3), timed_out)
+    return Result(
+        argv,
+        None if timed_out else p.returncode,
+        redact(so[0]),
+        redact(se[0]),
+        so[1] or se[1],
+        round(time.monotonic() - start, 3),
+        timed_out,
+    )
 
 
 def _pump(p: subprocess.Popen[bytes], caps: dict[int, Capture], deadline: float) -> bool:

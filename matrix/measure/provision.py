@@ -41,8 +41,9 @@ def missing(pkgs: list[str]) -> list[str]:
         return pkgs
     out = []
     for p in pkgs:
-        r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True,
-                           text=True, timeout=60)
+        r = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True, timeout=60
+        )
         if "install ok installed" not in r.stdout:
             out.append(p)
     return out

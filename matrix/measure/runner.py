@@ -52,10 +52,10 @@ def data_lock(data: Path, wait: bool = True) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if not wait:
-                raise UserError(f"{data}: another plugin-matrix run holds {data / '.matrix.lock'}; "
-                                "try again when it ends") from None
-            print(f"waiting for another plugin-matrix run to finish with {data} ...",
-                  file=sys.stderr)
+                raise UserError(
+                    f"{data}: another plugin-matrix run holds {data / '.matrix.lock'}; try again when it ends"
+                ) from None
+            print(f"waiting for another plugin-matrix run to finish with {data} ...", file=sys.stderr)
             fcntl.flock(f, fcntl.LOCK_EX)
         yield
     finally:
@@ -65,25 +65,43 @@ def data_lock(data: Path, wait: bool = True) -> Iterator[None]:
 def inputs_digest(g: Grid, cell: Cell, tcs: dict[str, toolchains.Toolchain]) -> str:
     """What decides a cell's result: reuse its record only while this stays the same."""
     src = g.plugin_source(cell.plugin.plugin)
-    key = {"format": records.RECORD_FORMAT, "host": asdict(cell.host), "plugin": asdict(cell.plugin),
-           "host_go": tcs[cell.host.toolchain].version, "plugin_go": tcs[cell.plugin.toolchain].version,
-           "sources": sources_digest(src), "grid": {
-               "release": g.releases[cell.host.release], "pins": g.pins[cell.plugin.pins],
-               "hv": g.variants[cell.host.variant], "pv": g.variants[cell.plugin.variant],
-               "hp": g.platforms[cell.host.platform], "pp": g.platforms[cell.plugin.platform]}}
+    key = {
+        "format": records.RECORD_FORMAT,
+        "host": asdict(cell.host),
+        "plugin": asdict(cell.plugin),
+        "host_go": tcs[cell.host.toolchain].version,
+        "plugin_go": tcs[cell.plugin.toolchain].version,
+        "sources": sources_digest(src),
+        "grid": {
+            "release": g.releases[cell.host.release],
+            "pins": g.pins[cell.plugin.pins],
+            "hv": g.variants[cell.host.variant],
+            "pv": g.variants[cell.plugin.variant],
+            "hp": g.platforms[cell.host.platform],
+            "pp": g.platforms[cell.plugin.platform],
+        },
+    }
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
-def run(grid_path: Path, data: Path, profile: str, releases: list[str] | None = None,
-        only_toolchains: list[str] | None = None, force: bool = False,
-        cache_dir: Path | None = None, console: Console | None = None,
-        wait_for_lock: bool = True, shard: str | None = None,
-        load_timeout: float | None = None) -> Summary:
+def run(
+    grid_path: Path,
+    data: Path,
+    profile: str,
+    releases: list[str] | None = None,
+    only_toolchains: list[str] | None = None,
+    force: bool = False,
+    cache_dir: Path | None = None,
+    console: Console | None = None,
+    wait_for_lock: bool = True,
+    shard: str | None = None,
+    load_timeout: float | None = None,
+) -> Summary:
     console = console or Console(stderr=True)
     g = gridmod.load(grid_path)
     cells = g.cells(profile, releases, only_toolchains)
     if shard:
-        cells = shardmod.select(g, cells, shard)
+        cells = shardmod.select(cells, shard)
     summary = Summary(cells=len(cells))
     with data_lock(data, wait_for_lock), timeout_for(load_timeout):
         # What a killed run left behind: half-written records, throw-away cell directories.
@@ -100,18 +118,35 @@ def run(grid_path: Path, data: Path, profile: str, releases: list[str] | None = 
         for cell in cells:
             digest = inputs_digest(g, cell, tcs)
             old = None if force else records.read_existing(data, cell.id)
-            if (old is not None and old["inputs"] == digest and old["axes"] == sorted(cell.axes)
-                    and not transient(old)):
+            if (
+                old is not None
+                and old["inputs"] == digest
+                and old["axes"] == sorted(cell.axes)
+                and not transient(old)
+            ):
                 summary.reused += 1
                 _count(summary, old)
             else:
                 todo.append((cell, digest))
         # Group by host so each host is built once and its cells follow one another.
-        todo.sort(key=lambda t: (t[0].host.release, t[0].host.toolchain, t[0].host.variant,
-                                 t[0].host.platform, t[0].id))
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), TextColumn("{task.fields[step]}"),
-                      console=console, disable=not todo) as progress:
+        todo.sort(
+            key=lambda t: (
+                t[0].host.release,
+                t[0].host.toolchain,
+                t[0].host.variant,
+                t[0].host.platform,
+                t[0].id,
+            )
+        )
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[step]}"),
+            console=console,
+            disable=not todo,
+        ) as progress:
             task = progress.add_task("cells", total=len(todo), step="")
             log = not console.is_terminal  # a log file gets one line per step instead of a bar
 
@@ -141,8 +176,9 @@ def _count(summary: Summary, rec: dict[str, Any]) -> None:
     summary.per_host.setdefault(key, Counter())[rec["outcome"]] += 1
 
 
-def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
-            tcs: dict[str, toolchains.Toolchain]) -> dict[str, Any]:
+def measure(
+    g: Grid, cell: Cell, digest: str, builder: Builder, tcs: dict[str, toolchains.Toolchain]
+) -> dict[str, Any]:
     hs, ps = cell.host, cell.plugin
     from_host = bool(g.pins[ps.pins].get("from_host"))
     try:
@@ -162,24 +198,46 @@ def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
     pdef = g.plugins[ps.plugin]
     emulator = host_emulator(g, cell) if load is not None else None
     record: dict[str, Any] = {
-        "format": records.RECORD_FORMAT, "cell": cell.id, "inputs": digest,
-        "axes": sorted(cell.axes), "outcome": outcome, "reason": reason,
-        "host": {"kind": "kustomize-cli", "release": hs.release, "module": rel["module"],
-                 "api": host.modules.get("sigs.k8s.io/kustomize/api", rel["api"]),
-                 "kyaml": host.modules.get("sigs.k8s.io/kustomize/kyaml", rel["kyaml"]),
-                 "variant": hs.variant, "flags": g.variants[hs.variant].get("flags", []),
-                 "platform": hs.platform, "goos": hplat["goos"], "goarch": hplat["goarch"],
-                 "toolchain": tcs[hs.toolchain].provenance(), "build": host.provenance()},
-        "plugin": {"name": ps.plugin, "kind": pdef["kind"], "release": ps.release, "pins": ps.pins,
-                   "api": plugin.modules.get("sigs.k8s.io/kustomize/api"),
-                   "kyaml": plugin.modules.get("sigs.k8s.io/kustomize/kyaml"),
-                   "variant": ps.variant,
-                   "flags": _built_flags(plugin) if from_host else g.variants[ps.variant].get("flags", []),
-                   "platform": ps.platform, "goos": pplat["goos"], "goarch": pplat["goarch"],
-                   "toolchain": tcs[ps.toolchain].provenance(),
-                   "sources": sources_digest(g.plugin_source(ps.plugin)),
-                   "build": plugin.provenance()},
-        "load": load, "class": None, "package": None, "doctor": _doctor(host, plugin, hplat),
+        "format": records.RECORD_FORMAT,
+        "cell": cell.id,
+        "inputs": digest,
+        "axes": sorted(cell.axes),
+        "outcome": outcome,
+        "reason": reason,
+        "host": {
+            "kind": "kustomize-cli",
+            "release": hs.release,
+            "module": rel["module"],
+            "api": host.modules.get("sigs.k8s.io/kustomize/api", rel["api"]),
+            "kyaml": host.modules.get("sigs.k8s.io/kustomize/kyaml", rel["kyaml"]),
+            "variant": hs.variant,
+            "flags": g.variants[hs.variant].get("flags", []),
+            "platform": hs.platform,
+            "goos": hplat["goos"],
+            "goarch": hplat["goarch"],
+            "toolchain": tcs[hs.toolchain].provenance(),
+            "build": host.provenance(),
+        },
+        "plugin": {
+            "name": ps.plugin,
+            "kind": pdef["kind"],
+            "release": ps.release,
+            "pins": ps.pins,
+            "api": plugin.modules.get("sigs.k8s.io/kustomize/api"),
+            "kyaml": plugin.modules.get("sigs.k8s.io/kustomize/kyaml"),
+            "variant": ps.variant,
+            "flags": _built_flags(plugin) if from_host else g.variants[ps.variant].get("flags", []),
+            "platform": ps.platform,
+            "goos": pplat["goos"],
+            "goarch": pplat["goarch"],
+            "toolchain": tcs[ps.toolchain].provenance(),
+            "sources": sources_digest(g.plugin_source(ps.plugin)),
+            "build": plugin.provenance(),
+        },
+        "load": load,
+        "class": None,
+        "package": None,
+        "doctor": _doctor(host, plugin, hplat),
         "runner": runner_provenance(emulator, loader=bool(hplat.get("loader"))),
         "tool_version": __version__,
         "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
@@ -190,23 +248,26 @@ def measure(g: Grid, cell: Cell, digest: str, builder: Builder,
 
 def _doctor(host: Artifact, plugin: Artifact, hplat: dict[str, Any]) -> dict[str, Any] | None:
     """The doctor's prediction from the two built files; its failure never stops the run."""
-    if hplat["goos"] != "linux" or not (host.path and plugin.path
-                                        and Path(host.path).is_file() and Path(plugin.path).is_file()):
+    if hplat["goos"] != "linux" or not (
+        host.path and plugin.path and Path(host.path).is_file() and Path(plugin.path).is_file()
+    ):
         return None
     try:
         from matrix.diagnose.doctor import predict
+
         d = predict(Path(host.path), Path(plugin.path))
         where = str(Path(plugin.path).resolve().parent)  # keep machine paths out of records
         if d["message"]:
             d["message"] = d["message"].replace(where, "$PLUGIN_DIR")
         d["evidence"] = [e.replace(where, "$PLUGIN_DIR") for e in d["evidence"]]
         return d
-    except Exception as e:  # noqa: BLE001 - recorded, the grid goes on
+    except Exception as e:
         return {"error": f"{type(e).__name__}: {e}"}
 
 
-def _outcome(g: Grid, cell: Cell, host: Artifact,
-             plugin: Artifact) -> tuple[str, str | None, dict[str, Any] | None]:
+def _outcome(
+    g: Grid, cell: Cell, host: Artifact, plugin: Artifact
+) -> tuple[str, str | None, dict[str, Any] | None]:
     for art in (host, plugin):  # the host first: a plugin may depend on it (recipe)
         if art.status == "skipped":
             hint = f" (install with: {art.install})" if art.install else ""
@@ -214,8 +275,10 @@ def _outcome(g: Grid, cell: Cell, host: Artifact,
         if art.status == "failed":
             also = " (and the plugin did not either)" if art is host and plugin.status == "failed" else ""
             if TRANSIENT.search(art.output):
-                also += (" (the machine or the network failed, not the inputs: not cached, the next "
-                         f"run tries again): `{' '.join(art.command[:2])}`: {_first_error(art.output)}")
+                also += (
+                    " (the machine or the network failed, not the inputs: not cached, the next "
+                    f"run tries again): `{' '.join(art.command[:2])}`: {_first_error(art.output)}"
+                )
             return "build-failed", f"the {art.kind} did not build{also}", None
     hplat = g.platforms[cell.host.platform]
     emulator = host_emulator(g, cell)
@@ -225,10 +288,12 @@ def _outcome(g: Grid, cell: Cell, host: Artifact,
             return "not-run", f"needs {hplat.get('runner', cell.host.platform + ' runner')}", None
         pk = " ".join(hplat.get("packages", []))
         return "not-run", f"{prefix[0]} is not installed (apt-get install -y {pk})", None
-    assert host.path and plugin.path
+    assert host.path
+    assert plugin.path
     pdef = g.plugins[cell.plugin.plugin]
-    r = run_load(Path(host.path), Path(plugin.path), cell.plugin.plugin, pdef["kind"], cell.id,
-                 emulator=emulator)
+    r = run_load(
+        Path(host.path), Path(plugin.path), cell.plugin.plugin, pdef["kind"], cell.id, emulator=emulator
+    )
     return r.outcome, None, r.as_record()
 
 
@@ -242,7 +307,7 @@ def _first_error(output: str) -> str:
 def _built_flags(art: Artifact) -> list[str]:
     """The flags of a plugin build command: `go build -buildmode=plugin FLAGS -o OUT TARGET`."""
     cmd = art.command
-    return cmd[3:cmd.index("-o")] if "-buildmode=plugin" in cmd and "-o" in cmd else []
+    return cmd[3 : cmd.index("-o")] if "-buildmode=plugin" in cmd and "-o" in cmd else []
 
 
 def host_emulator(g: Grid, cell: Cell) -> list[str] | None:
@@ -264,6 +329,5 @@ def summary_table(s: Summary) -> Table:
         cnt = s.per_host[key]
         t.add_row(*key, *(str(cnt.get(c, 0) or "") for c in cols))
     t.add_row("all", "", "", "", *(str(s.outcomes.get(c, 0)) for c in cols), style="bold")
-    t.caption = (f"go build invocations: {s.go_builds}; distinct artifacts built: "
-                 f"{s.artifacts_built}")
+    t.caption = f"go build invocations: {s.go_builds}; distinct artifacts built: {s.artifacts_built}"
     return t

@@ -15,7 +15,7 @@ from typing import Any
 
 from matrix import UserError
 from matrix.core import jsonio, records
-from matrix.core.grid import Cell, Grid
+from matrix.core.grid import Cell
 
 # GitHub Actions runner labels per platform; a platform absent here is built and,
 # if an emulator is configured, loaded on the linux/amd64 runner.
@@ -27,8 +27,14 @@ RUNS_ON = {
 }
 DEFAULT_RUNS_ON = RUNS_ON["linux/amd64"]
 
-_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
-         "i686": "386", "i386": "386"}
+_ARCH = {
+    "x86_64": "amd64",
+    "amd64": "amd64",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+    "i686": "386",
+    "i386": "386",
+}
 
 
 def this_platform() -> str:
@@ -48,10 +54,15 @@ class Shard:
     cells: list[Cell]
 
     def as_json(self) -> dict[str, Any]:
-        return {"shard": f"{self.index}/{self.total}", "index": self.index, "total": self.total,
-                "runs-on": self.runs_on, "cells": len(self.cells),
-                "hosts": len({c.host for c in self.cells}),
-                "name": f"{self.runs_on} {self.index}/{self.total} ({len(self.cells)} cells)"}
+        return {
+            "shard": f"{self.index}/{self.total}",
+            "index": self.index,
+            "total": self.total,
+            "runs-on": self.runs_on,
+            "cells": len(self.cells),
+            "hosts": len({c.host for c in self.cells}),
+            "name": f"{self.runs_on} {self.index}/{self.total} ({len(self.cells)} cells)",
+        }
 
 
 def plan(cells: list[Cell], shards: int) -> list[Shard]:
@@ -59,8 +70,10 @@ def plan(cells: list[Cell], shards: int) -> list[Shard]:
     if shards < 1:
         raise UserError(f"--shards must be at least 1, not {shards}")
     by_label: dict[str, list[Cell]] = {}
-    for c in sorted(cells, key=lambda c: (runs_on(c), c.host.release, c.host.toolchain,
-                                          c.host.variant, c.host.platform, c.id)):
+    for c in sorted(
+        cells,
+        key=lambda c: (runs_on(c), c.host.release, c.host.toolchain, c.host.variant, c.host.platform, c.id),
+    ):
         by_label.setdefault(runs_on(c), []).append(c)
     slices: list[tuple[str, list[Cell]]] = []
     for label in sorted(by_label, key=lambda x: (x != DEFAULT_RUNS_ON, x)):
@@ -85,16 +98,18 @@ def parse_shard(text: str) -> tuple[int, int]:
     return k, n
 
 
-def select(g: Grid, cells: list[Cell], shard: str, shards: int | None = None) -> list[Cell]:
+def select(cells: list[Cell], shard: str, shards: int | None = None) -> list[Cell]:
     """The cells of shard K/N of the plan that `plan --shards` made (N = number of shards)."""
     k, n = parse_shard(shard)
     # The plan's total depends on the slice count asked for; find the count that gives n.
-    for count in ([shards] if shards else range(1, n + 1)):
+    for count in [shards] if shards else range(1, n + 1):
         p = plan(cells, count)
         if len(p) == n:
             return p[k - 1].cells
-    raise UserError(f"--shard {shard}: no plan of this grid has {n} shards "
-                    f"(run `plugin-matrix plan --shards S --json` to see the plan)")
+    raise UserError(
+        f"--shard {shard}: no plan of this grid has {n} shards "
+        f"(run `plugin-matrix plan --shards S --json` to see the plan)"
+    )
 
 
 def merge(dirs: list[Path], data: Path) -> tuple[int, int, list[str]]:
@@ -115,8 +130,9 @@ def merge(dirs: list[Path], data: Path) -> tuple[int, int, list[str]]:
                 raise UserError(f"{p}: file name does not match its cell id {rec['cell']!r}")
             prev = incoming.get(rec["cell"])
             if prev and _essence(prev[1]) != _essence(rec):
-                conflicts.append(f"{rec['cell']}: {prev[0]} says {prev[1]['outcome']}, "
-                                 f"{p} says {rec['outcome']}")
+                conflicts.append(
+                    f"{rec['cell']}: {prev[0]} says {prev[1]['outcome']}, {p} says {rec['outcome']}"
+                )
                 continue
             incoming.setdefault(rec["cell"], (p, rec))
     for cell, (p, rec) in sorted(incoming.items()):
@@ -126,8 +142,9 @@ def merge(dirs: list[Path], data: Path) -> tuple[int, int, list[str]]:
             if _essence(old) == _essence(rec):
                 same += 1
             else:
-                conflicts.append(f"{cell}: {dest} says {old['outcome']}, {p} says {rec['outcome']} "
-                                 "(kept the recorded one)")
+                conflicts.append(
+                    f"{cell}: {dest} says {old['outcome']}, {p} says {rec['outcome']} (kept the recorded one)"
+                )
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         jsonio.write_atomic(dest, p.read_bytes())
@@ -137,5 +154,7 @@ def merge(dirs: list[Path], data: Path) -> tuple[int, int, list[str]]:
 
 def _essence(rec: dict[str, Any]) -> str:
     """What must agree for two records of one cell to be the same result."""
-    return json.dumps([rec["inputs"], rec["outcome"], rec["host"]["build"]["sha256"],
-                       rec["plugin"]["build"]["sha256"]], sort_keys=True)
+    return json.dumps(
+        [rec["inputs"], rec["outcome"], rec["host"]["build"]["sha256"], rec["plugin"]["build"]["sha256"]],
+        sort_keys=True,
+    )

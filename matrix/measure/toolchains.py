@@ -11,8 +11,17 @@ from typing import Any
 
 from matrix.measure import proc
 
-GOENV_KEYS = ("GOVERSION", "GOROOT", "GOOS", "GOARCH", "GOAMD64", "CGO_ENABLED", "CC",
-              "GOTOOLCHAIN", "GOEXPERIMENT")
+GOENV_KEYS = (
+    "GOVERSION",
+    "GOROOT",
+    "GOOS",
+    "GOARCH",
+    "GOAMD64",
+    "CGO_ENABLED",
+    "CC",
+    "GOTOOLCHAIN",
+    "GOEXPERIMENT",
+)
 
 
 @dataclass
@@ -35,8 +44,13 @@ class Toolchain:
         return env
 
     def provenance(self) -> dict[str, Any]:
-        return {"id": self.id, "go": self.go, "gotoolchain": self.gotoolchain,
-                "version": self.version, "goenv": self.goenv}
+        return {
+            "id": self.id,
+            "go": self.go,
+            "gotoolchain": self.gotoolchain,
+            "version": self.version,
+            "goenv": self.goenv,
+        }
 
 
 @functools.cache

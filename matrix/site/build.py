@@ -74,21 +74,33 @@ def load_classes(data: Path) -> tuple[ErrorClass, ...]:
     cat: Any = catalog.catalog_for(data)
     out = []
     for c in cat.classes:
-        out.append(ErrorClass(
-            slug=str(c.slug), title=str(getattr(c, "title", c.slug)),
-            stage=str(getattr(c, "stage", "") or ""), cause=str(getattr(c, "cause", "") or ""),
-            fix=str(getattr(c, "fix", "") or ""),
-            patterns=tuple(str(p) for p in (getattr(c, "patterns", ()) or ())),
-            related=tuple(str(r) for r in (getattr(c, "related", ()) or ()))))
+        out.append(
+            ErrorClass(
+                slug=str(c.slug),
+                title=str(getattr(c, "title", c.slug)),
+                stage=str(getattr(c, "stage", "") or ""),
+                cause=str(getattr(c, "cause", "") or ""),
+                fix=str(getattr(c, "fix", "") or ""),
+                patterns=tuple(str(p) for p in (getattr(c, "patterns", ()) or ())),
+                related=tuple(str(r) for r in (getattr(c, "related", ()) or ())),
+            )
+        )
     return tuple(out)
 
 
-def context(data: Path, df: pd.DataFrame | None = None) -> Context:
+def context(data: Path) -> Context:
     g = gridmod.load(data / "grid.toml")
     ref = g.profiles.get("default", next(iter(g.profiles.values())))["reference"]
-    return Context(releases=g.releases, toolchains=g.toolchains, variants=g.variants, pins=g.pins,
-                   platforms=g.platforms, reference=dict(ref), classes=load_classes(data),
-                   history=history.load(data))
+    return Context(
+        releases=g.releases,
+        toolchains=g.toolchains,
+        variants=g.variants,
+        pins=g.pins,
+        platforms=g.platforms,
+        reference=dict(ref),
+        classes=load_classes(data),
+        history=history.load(data),
+    )
 
 
 def frame(data: Path) -> pd.DataFrame:
@@ -102,6 +114,7 @@ def frame(data: Path) -> pd.DataFrame:
 def _axis_picture(df: pd.DataFrame, ctx: Context, axis: str) -> Any:
     """The heatmap.Grid of an axis (None: no pair of cells for it)."""
     from matrix.site import heatmap  # matplotlib: not in the processes that only read cells
+
     p = render.axis_pairs(df, ctx, axis)
     if p.empty:
         return None
@@ -116,9 +129,9 @@ def _axis_picture(df: pd.DataFrame, ctx: Context, axis: str) -> Any:
         "pins": ("plugin_pins", "plugin_name", "plugin go.mod pins", "plugin"),
         "platform": ("host_platform", "plugin_platform", "kustomize built for", "plugin built for"),
     }[axis]
-    rows = ["default"] + sorted(set(sides[row]) - {"default"}) if "variant" in axis else None
+    rows = ["default", *sorted(set(sides[row]) - {"default"})] if "variant" in axis else None
     if axis == "pins":
-        rows = ["host"] + sorted(set(sides[row]) - {"host"})
+        rows = ["host", *sorted(set(sides[row]) - {"host"})]
     return heatmap.pivot(sides, row, col, render.AXIS_TITLES[axis], rt, ct, rows=rows)
 
 
@@ -132,6 +145,7 @@ _IDS = re.compile(r' id="([^"]+)"')  # data is escaped: no quote of its own ends
 @dataclass
 class Blocks:
     """HTML blocks taken out of generated pages, kept in files until the page is written."""
+
     folder: Path
     prefix: str = ""  # of block names: processes that share the folder use their own
     pages: dict[str, list[str]] = field(default_factory=dict)  # page src -> block names
@@ -140,6 +154,7 @@ class Blocks:
 
     def take(self, src: str, text: str) -> str:
         """The page with each HTML block replaced by a placeholder (an HTML comment)."""
+
         def stash(m: re.Match[str]) -> str:
             name = f"{self.prefix}{self.count}"
             self.count += 1
@@ -147,6 +162,7 @@ class Blocks:
             self.pages.setdefault(src, []).append(name)
             self.anchors.setdefault(src, set()).update(_IDS.findall(m.group(1)))
             return f"<!-- pm:block {name} -->"
+
         return _BLOCK.sub(stash, text)
 
     def adopt(self, src: str, names: list[str], anchors: list[str]) -> None:
@@ -164,6 +180,7 @@ class Blocks:
             block = p.read_text(encoding="utf-8")
             p.unlink()
             return block
+
         return _PLACE.sub(put, html_text)
 
     def close(self) -> None:
@@ -210,16 +227,17 @@ def _arrow_memory() -> None:
     """Arrow's buffers from the system allocator, which gives large ones back to the system
     when freed: the site build filters big frames one after the other."""
     import pyarrow as pa
+
     pa.set_memory_pool(pa.system_memory_pool())
 
 
-def shard_pass(data: Path, names: list[str], folder: Path, blocks_dir: Path, key: str,
-               ctx: Context) -> None:
+def shard_pass(data: Path, names: list[str], folder: Path, blocks_dir: Path, key: str, ctx: Context) -> None:
     """Read the records `names` of DATA/cells once; write to `folder` this shard's part of
     the downloads (part.csv, part.json, full.arrow), its part of the site's frame with each
     cell's table row (light.arrow), and its pages of cells (pages.json; their HTML blocks
     in blocks_dir, named after `key`)."""
     import pyarrow as pa
+
     folder.mkdir(parents=True, exist_ok=True)
     blocks = Blocks(blocks_dir, prefix=f"{key}-")
     pages: list[dict[str, Any]] = []
@@ -234,9 +252,12 @@ def shard_pass(data: Path, names: list[str], folder: Path, blocks_dir: Path, key
 
     full_w = light_w = None
     first = True
-    with open(folder / "part.csv", "wb") as fcsv, open(folder / "part.json", "wb") as fjson, \
-            pa.OSFile(str(folder / "full.arrow"), "wb") as ffull, \
-            pa.OSFile(str(folder / "light.arrow"), "wb") as flight:
+    with (
+        open(folder / "part.csv", "wb") as fcsv,
+        open(folder / "part.json", "wb") as fjson,
+        pa.OSFile(str(folder / "full.arrow"), "wb") as ffull,
+        pa.OSFile(str(folder / "light.arrow"), "wb") as flight,
+    ):
         for rows in dataset.row_batches(data, names=names):
             table = dataset.table_of(rows)
             df = table.to_pandas()
@@ -262,8 +283,14 @@ def shard_pass(data: Path, names: list[str], folder: Path, blocks_dir: Path, key
         for w in (full_w, light_w):
             if w is not None:
                 w.close()
-    manifest = [{**p, "blocks": blocks.pages.get(p["src"], []),
-                 "anchors": sorted(blocks.anchors.get(p["src"], set()))} for p in pages]
+    manifest = [
+        {
+            **p,
+            "blocks": blocks.pages.get(p["src"], []),
+            "anchors": sorted(blocks.anchors.get(p["src"], set())),
+        }
+        for p in pages
+    ]
     (folder / "pages.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
@@ -300,14 +327,16 @@ def _start_worker(data: Path, names: list[str], folder: Path, blocks_dir: Path, 
     (folder / "names.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
     cmd = [sys.executable, "-m", "matrix.site.build", "shard", str(data), str(folder), str(blocks_dir), key]
     err = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _Worker.finish/stop
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL,
-                            env=_child_env())
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL, env=_child_env()
+    )
     return _Worker(proc, err)
 
 
 def _assemble(parts: list[Path], targets: dict[str, Path]) -> dict[str, int]:
     """The downloads from the shards' parts (in order), into `targets`; their sizes."""
     import pyarrow as pa
+
     with open(targets["dataset.csv"], "wb") as f:
         f.write(dataset.csv_header())
         for p in parts:
@@ -336,6 +365,7 @@ def _assemble(parts: list[Path], targets: dict[str, Path]) -> dict[str, int]:
 
 def _site_frame(parts: list[Path]) -> pd.DataFrame:
     import pyarrow as pa
+
     frames = []
     for p in parts:
         if (p / "light.arrow").stat().st_size:
@@ -398,8 +428,9 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
         names = dataset.record_names(data) if (data / "cells").is_dir() else []
         shards = split(names, shard_count(len(names)))
         parts = [scratch / f"s{k}" for k in range(len(shards))]
-        workers = [_start_worker(data, shards[k], parts[k], blocks_dir, f"s{k}")
-                   for k in range(1, len(shards))]
+        workers = [
+            _start_worker(data, shards[k], parts[k], blocks_dir, f"s{k}") for k in range(1, len(shards))
+        ]
         classes = Context(classes=load_classes(data))
         if shards:
             shard_pass(data, shards[0], parts[0], blocks_dir, "s0", classes)
@@ -409,8 +440,12 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
         for p in parts:
             for page in json.loads((p / "pages.json").read_text(encoding="utf-8")):
                 if inline:
-                    text = _PLACE.sub(lambda m: render.html_block((blocks_dir / f"{m.group(1)}.html")
-                                                                  .read_text(encoding="utf-8")), page["text"])
+                    text = _PLACE.sub(
+                        lambda m: render.html_block(
+                            (blocks_dir / f"{m.group(1)}.html").read_text(encoding="utf-8")
+                        ),
+                        page["text"],
+                    )
                 else:
                     text = page["text"]
                     blocks.adopt(page["src"], page["blocks"], page["anchors"])
@@ -427,12 +462,13 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
                 assembled["sizes"] = _assemble(parts, local)
             except BaseException as e:  # re-raised below
                 assembled["error"] = e
+
         thread = threading.Thread(target=assemble, name="plugin-matrix-downloads")
         thread.start()
         try:
             df = _site_frame(parts)
             t_merge = last[0] = time.perf_counter()
-            ctx = context(data, df)
+            ctx = context(data)
             _pages(put, df, ctx, data, drawing)
         finally:
             thread.join()
@@ -460,17 +496,23 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
         shutil.rmtree(scratch, ignore_errors=True)
         if inline:
             blocks.close()
-    log.info(f"plugin-matrix: generated {len(written)} files from {len(df)} cells in "
-             f"{time.perf_counter() - t0:.1f} s ({len(shards)} shards: cells {t_cells - t0:.1f} s, "
-             f"frame {t_merge - t_cells:.1f} s, pages and downloads {time.perf_counter() - t_merge:.1f} s)")
-    log.info("plugin-matrix: seconds per kind of page: " + ", ".join(
-        f"{k} {v:.2f}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]) if v >= 0.05))
+    log.info(
+        f"plugin-matrix: generated {len(written)} files from {len(df)} cells in "
+        f"{time.perf_counter() - t0:.1f} s ({len(shards)} shards: cells {t_cells - t0:.1f} s, "
+        f"frame {t_merge - t_cells:.1f} s, pages and downloads {time.perf_counter() - t_merge:.1f} s)"
+    )
+    log.info(
+        "plugin-matrix: seconds per kind of page: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]) if v >= 0.05)
+    )
     return written
 
 
-def _pages(put: Callable[[str, str | bytes], None], df: pd.DataFrame, ctx: Context, data: Path,
-           drawing: _Drawing) -> None:
+def _pages(
+    put: Callable[[str, str | bytes], None], df: pd.DataFrame, ctx: Context, data: Path, drawing: _Drawing
+) -> None:
     from matrix.site import heatmap  # matplotlib: not in the processes that only read cells
+
     if render.TABLE_ROW in df.columns:
         tables = df[list(dict.fromkeys([*render.CELL_ORDER, "outcome", render.TABLE_ROW]))]
         df = df.drop(columns=[render.TABLE_ROW])  # every other page filters the frame: keep it narrow
@@ -515,15 +557,22 @@ class _Drawing:
         self.proc: subprocess.Popen[bytes] | None = None
         if (os.cpu_count() or 1) >= 2:
             cmd = [sys.executable, "-m", "matrix.site.heatmap", "draw", "-", str(self.folder)]
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.PIPE, env=_child_env())
+            self.proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=_child_env(),
+            )
 
     def draw(self, grids: dict[str, Any]) -> None:
         """Start drawing `grids` (picture path -> heatmap.Grid)."""
         from dataclasses import asdict
+
         self.paths = list(grids)
         if self.proc is None:
             from matrix.site import heatmap
+
             heatmap.draw_files(list(grids.values()), self.folder)
             return
         assert self.proc.stdin is not None
@@ -535,6 +584,7 @@ class _Drawing:
             if self.proc is not None:
                 assert self.proc.stderr is not None
                 err = self.proc.stderr.read()
+                self.proc.stderr.close()
                 self.proc.wait()
                 if self.proc.returncode != 0:
                     raise UserError(f"drawing the heatmaps failed: {err.decode(errors='replace').strip()}")
@@ -553,9 +603,18 @@ class _Drawing:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _text_pages(put: Callable[[str, str | bytes], None], df: pd.DataFrame, tables: pd.DataFrame,
-                ctx: Context, data: Path, rels: list[str], overview: str | None, pictures: dict[str, str],
-                axis_pictures: dict[str, str], grids: dict[str, Any]) -> None:
+def _text_pages(
+    put: Callable[[str, str | bytes], None],
+    df: pd.DataFrame,
+    tables: pd.DataFrame,
+    ctx: Context,
+    data: Path,
+    rels: list[str],
+    overview: str | None,
+    pictures: dict[str, str],
+    axis_pictures: dict[str, str],
+    grids: dict[str, Any],
+) -> None:
 
     put("index.md", render.home(df, ctx, overview))
     put("matrix/index.md", render.matrix_index(df, ctx, pictures, axis_pictures, grids))
@@ -583,10 +642,16 @@ def _text_pages(put: Callable[[str, str | bytes], None], df: pd.DataFrame, table
     put("errors.json", jsonio.dumps(catalog.catalog_json(cat)))
     put(render.DOCTOR_PAGE, render.doctor_page(df, ctx))
     newest = render.newest_release(df, ctx)
-    for who, src in (("packager", "checklists/kustomize-release.md"),
-                     ("author", "checklists/plugin-authors.md")):
-        put(src, render.checklist_page(df, ctx, newest, who, src) if newest
-            else render.page("Checklist", "No cell measured yet."))
+    for who, src in (
+        ("packager", "checklists/kustomize-release.md"),
+        ("author", "checklists/plugin-authors.md"),
+    ):
+        put(
+            src,
+            render.checklist_page(df, ctx, newest, who, src)
+            if newest
+            else render.page("Checklist", "No cell measured yet."),
+        )
     put("history.md", render.history_page(ctx, render.uniq(df["cell"])))
 
 
@@ -622,10 +687,10 @@ class Paths:
     def __init__(self) -> None:
         self.paths: list[str] = []
 
-    def write(self, path: str, content: str | bytes) -> None:
+    def write(self, path: str, content: str | bytes) -> None:  # noqa: ARG002 - the paths are all it keeps
         self.paths.append(path)
 
-    def file(self, path: str) -> Path | None:
+    def file(self, path: str) -> Path | None:  # noqa: ARG002 - no file behind it
         return None
 
 

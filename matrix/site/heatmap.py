@@ -17,21 +17,26 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.patches import Rectangle
 
 # Colour-blind friendly ends (blue = loads, orange = fails), grey for "nothing loaded".
 _CMAP = LinearSegmentedColormap.from_list("loads", ["#d95f02", "#f7f7f7", "#1b9e77"])
 _GREY = "#bdbdbd"
-_SHORT = {"build-failed": "build\nfailed", "skipped": "skipped", "not-run": "not run",
-          "harness-error": "harness\nerror"}
+_SHORT = {
+    "build-failed": "build\nfailed",
+    "skipped": "skipped",
+    "not-run": "not run",
+    "harness-error": "harness\nerror",
+}
 
 
 @dataclass
 class Grid:
     """What one picture shows: a label per cell plus the fraction that loaded (None: grey)."""
+
     title: str
     rows: list[str]
     cols: list[str]
@@ -61,8 +66,16 @@ def _summary(counts: dict[str, int]) -> tuple[str, float | None]:
     return f"{ok}/{tried}", ok / tried
 
 
-def pivot(df: pd.DataFrame, row: str, col: str, title: str, row_title: str, col_title: str,
-          rows: list[str] | None = None, cols: list[str] | None = None) -> Grid:
+def pivot(
+    df: pd.DataFrame,
+    row: str,
+    col: str,
+    title: str,
+    row_title: str,
+    col_title: str,
+    rows: list[str] | None = None,
+    cols: list[str] | None = None,
+) -> Grid:
     rows = rows if rows is not None else sorted(df[row].unique().tolist())
     cols = cols if cols is not None else sorted(df[col].unique().tolist())
     # one pass over the three columns (not one filter per square)
@@ -84,19 +97,44 @@ def pivot(df: pd.DataFrame, row: str, col: str, title: str, row_title: str, col_
 
 def release_grid(df: pd.DataFrame, release: str) -> Grid:
     """Host Go x plugin Go for one kustomize release (baseline cells: default everything)."""
-    d = df.loc[df["host_release"] == release,
-               ["host_release", "host_go", "plugin_go", "host_toolchain", "plugin_toolchain", "axes",
-                "host_variant", "plugin_variant", "plugin_pins", "host_platform", "plugin_platform",
-                "outcome"]]
-    d = d[d["axes"].str.contains("baseline") & (d["host_variant"] == "default")
-          & (d["plugin_variant"] == "default") & (d["plugin_pins"] == "host")
-          & (d["host_platform"] == d["plugin_platform"])]
+    d = df.loc[
+        df["host_release"] == release,
+        [
+            "host_release",
+            "host_go",
+            "plugin_go",
+            "host_toolchain",
+            "plugin_toolchain",
+            "axes",
+            "host_variant",
+            "plugin_variant",
+            "plugin_pins",
+            "host_platform",
+            "plugin_platform",
+            "outcome",
+        ],
+    ]
+    d = d[
+        d["axes"].str.contains("baseline")
+        & (d["host_variant"] == "default")
+        & (d["plugin_variant"] == "default")
+        & (d["plugin_pins"] == "host")
+        & (d["host_platform"] == d["plugin_platform"])
+    ]
     gos = sorted(set(d["host_go"].unique().tolist()) | set(d["plugin_go"].unique().tolist()))
     gos = [g for g in gos if g] or sorted(d["host_toolchain"].unique().tolist())
     hcol = "host_go" if any(d["host_go"]) else "host_toolchain"
     pcol = "plugin_go" if any(d["plugin_go"]) else "plugin_toolchain"
-    return pivot(d, hcol, pcol, f"kustomize {release}: does the plugin load?",
-                 "kustomize built with", "plugin built with", gos, gos)
+    return pivot(
+        d,
+        hcol,
+        pcol,
+        f"kustomize {release}: does the plugin load?",
+        "kustomize built with",
+        "plugin built with",
+        gos,
+        gos,
+    )
 
 
 OVERVIEW_PAIRS = 12  # more pairs of Go releases than this: two columns, same Go and another Go
@@ -105,10 +143,15 @@ OVERVIEW_PAIRS = 12  # more pairs of Go releases than this: two columns, same Go
 def overview_grid(df: pd.DataFrame, releases: list[str]) -> Grid:
     """Kustomize release x (host Go -> plugin Go) pair, baseline cells only. With more than
     OVERVIEW_PAIRS pairs, the columns are "same Go release" and "another Go release"."""
-    keep = ((df["host_variant"] == "default") & (df["plugin_variant"] == "default")
-            & (df["plugin_pins"] == "host"))
-    d = df.loc[keep, ["host_release", "host_go", "host_toolchain", "plugin_go", "plugin_toolchain",
-                      "axes", "outcome"]]
+    keep = (
+        (df["host_variant"] == "default")
+        & (df["plugin_variant"] == "default")
+        & (df["plugin_pins"] == "host")
+    )
+    d = df.loc[
+        keep,
+        ["host_release", "host_go", "host_toolchain", "plugin_go", "plugin_toolchain", "axes", "outcome"],
+    ]
     d = d[d["axes"].str.contains("baseline")].copy()
     hgo = d["host_go"].where(d["host_go"] != "", d["host_toolchain"])
     pgo = d["plugin_go"].where(d["plugin_go"] != "", d["plugin_toolchain"])
@@ -139,12 +182,16 @@ def draw(g: Grid, fmt: str = "png") -> bytes:
                 if not g.labels[i][j]:
                     color = "white"
                 ax.add_patch(Rectangle((j, i), 1, 1, facecolor=color, edgecolor="white", lw=2))
-                ax.text(j + 0.5, i + 0.5, g.labels[i][j], ha="center", va="center", fontsize=9,
-                        color="black")
+                ax.text(j + 0.5, i + 0.5, g.labels[i][j], ha="center", va="center", fontsize=9, color="black")
         ax.set_xlim(0, nc)
         ax.set_ylim(nr, 0)
-        ax.set_xticks([j + 0.5 for j in range(len(g.cols))], g.cols, rotation=30 if nc > 3 else 0,
-                      ha="right" if nc > 3 else "center", fontsize=9)
+        ax.set_xticks(
+            [j + 0.5 for j in range(len(g.cols))],
+            g.cols,
+            rotation=30 if nc > 3 else 0,
+            ha="right" if nc > 3 else "center",
+            fontsize=9,
+        )
         ax.set_yticks([i + 0.5 for i in range(len(g.rows))], g.rows, fontsize=9)
         ax.set_xlabel(g.col_title)
         ax.set_ylabel(g.row_title)

@@ -53,8 +53,12 @@ def count(name: str, regular: int, stress: int) -> int:
     return stress if os.environ.get("PLUGIN_MATRIX_STRESS") else regular
 
 
-def write_grid(data: Path, profiles: Mapping[str, Iterable[str]],
-               toolchains: Iterable[str] = ("local",), extra_plugins: Mapping[str, Path] = {}) -> Path:
+def write_grid(
+    data: Path,
+    profiles: Mapping[str, Iterable[str]],
+    toolchains: Iterable[str] = ("local",),
+    extra_plugins: Mapping[str, Path] = {},
+) -> Path:
     """A grid.toml in `data`: one release, toolchains all being the machine's own Go under
     other names (their artifacts are the same, so they cost one build), the named plugins."""
     rel, module, api, kyaml = RELEASE
@@ -67,18 +71,33 @@ def write_grid(data: Path, profiles: Mapping[str, Iterable[str]],
     for p in used:
         src, kind = (extra_plugins[p], "generator") if p in extra_plugins else PLUGINS[p]
         lines += [f"[plugins.{p}]", f"source = {json.dumps(str(src))}", f'kind = "{kind}"', ""]
-    lines += ['[variants.default]', 'applies = ["host", "plugin"]', "",
-              '[pins.host]', 'description = "host pins"', "",
-              '[platforms."linux/amd64"]', 'goos = "linux"', 'goarch = "amd64"', 'cc = "gcc"', ""]
+    lines += [
+        "[variants.default]",
+        'applies = ["host", "plugin"]',
+        "",
+        "[pins.host]",
+        'description = "host pins"',
+        "",
+        '[platforms."linux/amd64"]',
+        'goos = "linux"',
+        'goarch = "amd64"',
+        'cc = "gcc"',
+        "",
+    ]
     profs = dict(profiles)
     for required in ("smoke", "default", "full"):
         profs.setdefault(required, next(iter(profiles.values())))
     for name, ps in profs.items():
         ps = list(ps)
-        lines += [f"[profiles.{name}]", f'releases = ["{rel}"]', f"toolchains = {json.dumps(tcs)}",
-                  f"plugins = {json.dumps(ps)}",
-                  f'reference = {{ release = "{rel}", toolchain = "{tcs[0]}", plugin = "{ps[0]}" }}',
-                  "axes = []", ""]
+        lines += [
+            f"[profiles.{name}]",
+            f'releases = ["{rel}"]',
+            f"toolchains = {json.dumps(tcs)}",
+            f"plugins = {json.dumps(ps)}",
+            f'reference = {{ release = "{rel}", toolchain = "{tcs[0]}", plugin = "{ps[0]}" }}',
+            "axes = []",
+            "",
+        ]
     data.mkdir(parents=True, exist_ok=True)
     path = data / "grid.toml"
     path.write_text("\n".join(lines))
@@ -101,21 +120,30 @@ def cli(*args: str) -> list[str]:
 
 
 def run_cli(args: list[str], env: dict[str, str], timeout: float = 1800) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cli(*args), env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        cli(*args),
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def start_cli(args: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], Path]:
     """A `plugin-matrix` process in the background, its stderr going to `log`."""
     f = log.open("wb")
-    p = subprocess.Popen(cli(*args), env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=f,
-                         stdin=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        cli(*args), env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=f, stdin=subprocess.DEVNULL
+    )
     f.close()
     return p, log
 
 
-def wait_for(cond: Any, timeout: float, what: str, proc: subprocess.Popen[bytes] | None = None,
-             log: Path | None = None) -> None:
+def wait_for(
+    cond: Any, timeout: float, what: str, proc: subprocess.Popen[bytes] | None = None, log: Path | None = None
+) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if cond():
@@ -140,8 +168,11 @@ def tree(root: Path, skip: Iterable[Path] = ()) -> dict[str, tuple[int, int, int
             if any(p == s for s in skipped):
                 continue
             st = os.lstat(p)
-            out[p] = (st.st_size if not os.path.isdir(p) else 0,
-                      st.st_mtime_ns if not os.path.isdir(p) else 0, st.st_mode)
+            out[p] = (
+                st.st_size if not os.path.isdir(p) else 0,
+                st.st_mtime_ns if not os.path.isdir(p) else 0,
+                st.st_mode,
+            )
     return out
 
 
