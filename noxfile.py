@@ -48,12 +48,20 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs, env={"PYTHONHASHSEED": "0"})
 
 
+LINTED = ["matrix", "tests", "benchmarks", "scripts", "docs/gen_pages.py", "docs/hooks.py", "noxfile.py"]
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff and mypy (strict)."""
-    install(session, "lint")
-    session.run("ruff", "check", "matrix", "tests", "noxfile.py")
+    """ruff (check and format), mypy strict on the package and the tests, and the layers:
+    import-linter's contracts (pyproject.toml) and no import cycles."""
+    install(session, "lint", "test")
+    session.run("ruff", "check", *LINTED)
+    session.run("ruff", "format", "--check", *LINTED)
     session.run("mypy", "matrix")
+    session.run("mypy", "--strict", "tests")
+    session.run("lint-imports")
+    session.run("python", "scripts/check_cycles.py")
 
 
 # Plugins print an advert for an mkdocs fork to stderr; it is not a build warning.
