@@ -240,3 +240,21 @@ def link_problems(site: Path) -> list[str]:
                 if unquote(u.fragment) not in ids:
                     problems.append(f"{page.relative_to(site.resolve())}: {ref}: no such anchor")
     return problems
+
+
+def downloads_of(data: Path, out: Path) -> dict[str, bytes]:
+    """The downloads of DATA/cells, written by the one writer (matrix.dataset.downloads)."""
+    from matrix.dataset import downloads
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {n: out / n for n in downloads.DOWNLOAD_NAMES}
+    downloads.write_download_files(data, paths)
+    return {n: p.read_bytes() for n, p in paths.items()}
+
+
+def data_dir_of(recs: list[dict[str, Any]], root: Path) -> Path:
+    """A data directory holding these records (DATA/cells/<cell>.json)."""
+    (root / "cells").mkdir(parents=True, exist_ok=True)
+    for r in recs:
+        (root / "cells" / f"{r['cell']}.json").write_text(json.dumps(r))
+    return root

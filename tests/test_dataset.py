@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from matrix import UserError
+from matrix.dataset import downloads, history, read
 from matrix.dataset import frame as dataset
-from matrix.dataset import history
-from tests.sitekit import synthetic_record
+from tests.sitekit import data_dir_of, downloads_of, synthetic_record
 
 
 def test_frame_columns_and_order() -> None:
@@ -33,7 +33,7 @@ def test_empty_frame_has_columns() -> None:
     df = dataset.frame([])
     assert df.empty
     assert list(df.columns) == dataset.COLUMNS
-    assert dataset.to_csv(df).decode().startswith("cell,outcome,class,")
+    assert downloads.csv_header().decode().startswith("cell,outcome,class,")
 
 
 def test_error_text_drops_log_lines_and_goroutine_dumps() -> None:
@@ -110,14 +110,15 @@ def test_the_frame_shows_the_recorded_class() -> None:
     assert "fails:timeout" in got  # the recorded class, not one recomputed from the text
 
 
-def test_downloads_are_deterministic_and_round_trip() -> None:
+def test_downloads_are_deterministic_and_round_trip(tmp_path: Path) -> None:
     recs = [
         synthetic_record(),
         synthetic_record(plugin_tc="go1.19"),
         synthetic_record(outcome="build-failed", release="v5.8.3"),
     ]
     df = dataset.frame(recs)
-    a, b = dataset.downloads(df), dataset.downloads(dataset.frame(list(reversed(recs))))
+    a = downloads_of(data_dir_of(recs, tmp_path / "a"), tmp_path / "out-a")
+    b = downloads_of(data_dir_of(list(reversed(recs)), tmp_path / "b"), tmp_path / "out-b")
     assert a == b
     back = pd.read_csv(io.BytesIO(a["dataset.csv"]), keep_default_na=False)
     assert list(back["cell"]) == list(df["cell"])
@@ -131,8 +132,8 @@ def test_downloads_are_deterministic_and_round_trip() -> None:
 
 
 def test_write_downloads(tmp_path: Path) -> None:
-    paths = dataset.write_downloads(dataset.frame([synthetic_record()]), tmp_path / "out")
-    assert sorted(p.name for p in paths) == ["dataset.csv", "dataset.json", "dataset.parquet"]
+    got = downloads_of(data_dir_of([synthetic_record()], tmp_path / "data"), tmp_path / "out")
+    assert sorted(got) == ["dataset.csv", "dataset.json", "dataset.parquet"]
 
 
 def test_isolating_pairs_differ_in_one_input_only() -> None:
@@ -184,7 +185,7 @@ def test_compiled_record_checks_accept_only_what_jsonschema_accepts() -> None:
 
     from matrix.core import schema
 
-    check = dataset._record_check()
+    check = read._record_check()
     assert check is not None
     validator = jsonschema.Draft202012Validator(schema._validator("record.schema.json").schema)
     recs = [
@@ -256,12 +257,18 @@ def test_downloads_streamed_from_records_equal_the_frames(tmp_path: Path) -> Non
     ]
     for r in recs:
         (data / "cells" / f"{r['cell']}.json").write_text(json.dumps(r))
-    paths = {n: tmp_path / n for n in dataset.DOWNLOAD_NAMES}
-    sizes = dataset.write_download_files(data, paths)
-    want = dataset.downloads(dataset.load(data))
-    for name, content in want.items():
-        assert paths[name].read_bytes() == content
-        assert sizes[name] == len(content)
+    paths = {n: tmp_path / n for n in downloads.DOWNLOAD_NAMES}
+    sizes = downloads.write_download_files(data, paths)
+    for name in downloads.DOWNLOAD_NAMES:  # the sizes it reports are the files' sizes
+        assert sizes[name] == paths[name].stat().st_size
+    # batching does not change a byte: one record at a time gives the same files
+    bufs = {n: io.BytesIO() for n in downloads.DOWNLOAD_NAMES}
+    w = downloads.DownloadWriter(dict(bufs))
+    for rows in dataset.row_batches(data, size=1):
+        w.add_rows(rows)
+    w.close()
+    for name, buf in bufs.items():
+        assert buf.getvalue() == paths[name].read_bytes(), name
     light = dataset.site_frame(data)
     assert list(light["cell"]) == sorted(r["cell"] for r in recs)
     assert set(light["stdout"]) == {""}

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from matrix.core import catalog
-from matrix.dataset import frame as dataset
 from matrix.site import build as site
 from matrix.site import render
-from tests.sitekit import ROOT, link_problems, mkdocs_build
+from tests.sitekit import ROOT, downloads_of, link_problems, mkdocs_build
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +77,9 @@ def test_generated_pages_are_there(built: Path) -> None:
     assert len(rows) == len(df)
 
 
-def test_downloads_hold_every_column_of_every_cell(built: Path) -> None:
+def test_downloads_hold_every_column_of_every_cell(built: Path, tmp_path: Path) -> None:
     """The site's downloads are the dataset's, byte for byte (the build writes them in parts)."""
-    want = dataset.downloads(dataset.load(site.data_dir(ROOT)))
+    want = downloads_of(site.data_dir(ROOT), tmp_path / "downloads")
     for name, content in want.items():
         assert (built / "data" / name).read_bytes() == content, name
 

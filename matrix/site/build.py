@@ -43,8 +43,8 @@ import pandas as pd
 from matrix import UserError
 from matrix.core import catalog, jsonio
 from matrix.core import grid as gridmod
+from matrix.dataset import downloads, history, read
 from matrix.dataset import frame as dataset
-from matrix.dataset import history
 from matrix.site import render
 from matrix.site.render import AXES, Context, ErrorClass
 
@@ -261,8 +261,8 @@ def shard_pass(data: Path, names: list[str], folder: Path, blocks_dir: Path, key
         for rows in dataset.row_batches(data, names=names):
             table = dataset.table_of(rows)
             df = table.to_pandas()
-            fcsv.write(dataset.csv_rows(table))
-            fjson.write((b"" if first else b",\n") + dataset.json_lines(rows))
+            fcsv.write(downloads.csv_rows(table))
+            fjson.write((b"" if first else b",\n") + downloads.json_lines(rows))
             first = False
             if full_w is None:
                 full_w = pa.ipc.new_stream(ffull, table.schema)
@@ -338,7 +338,7 @@ def _assemble(parts: list[Path], targets: dict[str, Path]) -> dict[str, int]:
     import pyarrow as pa
 
     with open(targets["dataset.csv"], "wb") as f:
-        f.write(dataset.csv_header())
+        f.write(downloads.csv_header())
         for p in parts:
             with open(p / "part.csv", "rb") as src:
                 shutil.copyfileobj(src, f, 1 << 20)
@@ -353,14 +353,14 @@ def _assemble(parts: list[Path], targets: dict[str, Path]) -> dict[str, int]:
         if filled:
             f.write(b"\n]\n")
     with open(targets["dataset.parquet"], "wb") as f:
-        sink = dataset.ParquetSink(f)
+        sink = downloads.ParquetSink(f)
         for p in parts:
             if (p / "full.arrow").stat().st_size:
                 with pa.OSFile(str(p / "full.arrow"), "rb") as src:
                     for batch in pa.ipc.open_stream(src):
                         sink.write(pa.Table.from_batches([batch]))
         sink.close()
-    return {n: targets[n].stat().st_size for n in dataset.DOWNLOAD_NAMES}
+    return {n: targets[n].stat().st_size for n in downloads.DOWNLOAD_NAMES}
 
 
 def _site_frame(parts: list[Path]) -> pd.DataFrame:
@@ -425,7 +425,7 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
     workers: list[_Worker] = []
     drawing = _Drawing()
     try:
-        names = dataset.record_names(data) if (data / "cells").is_dir() else []
+        names = read.record_names(data) if (data / "cells").is_dir() else []
         shards = split(names, shard_count(len(names)))
         parts = [scratch / f"s{k}" for k in range(len(shards))]
         workers = [
@@ -451,7 +451,7 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
                     blocks.adopt(page["src"], page["blocks"], page["anchors"])
                 out.write(page["src"], text)
                 written.append(page["src"])
-        targets = {n: out.file(f"data/{n}") for n in dataset.DOWNLOAD_NAMES}
+        targets = {n: out.file(f"data/{n}") for n in downloads.DOWNLOAD_NAMES}
         local = {n: t if t is not None else scratch / n for n, t in targets.items()}
         # Put the downloads together in a thread (file copies and Parquet encoding let go
         # of the GIL) while the pages are rendered here.
@@ -475,7 +475,7 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
         if "error" in assembled:
             raise assembled["error"]
         sizes = assembled["sizes"]
-        for n in dataset.DOWNLOAD_NAMES:
+        for n in downloads.DOWNLOAD_NAMES:
             if targets[n] is None:
                 put(f"data/{n}", local[n].read_bytes())
             else:
