@@ -23,7 +23,7 @@ from matrix.diagnose.classify import classify_record
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 
-GO = {"local": "go1.26.8", "go1.27.3": "go1.27.3", "go1.19": "go1.19.8"}
+GO = {"go1.26.8": "go1.26.8", "go1.27.3": "go1.27.3", "go1.19.8": "go1.19.8"}
 
 
 def real_records() -> list[dict[str, Any]]:
@@ -37,18 +37,24 @@ def _reals() -> tuple[dict[str, Any], ...]:
     )
 
 
-def _base(outcome: str, release: str, host_tc: str, plugin_tc: str, plugin: str) -> dict[str, Any]:
-    """The real cell of this outcome closest to the wanted coordinates."""
+def _base(
+    outcome: str, release: str, host_tc: str, plugin_tc: str, plugin: str, variants: tuple[str, str]
+) -> dict[str, Any]:
+    """The real cell of this outcome closest to the wanted coordinates: the same Go on each
+    side and the same build variants first (they decide the error text), then the release
+    and the plugin; ties go to the smallest cell id, so the choice is stable."""
 
-    def score(r: dict[str, Any]) -> tuple[bool, bool, bool, bool]:
+    def score(r: dict[str, Any]) -> tuple[bool, ...]:
         return (
-            r["host"]["release"] == release,
-            r["plugin"]["name"] == plugin,
             r["host"]["toolchain"]["id"] == host_tc,
             r["plugin"]["toolchain"]["id"] == plugin_tc,
+            (r["host"]["variant"], r["plugin"]["variant"]) == variants,
+            r["host"]["release"] == release,
+            r["plugin"]["name"] == plugin,
         )
 
-    return max((r for r in _reals() if r["outcome"] == outcome), key=score)
+    best = sorted((r for r in _reals() if r["outcome"] == outcome), key=lambda r: r["cell"])
+    return max(best, key=score)
 
 
 def _toolchain(tc: str, default: dict[str, Any]) -> dict[str, Any]:
@@ -65,8 +71,8 @@ def _variants() -> dict[str, Any]:
 
 def synthetic_record(
     release: str = "v5.8.2",
-    host_tc: str = "local",
-    plugin_tc: str = "local",
+    host_tc: str = "go1.26.8",
+    plugin_tc: str = "go1.26.8",
     plugin: str = "generator",
     host_variant: str = "default",
     plugin_variant: str = "default",
@@ -98,7 +104,7 @@ def synthetic_record(
     cell = gridmod.cell_id(host, plug)
     if outcome is None:
         outcome = "loads" if GO.get(host_tc) == GO.get(plugin_tc) else "fails"
-    r = copy.deepcopy(_base(outcome, release, host_tc, plugin_tc, plugin))
+    r = copy.deepcopy(_base(outcome, release, host_tc, plugin_tc, plugin, (host_variant, plugin_variant)))
     r.update(
         cell=cell,
         inputs=hashlib.sha256(cell.encode()).hexdigest(),

@@ -22,8 +22,8 @@ def data(tmp_path: Path) -> Path:
     shutil.copy(DATA / "grid.toml", d / "grid.toml")
     for r in (
         synthetic_record(),
-        synthetic_record(plugin_tc="go1.19"),
-        synthetic_record(host_tc="go1.19", plugin_tc="go1.19"),
+        synthetic_record(plugin_tc="go1.19.8"),
+        synthetic_record(host_tc="go1.19.8", plugin_tc="go1.19.8"),
     ):
         (d / "cells" / f"{r['cell']}.json").write_text(json.dumps(r))
     return d

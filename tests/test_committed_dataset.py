@@ -153,3 +153,34 @@ def test_every_host_that_can_load_plugins_loads_its_recipe_plugin(recs: list[dic
     for r in recipe:
         if r["outcome"] == "skipped" and "cannot load Go plugins" in r["reason"]:
             assert r["plugin"]["build"]["command"] == []  # nothing was built
+
+
+def test_toolchains_are_exact_go_releases_and_records_name_no_machine_path(
+    recs: list[dict[str, Any]],
+) -> None:
+    """Records from two machines compare: toolchains are named by the Go release they are,
+    and every machine path (caches, GOROOT, home, temp) is a placeholder."""
+    import re
+
+    grid_text = GRID.read_text()
+    assert not re.search(r"^\[toolchains\.(local|\"local\")\]", grid_text, re.M)
+    for r in recs:
+        for side in ("host", "plugin"):
+            tc = r[side]["toolchain"]
+            if tc["version"] is not None:
+                assert tc["id"] == tc["version"].split()[2], (r["cell"], tc)
+                assert tc["resolved"] in ("path", "gotoolchain", "distro", "goroot"), r["cell"]
+        assert r["observations"], r["cell"]
+    machine = re.compile(r"/root\b|/home/[^/\s]+|/tmp/|/usr/local/go\b|/usr/lib/go-1\.19\b|/go/pkg/mod\b")
+    leaks = sorted({m.group(0) for r in recs for m in machine.finditer(json.dumps(r))})
+    assert leaks == [], leaks
+
+
+def test_old_cell_ids_redirect_to_the_renamed_cells(recs: list[dict[str, Any]]) -> None:
+    """Cells whose toolchain was renamed (local -> go1.26.8, go1.19 -> go1.19.8) have a
+    redirect from their old id, and every redirect points at a recorded cell."""
+    renamed = load_grid(GRID).renamed_cells("default")
+    ids = {r["cell"] for r in recs}
+    assert renamed
+    assert set(renamed.values()) <= ids
+    assert not set(renamed) & ids

@@ -16,7 +16,7 @@ from tests.sitekit import data_dir_of, downloads_of, synthetic_record
 
 
 def test_frame_columns_and_order() -> None:
-    recs = [synthetic_record(host_tc="go1.27.3"), synthetic_record(), synthetic_record(plugin_tc="go1.19")]
+    recs = [synthetic_record(host_tc="go1.27.3"), synthetic_record(), synthetic_record(plugin_tc="go1.19.8")]
     df = dataset.frame(recs)
     assert list(df.columns) == dataset.COLUMNS
     assert list(df["cell"]) == sorted(r["cell"] for r in recs)
@@ -37,7 +37,7 @@ def test_empty_frame_has_columns() -> None:
 
 
 def test_error_text_drops_log_lines_and_goroutine_dumps() -> None:
-    rec = synthetic_record(plugin_tc="go1.19")
+    rec = synthetic_record(plugin_tc="go1.19.8")
     text = dataset.error_text(rec)
     assert text == "fatal error: runtime: no plugin module data"
 
@@ -56,7 +56,9 @@ def test_error_text_of_other_outcomes() -> None:
     built = synthetic_record(
         outcome="build-failed", build_output="go: downloading a v1\nx.go:1: package slices is not in GOROOT\n"
     )
-    assert dataset.error_text(built) == "x.go:1: package slices is not in GOROOT"
+    text = dataset.error_text(built)
+    assert text.splitlines()[0] == "x.go:1: package slices is not in GOROOT"  # the first failed side's
+    assert "go: downloading" not in text
     skipped = synthetic_record(outcome="skipped")
     skipped["reason"] = "host: go1.19 is not installed"
     assert dataset.error_text(skipped) == "host: go1.19 is not installed"
@@ -84,7 +86,7 @@ def test_doctor_columns() -> None:
     df = dataset.frame(
         [
             synthetic_record(doctor=doc),
-            synthetic_record(plugin_tc="go1.19", doctor={"error": "not an ELF"}),
+            synthetic_record(plugin_tc="go1.19.8", doctor={"error": "not an ELF"}),
             synthetic_record(plugin="transformer"),
         ]
     )
@@ -100,7 +102,7 @@ def test_doctor_columns() -> None:
 def test_the_frame_shows_the_recorded_class() -> None:
     df = dataset.frame(
         [
-            synthetic_record(plugin_tc="go1.19"),
+            synthetic_record(plugin_tc="go1.19.8"),
             synthetic_record(),
             synthetic_record(outcome="fails", cls="timeout", timed_out=True),
         ]
@@ -113,7 +115,7 @@ def test_the_frame_shows_the_recorded_class() -> None:
 def test_downloads_are_deterministic_and_round_trip(tmp_path: Path) -> None:
     recs = [
         synthetic_record(),
-        synthetic_record(plugin_tc="go1.19"),
+        synthetic_record(plugin_tc="go1.19.8"),
         synthetic_record(outcome="build-failed", release="v5.8.3"),
     ]
     df = dataset.frame(recs)
@@ -169,7 +171,7 @@ def test_isolating_pairs_differ_in_one_input_only() -> None:
 def test_load_reads_schema_checked_records(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "cells").mkdir(parents=True)
-    for r in (synthetic_record(), synthetic_record(plugin_tc="go1.19")):
+    for r in (synthetic_record(), synthetic_record(plugin_tc="go1.19.8")):
         (data / "cells" / f"{r['cell']}.json").write_text(json.dumps(r))
     df = dataset.load(data)
     assert set(df["class"]) == {"", "no-plugin-module-data"}
@@ -190,7 +192,7 @@ def test_compiled_record_checks_accept_only_what_jsonschema_accepts() -> None:
     validator = jsonschema.Draft202012Validator(schema._validator("record.schema.json").schema)
     recs = [
         synthetic_record(),
-        synthetic_record(plugin_tc="go1.19", doctor={"prediction": "fails", "evidence": ["x"]}),
+        synthetic_record(plugin_tc="go1.19.8", doctor={"prediction": "fails", "evidence": ["x"]}),
         synthetic_record(outcome="build-failed"),
         synthetic_record(host_platform="linux/arm64"),
     ]
@@ -251,7 +253,7 @@ def test_downloads_streamed_from_records_equal_the_frames(tmp_path: Path) -> Non
     (data / "cells").mkdir(parents=True)
     recs = [
         synthetic_record(),
-        synthetic_record(plugin_tc="go1.19"),
+        synthetic_record(plugin_tc="go1.19.8"),
         synthetic_record(outcome="build-failed", release="v5.8.3"),
         synthetic_record(plugin="transformer", doctor={"prediction": "loads"}),
     ]
@@ -280,7 +282,7 @@ def test_downloads_streamed_from_records_equal_the_frames(tmp_path: Path) -> Non
 
 def test_history_first_run_then_changes_then_nothing() -> None:
     one = dataset.frame(
-        [synthetic_record(), synthetic_record(plugin_tc="go1.19", recorded_at="2026-11-25T20:00:00+00:00")]
+        [synthetic_record(), synthetic_record(plugin_tc="go1.19.8", recorded_at="2026-11-25T20:00:00+00:00")]
     )
     doc, changed = history.advance(history.empty(), one)
     assert changed
@@ -292,7 +294,7 @@ def test_history_first_run_then_changes_then_nothing() -> None:
     assert not changed
     assert same is doc
     flipped = synthetic_record(
-        plugin_tc="go1.19",
+        plugin_tc="go1.19.8",
         outcome="fails",
         stderr='plugin.Open("x"): plugin was built with a different version of package a/b\n',
         recorded_at="2026-11-26T08:00:00+00:00",
@@ -306,6 +308,20 @@ def test_history_first_run_then_changes_then_nothing() -> None:
         {"cell": synthetic_record(plugin="transformer")["cell"], "before": None, "after": "loads"}
     ]
     assert [e["cell"] for e in last["new_errors"]] == [flipped["cell"]]
+    # first and last seen: widened by each run, never dropped
+    cell = flipped["cell"]
+    assert doc2["cells"][cell] == {
+        "first_seen": "2026-11-25T20:00:00+00:00",
+        "last_seen": "2026-11-26T08:00:00+00:00",
+    }
+    assert doc2["classes"]["package-version-mismatch"]["first_seen"] == "2026-11-26T08:00:00+00:00"
+    assert (
+        doc2["classes"]["no-plugin-module-data"]["last_seen"] == "2026-11-25T20:00:00+00:00"
+    )  # not seen since
+    assert doc2["packages"]["a/b"]["last_seen"] == "2026-11-26T08:00:00+00:00"
+    three, _ = history.advance(doc2, dataset.frame([synthetic_record()]))
+    assert cell in three["cells"]  # a cell gone from the dataset keeps its dates
+    assert "no-plugin-module-data" in three["classes"]
 
 
 def test_history_file_round_trip(tmp_path: Path) -> None:
@@ -327,3 +343,23 @@ def test_history_rejects_a_damaged_file(tmp_path: Path) -> None:
     p.write_text('{"format": 1, "runs": {}, "state": {}, "errors_seen": {}}')
     with pytest.raises(UserError, match="runs: expected a JSON list"):
         history.load(tmp_path)
+    p.write_text('{"format": 1, "runs": [], "state": {}, "errors_seen": {"x": "2026-01-01"}}')
+    upgraded = history.load(tmp_path)  # format 1 (before first/last seen) is read and upgraded
+    assert upgraded["format"] == 2
+    assert upgraded["errors_seen"] == {"x": "2026-01-01"}
+    assert upgraded["cells"] == {}
+
+
+def test_history_carries_renamed_cells_over() -> None:
+    rec = synthetic_record(plugin_tc="go1.19.8", recorded_at="2026-11-25T20:00:00+00:00")
+    doc, _ = history.advance(history.empty(), dataset.frame([rec]))
+    new_id = "c" + "0" * 12
+    moved = {**rec, "cell": new_id, "recorded_at": "2026-12-01T00:00:00+00:00"}
+    doc2, changed = history.advance(doc, dataset.frame([moved]), {rec["cell"]: new_id})
+    assert changed  # the date moved on
+    assert doc2["runs"][-1]["changed"] == []  # the same cell under its new id: no outcome changed
+    assert doc2["cells"][new_id] == {
+        "first_seen": "2026-11-25T20:00:00+00:00",
+        "last_seen": "2026-12-01T00:00:00+00:00",
+    }
+    assert rec["cell"] not in doc2["cells"]

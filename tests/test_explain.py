@@ -16,6 +16,7 @@ import pytest
 
 from matrix.cli import main
 from matrix.core import records
+from matrix.measure.runner import observation
 from matrix.core.catalog import LINK_BASE, load_catalog
 from matrix.diagnose.classify import classify
 
@@ -40,9 +41,10 @@ def make_record(
 ) -> dict[str, Any]:
     """A schema-valid record (written through records.write by the tests)."""
     tc = {
-        "id": "local",
+        "id": "go1.26.8",
         "go": "go",
         "gotoolchain": "local",
+        "resolved": "path",
         "version": "go version go1.26.8 linux/amd64",
         "goenv": {"GOVERSION": "go1.26.8", "GOOS": "linux", "GOARCH": "amd64", "CGO_ENABLED": "1"},
     }
@@ -90,7 +92,7 @@ def make_record(
             "command": ["$HOST_BIN", "build", "--enable-alpha-plugins", "$CELL/kustomization"],
         }
     )
-    return {
+    rec = {
         "format": records.RECORD_FORMAT,
         "cell": cell,
         "inputs": "1" * 64,
@@ -128,6 +130,8 @@ def make_record(
         "tool_version": "0.1.0",
         "recorded_at": "2026-11-25T19:00:00+00:00",
     }
+    rec["observations"] = [observation(rec)]  # as the runner makes it
+    return rec
 
 
 @pytest.fixture

@@ -17,9 +17,7 @@ from matrix import UserError
 from matrix.core import grid as gridmod
 from matrix.core import records
 from matrix.measure import build
-from tests.hostile.harness import HOSTILE, cli_env, run_cli, start_cli, wait_for, write_grid
-
-GONE = "gone"  # a toolchain that is not installed: its cells are skipped at once, no build
+from tests.hostile.harness import GONE, HOSTILE, PLUGINS, cli_env, run_cli, start_cli, wait_for, write_grid
 
 
 def shared_cache(factory: pytest.TempPathFactory) -> Path:
@@ -41,11 +39,6 @@ def skipped(tmp_path: Path) -> tuple[Path, dict[str, str], str]:
     """A data directory with one real (skipped) record, made in a second without Go."""
     data = tmp_path / "data"
     grid = write_grid(data, {"one": ["generator"]}, toolchains=[GONE])
-    grid.write_text(
-        grid.read_text().replace(
-            f'[toolchains."{GONE}"]\ngo = "go"', f'[toolchains."{GONE}"]\ngo = "/nonexistent/bin/go"'
-        )
-    )
     env = cli_env(tmp_path / "cache", tmp_path / "tmp")
     r = run_cli(["run", "--data", str(data), "--profile", "one"], env)
     assert r.returncode == 0, r.stderr
@@ -151,10 +144,13 @@ def test_no_go_at_all_gives_skipped_cells_naming_the_toolchain(tmp_path: Path) -
     r = run_cli(["run", "--data", str(data), "--profile", "one"], env)
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr, r.stderr
-    assert "toolchain 'local': go is not installed" in " ".join(r.stderr.split())
+    said = " ".join(r.stderr.split())
+    assert "Go go1.26.8 is not available here (path: toolchain 'go1.26.8': go is not installed" in said
     (rec,) = records.load_all(data)
     assert rec["outcome"] == "skipped"
-    assert rec["reason"].startswith("host: toolchain 'local': go is not")
+    assert rec["reason"].startswith(
+        "host: Go go1.26.8 is not available here (path: toolchain 'go1.26.8': go is not"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -320,7 +316,11 @@ def test_a_second_run_waits_or_refuses_and_records_never_interleave(
 ) -> None:
     cache, _ = warm
     data = tmp_path / "data"
-    grid = write_grid(data, {"slow": ["slow"]}, toolchains=["go0", "go1"])
+    # three names for the same plugin: three cells, one host, like the runs users make
+    slow = PLUGINS["slow"][0]
+    grid = write_grid(
+        data, {"slow": ["slow", "slow2", "slow3"]}, extra_plugins={"slow2": slow, "slow3": slow}
+    )
     cells = [c.id for c in gridmod.load(grid).cells("slow")]
     env = cli_env(cache, tmp_path / "tmp")
     args = ["run", "--data", str(data), "--profile", "slow"]

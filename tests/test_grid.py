@@ -53,9 +53,9 @@ def test_every_axis_cell_has_an_isolating_partner(axis: str) -> None:
 
 def test_filters_and_unknown_names(grid_copy: Path) -> None:
     g = grid.load(grid_copy)
-    only = g.cells("default", releases=["v5.8.2"], toolchains=["local"])
+    only = g.cells("default", releases=["v5.8.2"], toolchains=["go1.26.8"])
     assert only
-    assert all(c.host.release == "v5.8.2" and c.plugin.toolchain == "local" for c in only)
+    assert all(c.host.release == "v5.8.2" and c.plugin.toolchain == "go1.26.8" for c in only)
     with pytest.raises(UserError, match=r"unknown kustomize version 'v5.8.9'.*did you mean 'v5.8.[23]'"):
         g.cells("default", releases=["v5.8.9"])
     with pytest.raises(UserError, match=r"unknown toolchain 'go1\.28'"):
@@ -67,7 +67,11 @@ def test_filters_and_unknown_names(grid_copy: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (('gotoolchain = "local"', 'gotoolchian = "local"'), r"toolchains\.local: .*gotoolchain"),
+        (('[toolchains."go1.26.8"]', "[toolchains.local]"), r"toolchains: 'local' does not match"),
+        (
+            ('distro = "/usr/lib/go-1.19/bin/go"', 'distr = "/usr/lib/go-1.19/bin/go"'),
+            r"toolchains\.go1\.19\.8: .*distr",
+        ),
         (('[releases."v5.8.2"]', '[releases."5.8.2"]'), r"releases: '5.8.2' does not match"),
         (
             ('releases = ["v5.8.2"]', 'releases = ["v5.8.22"]'),

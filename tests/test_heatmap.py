@@ -14,11 +14,11 @@ def frame() -> pd.DataFrame:
     return dataset.frame(
         [
             synthetic_record(),
-            synthetic_record(plugin_tc="go1.19"),
-            synthetic_record(host_tc="go1.19", plugin_tc="go1.19"),
-            synthetic_record(host_tc="go1.19", plugin_tc="local"),
+            synthetic_record(plugin_tc="go1.19.8"),
+            synthetic_record(host_tc="go1.19.8", plugin_tc="go1.19.8"),
+            synthetic_record(host_tc="go1.19.8", plugin_tc="go1.26.8"),
             synthetic_record(plugin="transformer"),
-            synthetic_record("v5.7.1", host_tc="go1.19", outcome="build-failed"),
+            synthetic_record("v5.7.1", host_tc="go1.19.8", outcome="build-failed"),
             synthetic_record(host_variant="trimpath", outcome="fails", axes=["host-variant"]),
         ]
     )

@@ -39,8 +39,8 @@ CTX = Context(
         "v5.8.3": {"api": "v0.21.3", "kyaml": "v0.21.3"},
     },
     toolchains={
-        "local": {"description": "the machine's Go"},
-        "go1.19": {"description": "Debian's Go", "install": "apt-get install golang-1.19"},
+        "go1.26.8": {"description": "the machine's Go"},
+        "go1.19.8": {"description": "Debian's Go", "install": "apt-get install golang-1.19"},
     },
     variants={
         "default": {},
@@ -50,7 +50,7 @@ CTX = Context(
     },
     pins={"host": {"description": "host pins"}, "api-other": {"description": "previous api"}},
     platforms={"linux/amd64": {}, "linux/arm64": {}},
-    reference={"release": "v5.8.2", "toolchain": "local", "plugin": "generator"},
+    reference={"release": "v5.8.2", "toolchain": "go1.26.8", "plugin": "generator"},
     classes=CLASSES,
 )
 MISMATCH = 'plugin.Open("x"): plugin was built with a different version of package sigs.k8s.io/yaml'
@@ -59,12 +59,12 @@ MISMATCH = 'plugin.Open("x"): plugin was built with a different version of packa
 def frame() -> pd.DataFrame:
     recs = [
         synthetic_record("v5.8.2"),
-        synthetic_record("v5.8.2", plugin_tc="go1.19", cls="no-plugin-module-data"),
-        synthetic_record("v5.8.2", host_tc="go1.19", plugin_tc="go1.19"),
+        synthetic_record("v5.8.2", plugin_tc="go1.19.8", cls="no-plugin-module-data"),
+        synthetic_record("v5.8.2", host_tc="go1.19.8", plugin_tc="go1.19.8"),
         synthetic_record("v5.8.2", plugin="transformer"),
         synthetic_record(
             "v5.7.1",
-            host_tc="go1.19",
+            host_tc="go1.19.8",
             outcome="build-failed",
             cls="go-version-too-old",
             build_output="x.go:1: package slices is not in GOROOT",
@@ -349,10 +349,10 @@ def test_axis_page_counts_changed_pairs(df: pd.DataFrame) -> None:
 
 
 def test_toolchain_page_uses_isolating_pairs(df: pd.DataFrame) -> None:
-    page = render.toolchain_page(df, CTX, "local")
+    page = render.toolchain_page(df, CTX, "go1.26.8")
     assert "### Another toolchain for the plugin" in page
     assert "go1.19.8" in page
-    assert "apt-get install golang-1.19" in render.toolchain_page(df, CTX, "go1.19")
+    assert "apt-get install golang-1.19" in render.toolchain_page(df, CTX, "go1.19.8")
 
 
 def test_error_page_lists_raw_messages_and_reproduction(df: pd.DataFrame) -> None:
@@ -483,7 +483,7 @@ def test_long_lists_of_cells_are_capped_with_a_way_to_all_of_them() -> None:
         synthetic_record(
             "v5.8.2",
             plugin=f"p{i}",
-            plugin_tc="go1.19",
+            plugin_tc="go1.19.8",
             cls="no-plugin-module-data",
             doctor={"prediction": "loads"},
         )

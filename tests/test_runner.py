@@ -1,4 +1,4 @@
-"""The real smoke grid: local Go, one kustomize release, one plugin, built, loaded, recorded."""
+"""The real smoke grid: the machine's Go, one kustomize release, one plugin, built, loaded, recorded."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def test_missing_toolchain_gives_skipped_cells_with_install_command(tmp_path: Pa
         data,
         "default",
         releases=["v4.5.7"],
-        only_toolchains=["go1.19"],
+        only_toolchains=["go1.19.8"],
         cache_dir=tmp_path / "cache",
     )
     recs = records.load_all(data)

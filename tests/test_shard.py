@@ -15,9 +15,9 @@ from tests.conftest import GRID
 MINI = """
 [profiles.mini]
 releases = ["v5.8.2"]
-toolchains = ["local"]
+toolchains = ["go1.26.8"]
 plugins = ["generator", "transformer", "thirdparty"]
-reference = { release = "v5.8.2", toolchain = "local", plugin = "generator" }
+reference = { release = "v5.8.2", toolchain = "go1.26.8", plugin = "generator" }
 axes = []
 """
 
@@ -69,14 +69,29 @@ def test_two_shards_merged_equal_the_unsharded_run(tmp_path: Path) -> None:
     assert outcomes(merged) == outcomes(whole)
     assert len(outcomes(whole)) == 3
     assert set(outcomes(whole).values()) == {"loads"}
-    # Merging again changes nothing; a disagreeing record is a reported conflict.
-    assert shard.merge([a, b], merged) == (0, 3, [])
+    # Merging again changes nothing.
+    again = shard.merge([a, b], merged)
+    assert (again.added, again.same, again.observations, again.conflicts) == (0, 3, 0, [])
+    # Another runner that saw the cell fail: its observation is kept beside the first, and
+    # the disagreement is reported (a synthetic observation: the real one, changed).
     victim = next(records.cells_dir(b).glob("c*.json"))
     rec = json.loads(victim.read_text())
-    rec["outcome"] = "fails"
+    other = {**rec["observations"][0], "outcome": "fails", "class": "runtime-crash"}
+    other["runner"] = {**other["runner"], "kernel": "6.1.0-other", "cpu": "another CPU"}
+    rec["observations"] = [other]
     victim.write_text(json.dumps(rec))
-    added, _same, conflicts = shard.merge([b], merged)
-    assert added == 0
-    assert len(conflicts) == 1
-    assert "kept the recorded one" in conflicts[0]
-    assert json.loads(records.path_for(merged, rec["cell"]).read_text())["outcome"] == "loads"
+    m = shard.merge([b], merged)
+    assert (m.added, m.observations, m.conflicts) == (0, 1, [])
+    assert m.disagreements == [f"{rec['cell']}: fails (runtime-crash) vs loads"]
+    kept = json.loads(records.path_for(merged, rec["cell"]).read_text())
+    assert kept["outcome"] == "loads"  # the record's own fields are the first observation's
+    assert sorted(o["outcome"] for o in kept["observations"]) == ["fails", "loads"]
+    assert shard.merge([b], merged).observations == 0  # merging it again adds nothing
+    # A record of the same cell from other inputs cannot be combined: kept aside, reported.
+    rec["inputs"] = "f" * 64
+    victim.write_text(json.dumps(rec))
+    m = shard.merge([b], merged)
+    assert len(m.conflicts) == 1
+    assert "kept the recorded one" in m.conflicts[0]
+    assert (merged / "conflicts" / f"{rec['cell']}-ffffffffffff.json").is_file()
+    assert json.loads(records.path_for(merged, rec["cell"]).read_text())["inputs"] != "f" * 64

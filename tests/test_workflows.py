@@ -46,3 +46,22 @@ def test_actionlint_really_catches_a_broken_workflow(tmp_path: Path) -> None:
     )
     assert r.returncode == 1
     assert "matrix" in r.stdout
+
+
+def test_the_matrix_workflow_keeps_its_data_and_shows_failures() -> None:
+    """What actionlint cannot judge: the merged data is stored (data branch, one merge at
+    a time), a failed provision is visible, Go's caches are on, Go releases are exact."""
+    text = (ROOT / ".github" / "workflows" / "matrix.yml").read_text()
+    merge = text[text.index("  merge:\n") : text.index("  deploy:\n")]
+    assert "git push origin HEAD:refs/heads/data" in merge
+    assert "group: matrix-data" in merge
+    assert "cancel-in-progress: false" in merge
+    assert "contents: write" in merge
+    assert "plugin-matrix history" in merge
+    assert "git checkout FETCH_HEAD -- data/cells data/history.json" in merge
+    assert "|| true" not in text  # a failed step is never hidden
+    assert "steps.provision.outcome == 'failure'" in text
+    assert "cache: true" in text
+    assert "cache: false" in text  # only the second install (go1.19.8), whose cache is the same
+    assert 'go-version: "1.26.8"' in text
+    assert "PLUGIN_MATRIX_GOROOTS" in text

@@ -18,11 +18,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from matrix.core import grid
     from matrix.dataset import history
     from matrix.site import build as site  # pandas: only for this command
 
     df = site.frame(args.data)
-    changed = history.update(args.data, df)
+    renamed: dict[str, str] = {}
+    if (args.data / "grid.toml").is_file():  # cells whose toolchain was renamed keep their history
+        g = grid.load(args.data / "grid.toml")
+        for profile in g.profiles:
+            renamed.update(g.renamed_cells(profile))
+    changed = history.update(args.data, df, renamed)
     doc = history.load(args.data)
     last = doc["runs"][-1] if doc["runs"] else None
     if changed and last is not None:

@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import json
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,19 @@ class Grid:
         """A plugin's source directory: relative paths are under the package's plugins/."""
         src = Path(self.plugins[name]["source"])
         return src if src.is_absolute() else PLUGINS_DIR / src
+
+    def renamed_cells(self, profile: str) -> dict[str, str]:
+        """Old cell id -> cell id, for the profile's cells whose toolchains were renamed
+        (a toolchain's `aliases`: the id it had before): old permalinks keep working."""
+        before = {t: spec.get("aliases", [])[:1] for t, spec in self.toolchains.items()}
+        out: dict[str, str] = {}
+        for c in self.cells(profile):
+            h = before.get(c.host.toolchain) or [c.host.toolchain]
+            p = before.get(c.plugin.toolchain) or [c.plugin.toolchain]
+            old = cell_id(replace(c.host, toolchain=h[0]), replace(c.plugin, toolchain=p[0]))
+            if old != c.id:
+                out[old] = c.id
+        return out
 
     def previous_release(self, release: str) -> str | None:
         """The release before `release` in grid order (releases are listed oldest first)."""

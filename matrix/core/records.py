@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from matrix import UserError
 from matrix.core import jsonio, schema
 
 # Bump when the meaning of a record changes: every cell is then measured again.
-RECORD_FORMAT = 2
+RECORD_FORMAT = 3
 
 
 def cells_dir(data: Path) -> Path:
@@ -95,3 +96,38 @@ def load_all(data: Path) -> list[dict[str, Any]]:
     if not cells_dir(data).is_dir():
         raise UserError(f"{cells_dir(data)}: no recorded cells (run `nox -s matrix` first)")
     return list(iter_records(data))
+
+
+# ---------------------------------------------------------------- observations
+# A cell measured by several runners (another kernel, libc, CPU) keeps one observation per
+# runner; a runner that measures it again replaces its own. Nothing else removes one.
+
+
+def runner_key(obs: dict[str, Any]) -> str:
+    """Who made an observation: the runner's facts (the same machine gives the same key)."""
+    return json.dumps(obs["runner"], sort_keys=True)
+
+
+def merge_observations(
+    old: list[dict[str, Any]], new: list[dict[str, Any]], remeasured: bool = False
+) -> list[dict[str, Any]]:
+    """Every observation of `old` and `new`, oldest first, each once.
+
+    `remeasured`: `new` is this runner measuring the cell again, so its observation
+    replaces the one the same runner made before. Otherwise (merging shards) nothing is
+    replaced: two different observations by one runner are both kept."""
+    if remeasured:
+        mine = {runner_key(o) for o in new}
+        old = [o for o in old if runner_key(o) not in mine]
+    seen: dict[str, dict[str, Any]] = {}
+    for o in [*old, *new]:
+        seen.setdefault(json.dumps(o, sort_keys=True), o)
+    return sorted(seen.values(), key=lambda o: (o["recorded_at"], runner_key(o), o["outcome"]))
+
+
+def disagreement(rec: dict[str, Any]) -> str | None:
+    """How the observations of a cell disagree (outcome or error class), or None."""
+    seen = sorted({(o["outcome"], o.get("class") or "") for o in rec.get("observations") or []})
+    if len(seen) < 2:
+        return None
+    return " vs ".join(f"{o}{f' ({c})' if c else ''}" for o, c in seen)

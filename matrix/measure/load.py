@@ -375,10 +375,23 @@ def runner_provenance(prefix: list[str] | None, loader: bool = False) -> dict[st
         "arch": platform.machine(),
         "kernel": platform.release(),
         "libc": _libc(),
+        "cpu": _cpu(),
         "emulator": emu,
         "native": prefix is None or loader,
         "sandbox": sandbox().provenance(),
     }
+
+
+@functools.cache
+def _cpu() -> str | None:
+    """The CPU model (a runner fact: observations from other CPUs are kept apart)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("model name", "Model")):
+                return " ".join(line.split(":", 1)[1].split()) or None
+    except OSError:
+        pass
+    return platform.processor() or None
 
 
 @functools.cache

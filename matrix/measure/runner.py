@@ -25,10 +25,11 @@ from matrix.core import grid as gridmod
 from matrix.core import records
 from matrix.core.grid import Cell, Grid
 from matrix.diagnose.classify import classify_record
+from matrix.measure import placeholders, toolchains
 from matrix.measure import shard as shardmod
-from matrix.measure import toolchains
 from matrix.measure.build import TRANSIENT, Artifact, Builder, default_cache_dir, sources_digest, transient
 from matrix.measure.load import clean_stale_cells, run_load, runner_provenance, timeout_for
+from matrix.measure.toolchains import shared_caches
 
 
 @dataclass
@@ -108,7 +109,7 @@ def run(
         records.clean_stale(data)
         clean_stale_cells()
         used = sorted({c.host.toolchain for c in cells} | {c.plugin.toolchain for c in cells})
-        tcs = {t: toolchains.resolve(t, g.toolchains[t]) for t in used}
+        tcs = {t: toolchains.resolve_release(t, g.toolchains[t]) for t in used}
         for tc in tcs.values():
             if not tc.available:
                 hint = f"; to install: {tc.install}" if tc.install else ""
@@ -159,6 +160,11 @@ def run(
             builder.on_step = step
             for cell, digest in todo:
                 rec = measure(g, cell, digest, builder, tcs)
+                old = records.read_existing(data, cell.id)
+                if old is not None and old["inputs"] == rec["inputs"]:  # other runners' results stay
+                    rec["observations"] = records.merge_observations(
+                        old["observations"], rec["observations"], remeasured=True
+                    )
                 records.write(data, rec)
                 summary.measured += 1
                 _count(summary, rec)
@@ -243,7 +249,30 @@ def measure(
         "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }
     record["class"], record["package"] = classify_record(record)
+    goroots = [tcs[t].goenv.get("GOROOT", "") for t in (hs.toolchain, ps.toolchain)]
+    record = placeholders.scrub(record, placeholders.machine_paths(shared_caches(), goroots))
+    record["observations"] = [observation(record)]
     return record
+
+
+def observation(rec: dict[str, Any]) -> dict[str, Any]:
+    """One measurement of a cell: its result and the runner that measured it."""
+    load = rec.get("load") or {}
+    return {
+        "outcome": rec["outcome"],
+        "class": rec.get("class"),
+        "package": rec.get("package"),
+        "exit_code": load.get("exit_code"),
+        "signal": load.get("signal"),
+        "timed_out": bool(load.get("timed_out")),
+        "runner": rec["runner"],
+        "resolved": {
+            "host": rec["host"]["toolchain"].get("resolved"),
+            "plugin": rec["plugin"]["toolchain"].get("resolved"),
+        },
+        "tool_version": rec["tool_version"],
+        "recorded_at": rec["recorded_at"],
+    }
 
 
 def _doctor(host: Artifact, plugin: Artifact, hplat: dict[str, Any]) -> dict[str, Any] | None:

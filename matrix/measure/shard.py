@@ -7,9 +7,8 @@ shard builds each host once, then cut into contiguous, nearly equal slices.
 
 from __future__ import annotations
 
-import json
 import platform as pyplatform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -112,14 +111,25 @@ def select(cells: list[Cell], shard: str, shards: int | None = None) -> list[Cel
     )
 
 
-def merge(dirs: list[Path], data: Path) -> tuple[int, int, list[str]]:
-    """Copy each shard's records into data/cells. Returns (added, same, conflicts).
+@dataclass
+class Merged:
+    added: int = 0  # cells new to DATA
+    same: int = 0  # cells whose observations were all recorded already
+    observations: int = 0  # observations added to cells DATA had
+    disagreements: list[str] = field(default_factory=list)  # cells whose runners disagree
+    conflicts: list[str] = field(default_factory=list)  # other inputs: kept in DATA/conflicts/
 
-    A record already present with other content is a conflict: reported, never overwritten.
+
+def merge(dirs: list[Path], data: Path) -> Merged:
+    """Combine each shard's records into DATA/cells; never drops an observation.
+
+    Records of one cell with the same inputs are one record with every runner's
+    observation (a runner that disagrees is kept and reported). A record of the same cell
+    measured from other inputs (another plugin source, another grid) cannot be combined:
+    the recorded one stays, the other is kept in DATA/conflicts/ and reported.
     """
-    added = same = 0
-    conflicts: list[str] = []
-    incoming: dict[str, tuple[Path, dict[str, Any]]] = {}
+    out = Merged()
+    incoming: dict[str, list[tuple[Path, dict[str, Any]]]] = {}
     for d in dirs:
         src = d / "cells" if (d / "cells").is_dir() else d
         if not src.is_dir():
@@ -128,33 +138,39 @@ def merge(dirs: list[Path], data: Path) -> tuple[int, int, list[str]]:
             rec = records.read(p)
             if rec["cell"] != p.stem:
                 raise UserError(f"{p}: file name does not match its cell id {rec['cell']!r}")
-            prev = incoming.get(rec["cell"])
-            if prev and _essence(prev[1]) != _essence(rec):
-                conflicts.append(
-                    f"{rec['cell']}: {prev[0]} says {prev[1]['outcome']}, {p} says {rec['outcome']}"
+            incoming.setdefault(rec["cell"], []).append((p, rec))
+    for cell, recs in sorted(incoming.items()):
+        dest = records.path_for(data, cell)
+        base = records.read(dest) if dest.is_file() else None
+        if base is None:
+            base = recs[0][1]
+            out.added += 1
+            known = 0
+        else:
+            known = len(base["observations"])
+        for p, rec in recs:
+            if rec["inputs"] != base["inputs"]:
+                keep = data / "conflicts" / f"{cell}-{rec['inputs'][:12]}.json"
+                keep.parent.mkdir(parents=True, exist_ok=True)
+                jsonio.write_atomic(keep, p.read_bytes())
+                out.conflicts.append(
+                    f"{cell}: {p} was measured from other inputs than {dest} "
+                    f"(kept the recorded one; the other is in {keep})"
                 )
                 continue
-            incoming.setdefault(rec["cell"], (p, rec))
-    for cell, (p, rec) in sorted(incoming.items()):
-        dest = records.path_for(data, cell)
-        if dest.is_file():
-            old = records.read(dest)
-            if _essence(old) == _essence(rec):
-                same += 1
-            else:
-                conflicts.append(
-                    f"{cell}: {dest} says {old['outcome']}, {p} says {rec['outcome']} (kept the recorded one)"
-                )
-            continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        jsonio.write_atomic(dest, p.read_bytes())
-        added += 1
-    return added, same, conflicts
-
-
-def _essence(rec: dict[str, Any]) -> str:
-    """What must agree for two records of one cell to be the same result."""
-    return json.dumps(
-        [rec["inputs"], rec["outcome"], rec["host"]["build"]["sha256"], rec["plugin"]["build"]["sha256"]],
-        sort_keys=True,
-    )
+            base = {
+                **base,
+                "observations": records.merge_observations(base["observations"], rec["observations"]),
+            }
+        grew = len(base["observations"]) - known
+        if dest.is_file() and grew == 0:
+            out.same += 1
+        elif dest.is_file():
+            out.observations += grew
+        why = records.disagreement(base)
+        if why:
+            out.disagreements.append(f"{cell}: {why}")
+        if not dest.is_file() or grew:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            records.write(data, base)
+    return out

@@ -1,9 +1,19 @@
-"""Finding the Go toolchains the grid names, and what exactly each one is."""
+"""Finding the Go toolchains the grid names, and what exactly each one is.
+
+The grid names Go by exact release (`go1.26.8`), never by machine. Each machine resolves a
+release to a way of running it, tried in order (RESOLVE_ORDER, or PLUGIN_MATRIX_RESOLVE):
+`path` (the `go` on PATH, when it is exactly that release), `gotoolchain` (the `go` on
+PATH with GOTOOLCHAIN=<release>: Go >= 1.21 fetches any release >= go1.21 as a module),
+`distro` (the path the grid names, e.g. Debian's /usr/lib/go-1.19/bin/go), `goroot` (a
+GOROOT listed in PLUGIN_MATRIX_GOROOTS, e.g. the releases setup-go installed on CI
+besides the one on PATH). The record says which way was used (`resolved`).
+"""
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -33,6 +43,7 @@ class Toolchain:
     goenv: dict[str, str] = field(default_factory=dict)
     problem: str | None = None  # why it cannot be used here
     install: str | None = None  # the command that would make it usable
+    resolved: str | None = None  # how this machine runs the release: path | gotoolchain | distro
 
     @property
     def available(self) -> bool:
@@ -50,6 +61,7 @@ class Toolchain:
             "gotoolchain": self.gotoolchain,
             "version": self.version,
             "goenv": self.goenv,
+            "resolved": self.resolved,
         }
 
 
@@ -78,6 +90,76 @@ def resolve(tid: str, spec: dict[str, Any]) -> Toolchain:
     if r.returncode == 0:
         tc.goenv = {k: v for k, v in sorted(json.loads(r.stdout).items()) if v}
     return tc
+
+
+RESOLVE_ORDER = ("path", "gotoolchain", "distro", "goroot")
+GOROOTS_ENV = "PLUGIN_MATRIX_GOROOTS"  # os.pathsep-separated GOROOTs to look in (CI's setup-go)
+RESOLVE_ENV = "PLUGIN_MATRIX_RESOLVE"  # e.g. "gotoolchain,path": another order (tests, CI)
+_RELEASE = re.compile(r"^go(\d+)\.(\d+)(?:\.(\d+))?$")
+
+
+def release_tuple(release: str) -> tuple[int, int, int] | None:
+    """'go1.26.8' -> (1, 26, 8); None for anything else."""
+    m = _RELEASE.match(release)
+    return (int(m[1]), int(m[2]), int(m[3] or 0)) if m else None
+
+
+def resolve_order() -> tuple[str, ...]:
+    raw = os.environ.get(RESOLVE_ENV, "")
+    order = tuple(w.strip() for w in raw.split(",") if w.strip()) or RESOLVE_ORDER
+    bad = [w for w in order if w not in RESOLVE_ORDER]
+    if bad:
+        from matrix import UserError
+
+        raise UserError(f"{RESOLVE_ENV}={raw!r}: unknown way {bad[0]!r}; ways: {', '.join(RESOLVE_ORDER)}")
+    return order
+
+
+def resolve_release(release: str, spec: dict[str, Any]) -> Toolchain:
+    """The Go `release` (the grid's toolchain id) as this machine can run it, or a
+    Toolchain whose `problem` says every way that was tried and why it failed."""
+    tried: list[str] = []
+    want = release_tuple(release)
+    for way in resolve_order():
+        if way == "path":
+            tc = resolve(release, {"go": "go", "gotoolchain": "local"})
+        elif way == "gotoolchain":
+            if want is None or want < (1, 21, 0):
+                tried.append(f"GOTOOLCHAIN cannot fetch {release} (only go1.21 and later)")
+                continue
+            tc = resolve(release, {"go": "go", "gotoolchain": release})
+        elif way == "distro":
+            if not spec.get("distro"):
+                continue
+            tc = resolve(release, {"go": spec["distro"], "gotoolchain": "local"})
+        else:
+            roots = [r for r in os.environ.get(GOROOTS_ENV, "").split(os.pathsep) if r]
+            found = [t for r in roots if (t := _at_goroot(release, r)) is not None]
+            if not found:
+                if roots:
+                    tried.append(f"goroot: no {release} in {GOROOTS_ENV}")
+                continue
+            tc = found[0]
+        got = go_release(tc.version)
+        if tc.available and got == release:
+            tc.resolved, tc.install = way, spec.get("install")
+            return tc
+        tried.append(f"{way}: {tc.problem or f'{tc.go} is {got}'}")
+    return Toolchain(
+        release,
+        "go",
+        "local",
+        problem=f"Go {release} is not available here ({'; '.join(tried) or 'no way to run it'})",
+        install=spec.get("install"),
+    )
+
+
+def _at_goroot(release: str, root: str) -> Toolchain | None:
+    go = os.path.join(root, "bin", "go")
+    if not os.path.isfile(go):
+        return None
+    tc = resolve(release, {"go": go, "gotoolchain": "local"})
+    return tc if go_release(tc.version) == release else None
 
 
 def go_release(version_line: str | None) -> str | None:

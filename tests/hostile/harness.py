@@ -44,6 +44,11 @@ PLUGINS: dict[str, tuple[Path, str]] = {
     "generator": (GOOD / "generator", "generator"),
 }
 RELEASE = ("v5.8.2", "sigs.k8s.io/kustomize/kustomize/v5", "v0.21.2", "v0.21.2")
+MACHINE_GO = "go1.26.8"  # the `go` on PATH on this project's machine (and on CI, by setup-go)
+# A Go release no machine has: too old for GOTOOLCHAIN to fetch (nothing is downloaded),
+# not on PATH, and its distro path does not exist. Its cells are skipped at once.
+GONE = "go1.0.1"
+NO_GO = "/nonexistent/bin/go"
 
 
 def count(name: str, regular: int, stress: int) -> int:
@@ -56,16 +61,16 @@ def count(name: str, regular: int, stress: int) -> int:
 def write_grid(
     data: Path,
     profiles: Mapping[str, Iterable[str]],
-    toolchains: Iterable[str] = ("local",),
+    toolchains: Iterable[str] = (MACHINE_GO,),
     extra_plugins: Mapping[str, Path] = {},
 ) -> Path:
-    """A grid.toml in `data`: one release, toolchains all being the machine's own Go under
-    other names (their artifacts are the same, so they cost one build), the named plugins."""
+    """A grid.toml in `data`: one release, the named Go releases (MACHINE_GO is the `go`
+    on PATH; GONE is a release no machine has), the named plugins."""
     rel, module, api, kyaml = RELEASE
     tcs = list(toolchains)
     lines = ["schema = 1", ""]
     for t in tcs:
-        lines += [f'[toolchains."{t}"]', 'go = "go"', 'gotoolchain = "local"', ""]
+        lines += [f'[toolchains."{t}"]', *([f'distro = "{NO_GO}"'] if t == GONE else []), ""]
     lines += [f'[releases."{rel}"]', f'module = "{module}"', f'api = "{api}"', f'kyaml = "{kyaml}"', ""]
     used = sorted({p for ps in profiles.values() for p in ps})
     for p in used:
