@@ -16,9 +16,9 @@ import pytest
 
 from matrix.cli import main
 from matrix.core import records
-from matrix.measure.runner import observation
 from matrix.core.catalog import LINK_BASE, load_catalog
 from matrix.diagnose.classify import classify
+from matrix.measure.runner import observation
 
 ROOT = Path(__file__).resolve().parent.parent
 WRAP = ROOT / "docs" / "examples" / "wrap"
