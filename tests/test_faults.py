@@ -17,7 +17,7 @@ from matrix import UserError
 from matrix.core import grid as gridmod
 from matrix.core import records
 from matrix.measure import build
-from tests.hostile.harness import GONE, HOSTILE, PLUGINS, cli_env, run_cli, start_cli, wait_for, write_grid
+from tests.hostile.harness import GONE, HOSTILE, cli_env, run_cli, start_cli, wait_for, write_grid
 
 
 def shared_cache(factory: pytest.TempPathFactory) -> Path:
@@ -316,10 +316,9 @@ def test_a_second_run_waits_or_refuses_and_records_never_interleave(
 ) -> None:
     cache, _ = warm
     data = tmp_path / "data"
-    # three names for the same plugin: three cells, one host, like the runs users make
-    slow = PLUGINS["slow"][0]
+    # three names for the same plugin (one module): three cells, one host, one plugin build
     grid = write_grid(
-        data, {"slow": ["slow", "slow2", "slow3"]}, extra_plugins={"slow2": slow, "slow3": slow}
+        data, {"slow": ["slow", "slow2", "slow3"]}, same_module={"slow2": "slow", "slow3": "slow"}
     )
     cells = [c.id for c in gridmod.load(grid).cells("slow")]
     env = cli_env(cache, tmp_path / "tmp")

@@ -24,7 +24,8 @@ from matrix.core import grid as gridmod
 from matrix.core import records
 from tests.hostile.harness import cli_env, count, processes_with, run_cli, start_cli, wait_for, write_grid
 
-TOOLCHAINS = count("PLUGIN_MATRIX_STRESS_TOOLCHAINS", 3, 5)  # cells: toolchains^2 x 2 plugins
+# cells: 2 plugins under COPIES names each (one build per plugin: the copies share its module)
+COPIES = count("PLUGIN_MATRIX_STRESS_TOOLCHAINS", 3, 5) ** 2
 RANDOM_KILLS = count("PLUGIN_MATRIX_STRESS_KILLS", 1, 10)
 CELL_GLOB = "plugin-matrix-cell-*"
 
@@ -92,8 +93,8 @@ def no_orphans(g: Grid) -> None:
 def grid(tmp_path_factory: pytest.TempPathFactory) -> Grid:
     root = tmp_path_factory.mktemp("interrupt")
     data, cache, tmpdir = root / "data", root / "cache", root / "tmp"
-    tcs = [f"go{i}" for i in range(TOOLCHAINS)]
-    path = write_grid(data, {"interrupt": ["slow", "generator"]}, toolchains=tcs)
+    same = {f"{p}{i}": p for p in ("slow", "generator") for i in range(1, COPIES)}
+    path = write_grid(data, {"interrupt": ["slow", "generator", *same]}, same_module=same)
     cells = [c.id for c in gridmod.load(path).cells("interrupt")]
     return Grid(root, data, cache, tmpdir, cells, cli_env(cache, tmpdir))
 

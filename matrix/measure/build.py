@@ -171,7 +171,8 @@ class Builder:
         if pin.get("release") == "previous":
             rel_name = self.grid.previous_release(spec.release) or spec.release
         rel = self.grid.releases[rel_name]
-        lines = [f"module {MODULE_PREFIX}/plugin/{spec.plugin}", "", "go 1.18", ""]
+        module = self.grid.plugins[spec.plugin].get("module", f"{MODULE_PREFIX}/plugin/{spec.plugin}")
+        lines = [f"module {module}", "", "go 1.18", ""]
         if spec.pins in ("api-only", "api-other"):
             lines.append(f"require sigs.k8s.io/kustomize/api {rel['api']}")
             if spec.pins == "api-other":

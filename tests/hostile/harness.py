@@ -63,9 +63,11 @@ def write_grid(
     profiles: Mapping[str, Iterable[str]],
     toolchains: Iterable[str] = (MACHINE_GO,),
     extra_plugins: Mapping[str, Path] = {},
+    same_module: Mapping[str, str] = {},
 ) -> Path:
     """A grid.toml in `data`: one release, the named Go releases (MACHINE_GO is the `go`
-    on PATH; GONE is a release no machine has), the named plugins."""
+    on PATH; GONE is a release no machine has), the named plugins. `same_module` (name ->
+    another name) gives a plugin the other's source and module path: more cells, one build."""
     rel, module, api, kyaml = RELEASE
     tcs = list(toolchains)
     lines = ["schema = 1", ""]
@@ -74,8 +76,10 @@ def write_grid(
     lines += [f'[releases."{rel}"]', f'module = "{module}"', f'api = "{api}"', f'kyaml = "{kyaml}"', ""]
     used = sorted({p for ps in profiles.values() for p in ps})
     for p in used:
-        src, kind = (extra_plugins[p], "generator") if p in extra_plugins else PLUGINS[p]
-        lines += [f"[plugins.{p}]", f"source = {json.dumps(str(src))}", f'kind = "{kind}"', ""]
+        same = same_module.get(p)
+        src, kind = (extra_plugins[p], "generator") if p in extra_plugins else PLUGINS[same or p]
+        module = [f'module = "matrix.local/plugin/{same}"'] if same else []
+        lines += [f"[plugins.{p}]", f"source = {json.dumps(str(src))}", f'kind = "{kind}"', *module, ""]
     lines += [
         "[variants.default]",
         'applies = ["host", "plugin"]',
