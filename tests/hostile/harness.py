@@ -78,8 +78,8 @@ def write_grid(
     for p in used:
         same = same_module.get(p)
         src, kind = (extra_plugins[p], "generator") if p in extra_plugins else PLUGINS[same or p]
-        module = [f'module = "matrix.local/plugin/{same}"'] if same else []
-        lines += [f"[plugins.{p}]", f"source = {json.dumps(str(src))}", f'kind = "{kind}"', *module, ""]
+        module_line = [f'module = "matrix.local/plugin/{same}"'] if same else []
+        lines += [f"[plugins.{p}]", f"source = {json.dumps(str(src))}", f'kind = "{kind}"', *module_line, ""]
     lines += [
         "[variants.default]",
         'applies = ["host", "plugin"]',
