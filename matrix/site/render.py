@@ -20,7 +20,8 @@ value that is not Markup) drops control characters and then:
 Markup, what templates and macros make (and the link destinations of
 matrix.site.links), is written as it is. Text shown as a block (raw errors, go.mod
 files, commands) goes through the `pre` macro of `_html.html.j2`: the same escaping,
-line by line.
+line by line. Raw HTML with attributes in a Markdown page comes from a macro of
+`_html.html.j2` too, so its values are HTML-escaped, quotes included.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ _markdown_short = functools.lru_cache(maxsize=1 << 15)(markdown_text)
 
 @jinja2.pass_context
 def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
+    """What a template writes for `value` (then autoescape HTML-escapes what is not Markup)."""
     if isinstance(value, Markup):
         return value
     s = value if type(value) is str else str(value)
@@ -99,7 +101,6 @@ ENV.filters.update(clip=clip, plural=plural, first_line=first_line, lines=lines)
 ENV.globals.update(
     HTML_OPEN=Markup(HTML_OPEN),
     HTML_CLOSE=Markup(HTML_CLOSE),
-    url_of=links.url_of,
     cell_src=links.cell_src,
     cells_table_src=links.cells_table_src,
     release_src=links.release_src,

@@ -22,8 +22,8 @@ _pre = render.macro("_html.html.j2", "pre")
 
 
 def _cached(macro: Callable[..., Markup], size: int) -> Callable[..., Markup]:
-    """A macro of cells/_parts.html.j2 called once per distinct arguments: many cells
-    share a build, a runner, an error text."""
+    """`macro`, called once per distinct arguments: many cells share a build, a runner,
+    an error text."""
     return functools.lru_cache(maxsize=size)(macro)
 
 
