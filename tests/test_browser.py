@@ -167,9 +167,9 @@ def test_search_finds_an_error_page_from_a_phrase_of_its_message(page: Any, base
 
 def _table_of(tiny: tuple[Path, dict[str, Any]]) -> str:
     """The page of the table of cells of the changed cell's release."""
-    from matrix.site import render
+    from matrix.site import links
 
-    return render.url_of(render.cells_table_src(tiny[1]["host"]["release"]))
+    return links.url_of(links.cells_table_src(tiny[1]["host"]["release"]))
 
 
 def test_matrix_table_filter_narrows_rows(

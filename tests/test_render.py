@@ -1,15 +1,32 @@
-"""matrix.site.render: pure pages from small frames. Escaping, links, recipes, pairs, checklists."""
+"""matrix.site pages from small frames: the template Environment and its escaping, links,
+recipes, pairs, checklists."""
 
 from __future__ import annotations
 
 import re
 
+import jinja2
 import pandas as pd
 import pytest
+from markupsafe import Markup
 
 from matrix.dataset import frame as dataset
-from matrix.site import render
-from matrix.site.render import Context, ErrorClass, Links
+from matrix.site import frames, links, render
+from matrix.site.context import AXES, Context, ErrorClass
+from matrix.site.links import Links
+from matrix.site.pages import (
+    axes,
+    cells,
+    checklists,
+    doctor,
+    downloads,
+    errors,
+    history,
+    home,
+    overview,
+    releases,
+    toolchains,
+)
 from tests.sitekit import DATA, HTML_ERROR, synthetic_record
 
 CLASSES = (
@@ -130,8 +147,8 @@ def df() -> pd.DataFrame:
 # ---------------------------------------------------------------- escaping and links
 
 
-def test_md_makes_every_special_character_inert() -> None:
-    s = render.md("<script>alert(1)</script> *x* | `y` [l](u) \\ _z_ #h\nnext")
+def test_markdown_text_makes_every_special_character_inert() -> None:
+    s = render.markdown_text("<script>alert(1)</script> *x* | `y` [l](u) \\ _z_ #h\nnext")
     assert "<" not in s
     assert ">" not in s
     assert "*" not in s
@@ -141,20 +158,61 @@ def test_md_makes_every_special_character_inert() -> None:
     assert "\n" not in s
     assert "_" not in s
     assert "&lt;script&gt;" in s
-    assert render.md("abcdef", limit=4) == "abc…"
+    assert render.clip("abcdef", 4) == "abc…"
+
+
+def test_the_environment_escapes_and_is_strict() -> None:
+    env = render.ENV
+    assert env.autoescape is True
+    assert env.undefined is jinja2.StrictUndefined
+    assert env.keep_trailing_newline
+    # a page template rendered without one of its variables raises, never prints nothing
+    with pytest.raises(jinja2.UndefinedError, match="links"):
+        render.page("matrix/cells.md.j2", "Every cell", total=1, releases=[])
+    with pytest.raises(jinja2.UndefinedError):
+        render.text("cells/sections.html.j2")
+
+
+def test_a_template_value_is_escaped_for_where_it_is_written() -> None:
+    """The one way text is escaped: by the Environment, after the kind of template."""
+    evil = "<script>x</script> *a* | `b` [c](d)\x02"
+    md = render.macro("_md.md.j2", "cell_link")(Links("index.md"), evil)  # a Markdown template
+    text = md.split("](", 1)[0]
+    for special in ("<", "*", "|", "`", "[c]", "\x02"):
+        assert special not in text[1:], special
+    assert "&lt;script&gt;" in text
+    html = render.macro("_html.html.j2", "cell_a")(Links("index.md"), evil)  # an HTML template
+    assert ">&lt;script&gt;x&lt;/script&gt; *a* | `b` [c](d)</a>" in html  # Markdown is not HTML's business
+    badge = render.macro("_html.html.j2", "outcome_badge")(Markup("<i>made</i>"))
+    assert "<i>made</i>" in badge  # Markup (what templates make) is written as it is
+
+
+def test_catalog_prose_keeps_the_spaces_around_code() -> None:
+    cls = ErrorClass("x", "X", "load", "Go's `plugin` package, then `a`/`b`.\n\nNext *para*.")
+    page = errors.page(frame().iloc[0:0], CTX, cls)
+    assert "Go's <code>plugin</code> package, then <code>a</code>/<code>b</code>." in page
+    assert "\n\nNext &#42;para&#42;." in page
+
+
+def test_link_destinations_cannot_carry_markup() -> None:
+    """A release name comes from the records: in a link it is percent-encoded."""
+    url = Links("index.md").md(links.release_src("v1)<b>x</b>"))
+    assert "<" not in url
+    assert ")" not in url
+    assert Links("index.md").md("releases/v5.8.2.md") == "releases/v5.8.2.md"
 
 
 def test_pre_is_one_escaped_html_line() -> None:
-    out = render.pre("a <b>\n\nc & d\x02", "raw-error")
+    out = render.macro("_html.html.j2", "pre")("a <b>\n\nc & d\x02", "raw-error")
     assert out.strip().count("\n") == 0
     assert out.strip() == '<pre class="raw-error"><code>a &lt;b&gt;&#10;&#10;c &amp; d</code></pre>'
 
 
 def test_links() -> None:
-    assert render.url_of("index.md") == ""
-    assert render.url_of("errors/index.md") == "errors/"
-    assert render.url_of("cells/c1.md") == "cells/c1/"
-    assert render.url_of("matrix/img/x.png") == "matrix/img/x.png"
+    assert links.url_of("index.md") == ""
+    assert links.url_of("errors/index.md") == "errors/"
+    assert links.url_of("cells/c1.md") == "cells/c1/"
+    assert links.url_of("matrix/img/x.png") == "matrix/img/x.png"
     here = Links("releases/v5.8.2.md")
     assert here.md("errors/x.md") == "../errors/x.md"
     assert here.md("releases/v5.8.2.md", "a") == "#a"
@@ -167,34 +225,34 @@ def test_links() -> None:
 
 def _all_pages(df: pd.DataFrame, ctx: Context) -> dict[str, str]:
     pages = {
-        "index.md": render.home(df, ctx, "matrix/img/overview.png"),
-        "matrix/index.md": render.matrix_index(df, ctx, {}, {}),
-        "matrix/cells.md": render.cells_index(df, ctx),
-        "releases/index.md": render.releases_index(df, ctx),
-        render.RECIPE_PROOF_SRC: render.recipe_proof_page(df),
-        "toolchains/index.md": render.toolchains_index(df, ctx),
-        "axes/index.md": render.axes_index(df, ctx),
-        "errors/index.md": render.errors_index(df, ctx),
-        render.DOCTOR_PAGE: render.doctor_page(df, ctx),
-        "data/index.md": render.data_page(df, ctx, {"dataset.csv": 10}, "data/record.schema.json"),
-        "history.md": render.history_page(ctx, set(df["cell"])),
+        "index.md": home.page(df, ctx, "matrix/img/overview.png"),
+        "matrix/index.md": overview.page(df, ctx, {}, {}),
+        "matrix/cells.md": cells.index_page(df, ctx),
+        "releases/index.md": releases.index_page(df, ctx),
+        links.RECIPE_PROOF_SRC: releases.recipe_proof_page(df),
+        "toolchains/index.md": toolchains.index_page(df, ctx),
+        "axes/index.md": axes.index_page(df, ctx),
+        "errors/index.md": errors.index_page(df, ctx),
+        links.DOCTOR_PAGE: doctor.page(df, ctx),
+        "data/index.md": downloads.page(df, ctx, {"dataset.csv": 10}, "data/record.schema.json"),
+        "history.md": history.page(ctx, set(df["cell"])),
     }
-    for group, rows in render.cell_groups(df):
-        pages[f"cells/{group}.md"] = render.cell_group_page(group, rows, ctx)
+    for group, rows in cells.groups(df):
+        pages[f"cells/{group}.md"] = cells.group_page(group, rows, ctx)
     for rel, d in df.groupby("host_release"):
-        pages[render.cells_table_src(str(rel))] = render.cells_table_page(d, ctx, str(rel))
-    for rel in render.releases_in(df, ctx):
-        pages[render.release_src(rel)] = render.release_page(df, ctx, rel)
-    for tc in render.toolchain_ids(df):
-        pages[render.toolchain_src(tc)] = render.toolchain_page(df, ctx, tc)
-    for axis in render.AXES:
-        pages[render.axis_src(axis)] = render.axis_page(df, ctx, axis, None)
-    for v in render.variant_rows(df, ctx):
-        pages[render.variant_src(v)] = render.variant_page(df, ctx, v)
+        pages[links.cells_table_src(str(rel))] = cells.table_page(d, ctx, str(rel))
+    for rel in frames.releases_in(df, ctx):
+        pages[links.release_src(rel)] = releases.release_page(df, ctx, rel)
+    for tc in frames.toolchain_ids(df):
+        pages[links.toolchain_src(tc)] = toolchains.page(df, ctx, tc)
+    for axis in AXES:
+        pages[links.axis_src(axis)] = axes.axis_page(df, ctx, axis, None)
+    for v in frames.variant_rows(df, ctx):
+        pages[links.variant_src(v)] = axes.variant_page(df, ctx, v)
     for c in ctx.classes:
-        pages[render.error_src(c.slug)] = render.error_page(df, ctx, c)
+        pages[links.error_src(c.slug)] = errors.page(df, ctx, c)
     for who in ("packager", "author"):
-        pages[f"checklists/{who}.md"] = render.checklist_page(df, ctx, "v5.8.2", who, f"checklists/{who}.md")
+        pages[f"checklists/{who}.md"] = checklists.page(df, ctx, "v5.8.2", who, f"checklists/{who}.md")
     return pages
 
 
@@ -234,9 +292,9 @@ def test_untrusted_text_never_becomes_markup() -> None:
         body = text.split("---\n", 2)[-1]
         for tag in ("<script", "<b>", "<i>", "<img"):
             assert tag not in body, f"{path}: {tag} from the data is markup"
-    group = render.cell_group(evil["cell"])
-    cell = dict(render.cell_groups(df))[group]
-    page = render.cell_group_page(group, cell, ctx)
+    group = links.cell_group(evil["cell"])
+    cell = dict(cells.groups(df))[group]
+    page = cells.group_page(group, cell, ctx)
     assert f'<section class="cell" id="{evil["cell"]}">' in page
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in page
 
@@ -257,7 +315,7 @@ def test_every_link_points_to_a_rendered_page_and_anchor(df: pd.DataFrame) -> No
         "matrix/img/overview.png",
         "data/index.md",
     }
-    by_url = {render.url_of(src): src for src in known}
+    by_url = {links.url_of(src): src for src in known}
     ids = {src: set(re.findall(r' id="([^"]+)"', text)) for src, text in pages.items()}
     checked = 0
     for src, text in pages.items():
@@ -267,7 +325,7 @@ def test_every_link_points_to_a_rendered_page_and_anchor(df: pd.DataFrame) -> No
             if anchor.startswith("c") and resolved.startswith("cells/"):
                 assert anchor in ids[resolved], f"{src}: no section {anchor} in {resolved}"
             checked += 1
-        here = render.url_of(src)
+        here = links.url_of(src)
         for href in re.findall(r'href="([^"]+)"', text):
             if href.startswith(("http", "#")):
                 continue
@@ -287,23 +345,23 @@ def test_every_link_points_to_a_rendered_page_and_anchor(df: pd.DataFrame) -> No
 
 
 def test_home_says_three_things_and_links_the_two_newcomer_pages(df: pd.DataFrame) -> None:
-    s = render.sentences(df, CTX)
-    assert len(s) == 3
-    assert s[0].startswith(f"Of {len(df)} cells measured")
+    page = home.page(df, CTX, "matrix/img/overview.png")
+    said = next(ln for ln in page.splitlines() if ln.startswith("Of "))
+    assert said.startswith(f"Of {len(df)} cells measured")
+    assert said.count(". ") == 2  # three sentences
     assert (
-        "same Go release as kustomize loaded in 3 of 3 cells; built by another Go release, in 0 of 1" in s[1]
+        "same Go release as kustomize loaded in 3 of 3 cells; built by another Go release, in 0 of 1" in said
     )
-    assert "Plugin built with a different version of a package" in s[2]
-    home = render.home(df, CTX, "matrix/img/overview.png")
-    assert "(releases/v5.8.2.md)" in home  # newest release with cells
-    assert "(errors/package-version-mismatch.md)" in home
-    assert "![" in home
-    assert "(matrix/img/overview.png)" in home
-    assert render.sentences(df.iloc[0:0], CTX)[0] == "No cell has been measured yet."
+    assert "Plugin built with a different version of a package" in said
+    assert "(releases/v5.8.2.md)" in page  # newest release with cells
+    assert "(errors/package-version-mismatch.md)" in page
+    assert "![" in page
+    assert "(matrix/img/overview.png)" in page
+    assert "No cell has been measured yet." in home.page(df.iloc[0:0], CTX, None)
 
 
 def test_release_recipe_comes_from_cells_that_loaded(df: pd.DataFrame) -> None:
-    page = render.release_page(df, CTX, "v5.8.2")
+    page = releases.release_page(df, CTX, "v5.8.2")
     assert "## To build a plugin that loads into kustomize v5.8.2" in page
     assert "### With go1.26.8" in page
     assert "### With go1.19.8" in page
@@ -314,58 +372,58 @@ def test_release_recipe_comes_from_cells_that_loaded(df: pd.DataFrame) -> None:
     assert "no-plugin-module-data" in page
     # the flags table of the reference release
     assert "(../axes/variant-trimpath.md)" in page
-    none = render.release_page(df, CTX, "v5.7.1")
+    none = releases.release_page(df, CTX, "v5.7.1")
     assert "No cell of this release loaded" in none
     assert "go-version-too-old" in none
 
 
 def test_axis_pairs_and_variant_verdicts(df: pd.DataFrame) -> None:
-    hv = render.axis_pairs(df, CTX, "host-variant")
+    hv = frames.axis_pairs(df, CTX, "host-variant")
     assert set(hv["host_variant_b"]) == {"trimpath", "stripped", "official"}
     assert set(hv["host_variant_a"]) == {"default"}
-    mv = render.axis_pairs(df, CTX, "matched-variant")
+    mv = frames.axis_pairs(df, CTX, "matched-variant")
     assert list(mv["host_variant_b"]) == ["trimpath"]
-    pins = render.axis_pairs(df, CTX, "pins")
+    pins = frames.axis_pairs(df, CTX, "pins")
     assert list(pins["plugin_pins_b"]) == ["api-other"]
-    plat = render.axis_pairs(df, CTX, "platform")
+    plat = frames.axis_pairs(df, CTX, "platform")
     assert len(plat) == 2
     with pytest.raises(ValueError, match="unknown axis 'colour'"):
-        render.axis_pairs(df, CTX, "colour")
-    rows = render.variant_rows(df, CTX)
+        frames.axis_pairs(df, CTX, "colour")
+    rows = frames.variant_rows(df, CTX)
     assert set(rows["trimpath"]) == {"host", "plugin", "both"}
-    assert render.variant_verdict(rows["trimpath"]).startswith("both sides must use it")
-    assert render.variant_verdict(rows["stripped"]).startswith("a default-built plugin still loads")
-    page = render.variant_page(df, CTX, "trimpath")
+    assert axes.variant_verdict(rows["trimpath"]).startswith("both sides must use it")
+    assert axes.variant_verdict(rows["stripped"]).startswith("a default-built plugin still loads")
+    page = axes.variant_page(df, CTX, "trimpath")
     assert page.startswith('---\ntitle: "What -trimpath does to plugin loading"')
     assert "package-version-mismatch" in page
 
 
 def test_axis_page_counts_changed_pairs(df: pd.DataFrame) -> None:
-    page = render.axis_page(df, CTX, "host-variant", "matrix/img/axis-host-variant.png")
+    page = axes.axis_page(df, CTX, "host-variant", "matrix/img/axis-host-variant.png")
     assert "3 pairs; the change altered the outcome in 2." in page
     assert "(../matrix/img/axis-host-variant.png)" in page
-    empty = render.axis_page(df.iloc[0:1], CTX, "pins", None)
+    empty = axes.axis_page(df.iloc[0:1], CTX, "pins", None)
     assert "No pair of cells for this axis" in empty
 
 
 def test_toolchain_page_uses_isolating_pairs(df: pd.DataFrame) -> None:
-    page = render.toolchain_page(df, CTX, "go1.26.8")
+    page = toolchains.page(df, CTX, "go1.26.8")
     assert "### Another toolchain for the plugin" in page
     assert "go1.19.8" in page
-    assert "apt-get install golang-1.19" in render.toolchain_page(df, CTX, "go1.19.8")
+    assert "apt-get install golang-1.19" in toolchains.page(df, CTX, "go1.19.8")
 
 
 def test_error_page_lists_raw_messages_and_reproduction(df: pd.DataFrame) -> None:
-    page = render.error_page(df, CTX, CLASSES[1])
+    page = errors.page(df, CTX, CLASSES[1])
     assert "3 cells, first seen" in page
     assert "<code>sigs.k8s.io/yaml</code>" in page
     assert "## How to reproduce" in page
     assert "--enable-alpha-plugins" in page
-    assert "<code>the same Go</code>" in render.error_page(df, CTX, CLASSES[0])
-    assert "(package-version-mismatch.md)" in render.error_page(df, CTX, CLASSES[0])  # related
-    unseen = render.error_page(df[df["outcome"] == "loads"], CTX, CLASSES[1])
+    assert "<code>the same Go</code>" in errors.page(df, CTX, CLASSES[0])
+    assert "(package-version-mismatch.md)" in errors.page(df, CTX, CLASSES[0])  # related
+    unseen = errors.page(df[df["outcome"] == "loads"], CTX, CLASSES[1])
     assert "Not observed in this dataset." in unseen
-    assert "## Not classified yet" not in render.errors_index(df, CTX)
+    assert "## Not classified yet" not in errors.index_page(df, CTX)
     odd = synthetic_record(
         "v5.8.2",
         host_variant="stripped",
@@ -374,61 +432,62 @@ def test_error_page_lists_raw_messages_and_reproduction(df: pd.DataFrame) -> Non
         axes=["host-variant"],
     )
     assert odd["class"] == "unknown"  # what production records for it
-    index = render.errors_index(pd.concat([df, dataset.frame([odd])]), CTX)
+    index = errors.index_page(pd.concat([df, dataset.frame([odd])]), CTX)
     assert "## Not classified yet" in index
     assert "a text that no class claims" in index
 
 
 def test_redirect_page() -> None:
-    page = render.redirect_page("old-slug", "new-slug")
+    page = errors.redirect_page("old-slug", "new-slug")
     assert "url=../new-slug/" in page
     assert "(new-slug.md)" in page
 
 
 def test_doctor_page_lists_every_disagreement(df: pd.DataFrame) -> None:
-    page = render.doctor_page(df, CTX)
+    page = doctor.page(df, CTX)
     assert "1 cell with a prediction: the doctor agreed on 0 (0 %)." in page
     assert "## Disagreements" in page
     dis = page.split("## Disagreements", 1)[1]
     assert dis.count('href="../cells/') == 1  # served at doctor-agreement/
-    assert "No cell has a doctor prediction yet." in render.doctor_page(df.iloc[0:1], CTX)
+    assert "No cell has a doctor prediction yet." in doctor.page(df.iloc[0:1], CTX)
 
 
 def test_checklists_are_backed_by_cells(df: pd.DataFrame) -> None:
     for who in ("packager", "author"):
-        items = render.checklist_items(df, CTX, "v5.8.2", who)
+        items = checklists.items(df, CTX, "v5.8.2", who)
         assert items
         assert all(it.cells for it in items)
         assert all(set(it.cells) <= set(df["cell"]) for it in items)
-    packager = render.checklist_markdown(df, CTX, "v5.8.2", "packager", Links("x.md", base="https://s/"))
+    packager = checklists.markdown(df, CTX, "v5.8.2", "packager", Links("x.md", base="https://s/"))
     assert "Do not build with <code>CGO&#95;ENABLED=0 -ldflags=-s -w</code>" in packager
     assert "(https://s/cells/" in packager
     assert "Recipe: [v5.8.2](https://s/releases/v5.8.2/)" in packager
-    author = render.checklist_markdown(df, CTX, "v5.8.2", "author", Links("x.md"))
+    author = checklists.markdown(df, CTX, "v5.8.2", "author", Links("x.md"))
     assert "must use it too" in author
     assert "- [ ] " in author
     with pytest.raises(ValueError, match="someone"):
-        render.checklist_items(df, CTX, "v5.8.2", "someone")
+        checklists.items(df, CTX, "v5.8.2", "someone")
 
 
 def test_cells_tables_and_cell_sections(df: pd.DataFrame) -> None:
-    index = render.cells_index(df, CTX)
+    index = cells.index_page(df, CTX)
     assert "(cells/v5.8.2.md)" in index
     assert "(cells/v5.7.1.md)" in index
     d = df[df["host_release"] == "v5.8.2"]
-    table = render.cells_table_page(d, CTX, "v5.8.2")
+    table = cells.table_page(d, CTX, "v5.8.2")
     assert table.count("<tr><td><a href=") == len(d)
     assert render.HTML_OPEN in table
     assert "search:\n  exclude: true" in table
     # the same rows from precomputed table rows (as the site build does it)
-    pre = d.assign(**{render.TABLE_ROW: [render.cells_table_row(r, CTX) for r in render.records(d)]})
-    assert render.cells_table_page(pre, CTX, "v5.8.2") == table
+    pre = d.assign(**{frames.TABLE_ROW: [cells.table_row(r, CTX) for r in frames.records(d)]})
+    assert cells.table_page(pre, CTX, "v5.8.2") == table
     row = df[df["class"] == "package-version-mismatch"].iloc[0]
     cell = str(row["cell"])
-    assert render.cell_src(cell) == f"cells/{cell[:3]}.md"
-    assert render.cell_link(Links("index.md"), cell) == f"[{cell}](cells/{cell[:3]}.md#{cell})"
-    group = dict(render.cell_groups(df))[cell[:3]]
-    page = render.cell_group_page(cell[:3], group, CTX)
+    assert links.cell_src(cell) == f"cells/{cell[:3]}.md"
+    cell_link = render.macro("_md.md.j2", "cell_link")
+    assert cell_link(Links("index.md"), cell) == f"[{cell}](cells/{cell[:3]}.md#{cell})"
+    group = dict(cells.groups(df))[cell[:3]]
+    page = cells.group_page(cell[:3], group, CTX)
     assert page.count('<section class="cell" id=') == len(group)
     section = page.split(f'<section class="cell" id="{cell}">', 1)[1].split("</section>", 1)[0]
     assert 'href="../../errors/package-version-mismatch/"' in section
@@ -441,14 +500,14 @@ def test_cells_tables_and_cell_sections(df: pd.DataFrame) -> None:
 
 def test_data_and_history_pages(df: pd.DataFrame) -> None:
     sizes = {"dataset.csv": 2048, "dataset.parquet": 1024}
-    data = render.data_page(df, CTX, sizes, "data/record.schema.json")
+    data = downloads.page(df, CTX, sizes, "data/record.schema.json")
     assert "[dataset.csv](dataset.csv)" in data
     assert "2 KiB" in data
     assert "(record.schema.json)" in data
     assert "glibc 2.36" in data
     for col in dataset.COLUMNS:
-        assert f"<code>{render.md(col)}</code>" in data
-    assert "No history recorded yet" in render.history_page(CTX, set())
+        assert f"<code>{render.markdown_text(col)}</code>" in data
+    assert "No history recorded yet" in history.page(CTX, set())
     ctx = Context(
         **{
             **CTX.__dict__,
@@ -472,13 +531,13 @@ def test_data_and_history_pages(df: pd.DataFrame) -> None:
             },
         }
     )
-    page = render.history_page(ctx, set())
+    page = history.page(ctx, set())
     assert page.index("2026-11-26") < page.index("2026-11-25")
     assert "| cgone | fails | loads |" in page  # a cell no longer in the data is not linked
 
 
 def test_long_lists_of_cells_are_capped_with_a_way_to_all_of_them() -> None:
-    n = render.TABLE_CAP + 30
+    n = frames.TABLE_CAP + 30
     recs = [
         synthetic_record(
             "v5.8.2",
@@ -490,21 +549,21 @@ def test_long_lists_of_cells_are_capped_with_a_way_to_all_of_them() -> None:
         for i in range(n)
     ]
     df = dataset.frame(recs)
-    page = render.error_page(df, CTX, CLASSES[0])
+    page = errors.page(df, CTX, CLASSES[0])
     which = page.split("## Which cells", 1)[1]
-    assert which.count("<tr><td><a href=") == render.TABLE_CAP
+    assert which.count("<tr><td><a href=") == frames.TABLE_CAP
     assert f"{n} cells, per kustomize release" in which
     assert "(../matrix/cells/v5.8.2.md)" in which
-    doctor = render.doctor_page(df, CTX)
-    assert f"The first {render.TABLE_CAP} of {n}" in doctor
-    assert doctor.count("<tr><td><a href=") == render.TABLE_CAP
+    agreement = doctor.page(df, CTX)
+    assert f"The first {frames.TABLE_CAP} of {n}" in agreement
+    assert agreement.count("<tr><td><a href=") == frames.TABLE_CAP
 
 
 def test_recipe_proof_lists_each_recipe_cell_with_its_outcome() -> None:
     from matrix.site import build as site
 
     df = site.frame(DATA)
-    page = render.recipe_proof_page(df)
+    page = releases.recipe_proof_page(df)
     rec = df[df["plugin_pins"] == "recipe"]
     assert len(rec)
     assert all(c in page for c in rec["cell"])
@@ -519,6 +578,6 @@ def test_unknown_error_page_has_the_report_anchor_explain_points_to(df: pd.DataF
     from matrix.cli.explain import REPORT
 
     unknown = ErrorClass("unknown", "Not recognised", "fallback", "", "", ())
-    page = render.error_page(df, CTX, unknown)
+    page = errors.page(df, CTX, unknown)
     assert REPORT.endswith("#report")
     assert "{#report}" in page

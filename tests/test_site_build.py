@@ -12,7 +12,7 @@ import pytest
 
 from matrix.core import catalog
 from matrix.site import build as site
-from matrix.site import render
+from matrix.site import context, frames, links
 from tests.sitekit import ROOT, downloads_of, link_problems, mkdocs_build
 
 
@@ -64,14 +64,14 @@ def test_generated_pages_are_there(built: Path) -> None:
         assert (built / page).is_file(), page
     groups: dict[str, str] = {}
     for cell in df["cell"]:  # one section per cell, on the page of its id's first characters
-        group = render.cell_group(cell)
+        group = links.cell_group(cell)
         if group not in groups:
             groups[group] = (built / "cells" / group / "index.html").read_text()
         assert f'<section class="cell" id="{cell}">' in groups[group]
     assert len(list((built / "cells").iterdir())) == len(groups) <= 256
     for rel in set(df["host_release"]):
         assert (built / "releases" / rel / "index.html").is_file()
-        table = (built / "matrix" / "cells" / render.slug(rel) / "index.html").read_text()
+        table = (built / "matrix" / "cells" / links.slug(rel) / "index.html").read_text()
         assert table.count('<tr><td><a href="../../../cells/') == int((df["host_release"] == rel).sum())
     rows = json.loads((built / "data" / "dataset.json").read_text())
     assert len(rows) == len(df)
@@ -116,9 +116,9 @@ def test_errors_json_and_one_page_per_class(built: Path) -> None:
 
 def test_newcomer_reaches_recipe_and_mismatch_page_in_one_click(built: Path) -> None:
     df = site.frame(site.data_dir(ROOT))
-    ctx = site.context(site.data_dir(ROOT))
+    ctx = context.load(site.data_dir(ROOT))
     home = (built / "index.html").read_text()
-    proven = render.newest_with_recipe(df, ctx)
+    proven = frames.newest_with_recipe(df, ctx)
     assert proven, "no release of the dataset has a recipe proven by a load"
     assert f'href="releases/{proven}/"' in home
     page = (built / "releases" / proven / "index.html").read_text()

@@ -33,12 +33,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from matrix.site import build as site  # pandas and matplotlib: only for this command
-    from matrix.site import render
+    from matrix.site import build as site  # pandas and jinja2: only for this command
+    from matrix.site import context, frames
+    from matrix.site.links import Links
+    from matrix.site.pages import checklists
 
     df = site.frame(args.data)
-    ctx = site.context(args.data)
-    known = render.releases_in(df, ctx)
+    ctx = context.load(args.data)
+    known = frames.releases_in(df, ctx)
     if args.kustomize not in known:
         close = difflib.get_close_matches(args.kustomize, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             f"--kustomize: no measured cell for kustomize {args.kustomize!r}{hint}; "
             f"{args.data / 'cells'} has: {', '.join(known) or 'nothing yet'}"
         )
-    links = render.Links("checklists/index.md", base=args.base_url)
+    links = Links("checklists/index.md", base=args.base_url)
     whos = ["packager", "author"] if args.who == "both" else [args.who]
-    print("\n".join(render.checklist_markdown(df, ctx, args.kustomize, w, links) for w in whos), end="")
+    print("\n".join(checklists.markdown(df, ctx, args.kustomize, w, links) for w in whos), end="")
     return 0

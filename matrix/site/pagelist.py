@@ -1,0 +1,65 @@
+"""Every generated page but the cells' own (see matrix.site.shards), in the order written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from matrix.core import catalog, jsonio
+from matrix.site import frames, links
+from matrix.site.context import AXES, Context
+from matrix.site.drawing import Pictures
+from matrix.site.pages import (
+    axes,
+    cells,
+    checklists,
+    doctor,
+    errors,
+    history,
+    home,
+    overview,
+    releases,
+    toolchains,
+)
+
+Put = Callable[[str, str | bytes], None]
+CHECKLISTS = (("packager", "checklists/kustomize-release.md"), ("author", "checklists/plugin-authors.md"))
+
+
+def text_pages(
+    put: Put, df: pd.DataFrame, tables: pd.DataFrame, ctx: Context, data: Path, pics: Pictures
+) -> None:
+    """`df`: the site's frame; `tables`: the columns of the tables of cells (with their rows
+    as HTML when the shards made them, frames.TABLE_ROW)."""
+    rels = frames.releases_in(df, ctx)
+    put("index.md", home.page(df, ctx, pics.overview))
+    put("matrix/index.md", overview.page(df, ctx, pics.releases, pics.axes, pics.grids))
+    put("matrix/cells.md", cells.index_page(df, ctx))
+    for rel, d in tables.groupby("host_release", sort=False):
+        put(links.cells_table_src(str(rel)), cells.table_page(d, ctx, str(rel)))
+    put("releases/index.md", releases.index_page(df, ctx))
+    put(links.RECIPE_PROOF_SRC, releases.recipe_proof_page(df))
+    for rel in rels:
+        put(links.release_src(rel), releases.release_page(df, ctx, rel))
+    put("toolchains/index.md", toolchains.index_page(df, ctx))
+    for tc in frames.toolchain_ids(df):
+        put(links.toolchain_src(tc), toolchains.page(df, ctx, tc))
+    put("axes/index.md", axes.index_page(df, ctx))
+    for axis in AXES:
+        put(links.axis_src(axis), axes.axis_page(df, ctx, axis, pics.axes.get(axis)))
+    for v in frames.variant_rows(df, ctx):
+        put(links.variant_src(v), axes.variant_page(df, ctx, v))
+    put("errors/index.md", errors.index_page(df, ctx))
+    for c in ctx.classes:
+        put(links.error_src(c.slug), errors.page(df, ctx, c))
+    cat = catalog.catalog_for(data)
+    for old, new in sorted(cat.redirects.items()):
+        put(links.error_src(old), errors.redirect_page(old, new))
+    put("errors.json", jsonio.dumps(catalog.catalog_json(cat)))
+    put(links.DOCTOR_PAGE, doctor.page(df, ctx))
+    newest = frames.newest_release(df, ctx)
+    for who, src in CHECKLISTS:
+        put(src, checklists.page(df, ctx, newest, who, src))
+    put("history.md", history.page(ctx, frames.uniq(df["cell"])))
