@@ -86,9 +86,9 @@ def test_missing_toolchain_gives_skipped_cells_with_install_command(tmp_path: Pa
 
     data = tmp_path / "data"
     data.mkdir()
-    text = GRID.read_text().replace(
-        'distro = "/usr/lib/go-1.19/bin/go"', 'distro = "/nonexistent/go-1.19/bin/go"'
-    )
+    good = 'distro = "/usr/lib/go-1.19/bin/go"'
+    assert good in GRID.read_text()  # the test means that line: fail loudly when it changes
+    text = GRID.read_text().replace(good, 'distro = "/nonexistent/go-1.19/bin/go"')
     (data / "grid.toml").write_text(text)
     s = runner.run(
         data / "grid.toml",

@@ -21,6 +21,28 @@ from matrix.core import schema
 NATIVE = "linux/amd64"
 PLUGINS_DIR = Path(__file__).parents[1] / "plugins"
 
+# How kustomize runs a plugin: a Go plugin (.so opened in its process), a legacy exec
+# plugin (an executable in the plugin home, config file as first argument), or an exec
+# KRM function (a program named by the config's `config.kubernetes.io/function`
+# annotation, run with `--enable-exec`, speaking ResourceLists on stdin/stdout).
+GO_PLUGIN = "go-plugin"
+MECHANISMS = (GO_PLUGIN, "exec", "krm-function")
+
+# How a scenario lays out and runs a load (see `[scenarios]` in data/grid.toml).
+STANDARD = "standard"
+LOAD_MODES = (
+    STANDARD,
+    "no-alpha-flag",  # `kustomize build` without --enable-alpha-plugins
+    "no-exec-flag",  # a KRM function run without --enable-exec
+    "no-plugin-home",  # no plugin home directory exists
+    "misplaced",  # the plugin file under <Kind>/ instead of <lowercase kind>/
+    "not-executable",  # an exec plugin (or KRM function) file without the executable bit
+    "library-absent",  # a cgo plugin's C library not installed beside it
+    "library-other-version",  # another version of that C library installed beside it
+    "wrong-list",  # the plugin listed under the other list (a transformer under generators:)
+    "together",  # the plugin and the scenario's `with` plugins in one kustomization
+)
+
 
 @dataclass(frozen=True)
 class HostSpec:
@@ -38,6 +60,7 @@ class PluginSpec:
     pins: str = "host"
     variant: str = "default"
     platform: str = NATIVE
+    mechanism: str = GO_PLUGIN
 
 
 @dataclass
@@ -45,14 +68,24 @@ class Cell:
     host: HostSpec
     plugin: PluginSpec
     axes: list[str] = field(default_factory=list)
+    scenario: str | None = None  # a `[scenarios]` entry: how the load is laid out and run
 
     @property
     def id(self) -> str:
-        return cell_id(self.host, self.plugin)
+        return cell_id(self.host, self.plugin, self.scenario)
 
 
-def cell_id(host: HostSpec, plugin: PluginSpec) -> str:
-    key = json.dumps({"host": asdict(host), "plugin": asdict(plugin)}, sort_keys=True)
+def cell_id(host: HostSpec, plugin: PluginSpec, scenario: str | None = None) -> str:
+    """A stable hash of the cell's inputs. Fields added later (the mechanism, the
+    scenario) enter the key only when they differ from what every older cell had, so the
+    ids (and permalinks) of existing cells stay the same."""
+    p = asdict(plugin)
+    if p["mechanism"] == GO_PLUGIN:
+        del p["mechanism"]
+    doc: dict[str, Any] = {"host": asdict(host), "plugin": p}
+    if scenario is not None:
+        doc["scenario"] = scenario
+    key = json.dumps(doc, sort_keys=True)
     return "c" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
@@ -89,10 +122,20 @@ class Grid:
     def profiles(self) -> dict[str, Any]:
         return self.doc["profiles"]  # type: ignore[no-any-return]
 
-    def plugin_source(self, name: str) -> Path:
-        """A plugin's source directory: relative paths are under the package's plugins/."""
-        src = Path(self.plugins[name]["source"])
+    @property
+    def scenarios(self) -> dict[str, Any]:
+        return self.doc.get("scenarios", {})  # type: ignore[no-any-return]
+
+    def plugin_source(self, name: str, mechanism: str = GO_PLUGIN) -> Path:
+        """A plugin's source directory for a mechanism (`source` for the Go plugin, its
+        `mechanisms` table for the others): relative paths are under the package's plugins/."""
+        pdef = self.plugins[name]
+        src = Path(pdef["source"] if mechanism == GO_PLUGIN else pdef["mechanisms"][mechanism])
         return src if src.is_absolute() else PLUGINS_DIR / src
+
+    def mechanisms_of(self, name: str) -> list[str]:
+        """The mechanisms a plugin has sources for (always the Go plugin first)."""
+        return [GO_PLUGIN, *(m for m in MECHANISMS[1:] if m in self.plugins[name].get("mechanisms", {}))]
 
     def renamed_cells(self, profile: str) -> dict[str, str]:
         """Old cell id -> cell id, for the profile's cells whose toolchains were renamed
@@ -102,7 +145,7 @@ class Grid:
         for c in self.cells(profile):
             h = before.get(c.host.toolchain) or [c.host.toolchain]
             p = before.get(c.plugin.toolchain) or [c.plugin.toolchain]
-            old = cell_id(replace(c.host, toolchain=h[0]), replace(c.plugin, toolchain=p[0]))
+            old = cell_id(replace(c.host, toolchain=h[0]), replace(c.plugin, toolchain=p[0]), c.scenario)
             if old != c.id:
                 out[old] = c.id
         return out
@@ -145,8 +188,8 @@ class Grid:
 def _expand(grid: Grid, prof: dict[str, Any]) -> list[Cell]:
     out: dict[str, Cell] = {}
 
-    def add(axis: str, host: HostSpec, plugin: PluginSpec) -> None:
-        cell = out.setdefault(cell_id(host, plugin), Cell(host, plugin))
+    def add(axis: str, host: HostSpec, plugin: PluginSpec, scenario: str | None = None) -> None:
+        cell = out.setdefault(cell_id(host, plugin, scenario), Cell(host, plugin, scenario=scenario))
         if axis not in cell.axes:
             cell.axes.append(axis)
 
@@ -208,7 +251,49 @@ def _expand(grid: Grid, prof: dict[str, Any]) -> list[Cell]:
                     platform=host.platform,
                 ),
             )
+    if "upgrade" in axes:
+        # The reference plugin built for release A (its go.mod pins A's modules) in a host
+        # of release B, every ordered pair; and built by Go X in a host built by Go Y, for
+        # every release (those are baseline cells too). Both directions of each.
+        rels, tcs = prof["releases"], prof["toolchains"]
+        for a in rels:
+            for b in rels:
+                if a != b:
+                    add("upgrade", HostSpec(b, tc), PluginSpec(plug, a, tc))
+        for r in rels:
+            for x in tcs:
+                for y in tcs:
+                    if x != y:
+                        add("upgrade", HostSpec(r, y), PluginSpec(plug, r, x))
+    _twin_mechanisms(grid, prof, out, add)
+    for name in prof.get("scenarios", []):
+        sc = grid.scenarios[name]
+        r, t = sc.get("release", rel), sc.get("toolchain", tc)
+        for m in sc.get("mechanisms", [GO_PLUGIN]):
+            add("scenario", HostSpec(r, t), PluginSpec(sc["plugin"], r, t, mechanism=m), name)
     return sorted(out.values(), key=lambda c: c.id)
+
+
+# The axes whose cells are measured for every mechanism of a profile: the same hosts,
+# Go releases, flags, platforms and upgrades. Pins and recipes are about Go plugins.
+TWIN_AXES = ("baseline", "host-variant", "plugin-variant", "matched-variant", "platform", "upgrade")
+
+
+def _twin_mechanisms(grid: Grid, prof: dict[str, Any], out: dict[str, Cell], add: Any) -> None:
+    """Each Go-plugin cell of TWIN_AXES again with every other mechanism of the profile
+    that the plugin has sources for (on `mechanism_platforms`, when the profile names them)."""
+    plats = prof.get("mechanism_platforms")
+    others = [m for m in prof.get("mechanisms", [GO_PLUGIN]) if m != GO_PLUGIN]
+    for cell in list(out.values()):
+        axes = [a for a in cell.axes if a in TWIN_AXES]
+        if not axes or not others or cell.scenario is not None or cell.plugin.mechanism != GO_PLUGIN:
+            continue
+        if plats is not None and not {cell.host.platform, cell.plugin.platform} <= set(plats):
+            continue
+        for m in others:
+            if m in grid.mechanisms_of(cell.plugin.plugin):
+                for a in axes:
+                    add(a, cell.host, replace(cell.plugin, mechanism=m))
 
 
 def _suggest(word: str, choices: Any) -> str:
@@ -261,8 +346,39 @@ def _check_references(grid: Grid) -> None:
             if plat not in grid.platforms:
                 problems.append(f"variants.{vname}.platforms: unknown platform {plat!r}")
     for name in grid.plugins:
-        src = grid.plugin_source(name)
-        if not (src / "main.go").is_file():
-            problems.append(f"plugins.{name}.source: no main.go in {src}")
+        for mech in grid.mechanisms_of(name):
+            src = grid.plugin_source(name, mech)
+            where = "source" if mech == GO_PLUGIN else f"mechanisms.{mech}"
+            if not (src / "main.go").is_file():
+                problems.append(f"plugins.{name}.{where}: no main.go in {src}")
+    for sname, sc in grid.scenarios.items():
+        for key, names in (("plugin", [sc["plugin"]]), ("with", sc.get("with", []))):
+            for n in names:
+                if n not in grid.plugins:
+                    problems.append(
+                        f"scenarios.{sname}.{key}: unknown plugin {n!r}{_suggest(n, grid.plugins)}"
+                    )
+        for key, table in (("release", grid.releases), ("toolchain", grid.toolchains)):
+            if key in sc and sc[key] not in table:
+                problems.append(
+                    f"scenarios.{sname}.{key}: unknown {key} {sc[key]!r}{_suggest(sc[key], table)}"
+                )
+        if sc["plugin"] in grid.plugins:
+            for m in sc.get("mechanisms", [GO_PLUGIN]):
+                if m not in grid.mechanisms_of(sc["plugin"]):
+                    problems.append(
+                        f"scenarios.{sname}.mechanisms: plugin {sc['plugin']!r} has no {m} source"
+                    )
+        if sc.get("mode") == "together" and not sc.get("with"):
+            problems.append(f"scenarios.{sname}.with: mode 'together' needs the plugins to load with")
+    for pname, prof in grid.profiles.items():
+        for sname in prof.get("scenarios", []):
+            if sname not in grid.scenarios:
+                problems.append(
+                    f"profiles.{pname}.scenarios: unknown scenario {sname!r}{_suggest(sname, grid.scenarios)}"
+                )
+        for plat in prof.get("mechanism_platforms", []):
+            if plat not in grid.platforms:
+                problems.append(f"profiles.{pname}.mechanism_platforms: unknown platform {plat!r}")
     if problems:
         raise UserError("\n".join(f"{grid.path}: {p}" for p in problems))

@@ -11,7 +11,8 @@ from matrix import UserError
 from matrix.core import jsonio, schema
 
 # Bump when the meaning of a record changes: every cell is then measured again.
-RECORD_FORMAT = 3
+# 4: plugin.mechanism (go-plugin, exec, krm-function), plugin.scenario, load.mode/timeout_s.
+RECORD_FORMAT = 4
 
 
 def cells_dir(data: Path) -> Path:

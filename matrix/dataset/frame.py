@@ -91,7 +91,12 @@ COLUMNS: list[str] = [
     "inputs",
     "emulator_kind",
     "sandbox",
+    "plugin_mechanism",
+    "plugin_scenario",
+    "load_mode",
 ]
+
+MECHANISMS = ["go-plugin", "exec", "krm-function"]  # plugin_mechanism's values
 
 # The inputs that make a cell: two cells equal on all of these are the same cell.
 KEY_COLUMNS: list[str] = [
@@ -105,6 +110,8 @@ KEY_COLUMNS: list[str] = [
     "plugin_variant",
     "plugin_pins",
     "plugin_platform",
+    "plugin_mechanism",
+    "plugin_scenario",
 ]
 
 OUTCOMES = ["loads", "fails", "build-failed", "skipped", "not-run", "harness-error"]
@@ -255,6 +262,7 @@ def row(rec: dict[str, Any]) -> dict[str, Any]:
     (`plugin-matrix reclassify` recomputes them after the catalog changes)."""
     cls, pkg = rec.get("class"), rec.get("package")
     h, p, ld, run = rec["host"], rec["plugin"], rec.get("load") or {}, rec["runner"]
+    scenario = p.get("scenario") or {}
     hb, pb = h["build"], p["build"]
     emu = run.get("emulator") or {}
     r: dict[str, Any] = {
@@ -321,6 +329,10 @@ def row(rec: dict[str, Any]) -> dict[str, Any]:
         # "emulator" (qemu-user) or "loader" (the platform's own ld.so: native code)
         "emulator_kind": (emu.get("kind") or "emulator") if emu else "",
         "sandbox": _sandbox(run.get("sandbox")),
+        # Records before format 4 measured Go plugins only, in the standard layout.
+        "plugin_mechanism": p.get("mechanism") or "go-plugin",
+        "plugin_scenario": scenario.get("name") or "",
+        "load_mode": ld.get("mode") or scenario.get("mode") or "standard",
     }
     return r
 

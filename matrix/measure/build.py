@@ -23,7 +23,7 @@ from typing import Any
 
 from matrix import UserError
 from matrix.core import jsonio
-from matrix.core.grid import Grid, HostSpec, PluginSpec
+from matrix.core.grid import GO_PLUGIN, Grid, HostSpec, PluginSpec
 from matrix.diagnose import recipe
 from matrix.measure import proc
 from matrix.measure.toolchains import Toolchain, go_release, redact_services, shared_caches
@@ -32,6 +32,7 @@ from matrix.measure.toolchains import Toolchain, go_release, redact_services, sh
 BUILD_FORMAT = 2
 BUILD_TIMEOUT_S = 1800.0
 MODULE_PREFIX = "matrix.local"
+COMPANIONS = "companions"  # the cache directory beside an artifact holding its companions
 
 # The module proxy refusing a module (version): the input is unavailable here.
 UNAVAILABLE = re.compile(r"\S+@\S+: reading \S+: (?:403 Forbidden|404 Not Found|410 Gone)")
@@ -63,13 +64,23 @@ class Artifact:
     duration_s: float = 0.0
     reason: str | None = None  # for "skipped"
     install: str | None = None  # for "skipped": the command that provides what is missing
+    companions: dict[str, str] = field(default_factory=dict)  # files built with it: name -> sha256
 
     def provenance(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("path")
+        if not d["companions"]:
+            d.pop("companions")  # records of plugins without companions stay as they were
         for k in ("output", "reason"):
             d[k] = d[k] and redact_services(d[k])
         return d
+
+    def companion_files(self) -> tuple[tuple[str, Path], ...]:
+        """(name, file) of each file built with the artifact, kept beside it in the cache."""
+        if not self.path:
+            return ()
+        base = Path(self.path).parent / COMPANIONS
+        return tuple((name, base / name) for name in sorted(self.companions))
 
 
 def sha256_file(path: Path) -> str:
@@ -167,11 +178,12 @@ class Builder:
     def plugin_plan(self, spec: PluginSpec) -> tuple[str, dict[str, Any]]:
         tc = self.toolchains[spec.toolchain]
         pin = self.grid.pins[spec.pins]
+        pdef = self.grid.plugins[spec.plugin]
         rel_name = spec.release
         if pin.get("release") == "previous":
             rel_name = self.grid.previous_release(spec.release) or spec.release
         rel = self.grid.releases[rel_name]
-        module = self.grid.plugins[spec.plugin].get("module", f"{MODULE_PREFIX}/plugin/{spec.plugin}")
+        module = pdef.get("module") or f"{MODULE_PREFIX}/plugin/{spec.plugin}"
         lines = [f"module {module}", "", "go 1.18", ""]
         if spec.pins in ("api-only", "api-other"):
             lines.append(f"require sigs.k8s.io/kustomize/api {rel['api']}")
@@ -187,7 +199,7 @@ class Builder:
         flags, venv, _ = self._variant(spec.variant, spec.platform)
         env = self._platform_env(spec.platform, venv.get("CGO_ENABLED", "1") == "1")
         env.update(venv)
-        src = self.grid.plugin_source(spec.plugin)
+        src = self.grid.plugin_source(spec.plugin, spec.mechanism)
         plan = {
             "kind": "plugin",
             "format": BUILD_FORMAT,
@@ -201,6 +213,13 @@ class Builder:
             "files": bool(pin.get("files")),
             "source_dir": str(src),
         }
+        # Keys only where they are set: the plans (and cache keys) of the Go plugins built
+        # before these existed stay the same.
+        if spec.mechanism != GO_PLUGIN:
+            plan["mechanism"] = spec.mechanism  # an executable: `go build`, no -buildmode=plugin
+        for k in ("prebuild", "companions"):
+            if pdef.get(k):
+                plan[k] = pdef[k]
         return _key({k: v for k, v in plan.items() if k != "source_dir"}), plan
 
     # ------------------------------------------------------------------ builds
@@ -227,11 +246,12 @@ class Builder:
         if problem:
             return Artifact("plugin", "", "skipped", reason=problem)
         key, plan = self.plugin_plan(spec)
+        mech = "" if spec.mechanism == GO_PLUGIN else f" as {spec.mechanism}"
         return self._get(
             key,
             plan,
             tc,
-            f"plugin {spec.plugin} for {spec.release} "
+            f"plugin {spec.plugin}{mech} for {spec.release} "
             f"({spec.toolchain}, {spec.pins}, {spec.variant}, {spec.platform})",
         )
 
@@ -322,6 +342,8 @@ class Builder:
             return None  # a damaged cache entry is rebuilt, never trusted
         if art.status == "ok" and not (art.path and Path(art.path).is_file()):
             return None
+        if art.status == "ok" and not all(f.is_file() for _, f in art.companion_files()):
+            return None
         if art.status == "failed" and (TRANSIENT.search(art.output) or UNAVAILABLE.search(art.output)):
             return None  # cached by an older version of this module: ask again
         return art
@@ -339,14 +361,24 @@ class Builder:
             work.mkdir()
         (work / "go.mod").write_text(plan["go_mod"])
         env = tc.env(shared_caches(), plan["env"])
-        out_name = "kustomize" if plan["kind"] == "host" else "plugin.so"
+        executable = plan["kind"] == "host" or plan.get("mechanism", GO_PLUGIN) != GO_PLUGIN
+        out_name = "kustomize" if plan["kind"] == "host" else "plugin" if executable else "plugin.so"
         tmp_out = work / out_name
         steps: list[list[str]] = [[tc.go, *edit] for edit in plan.get("edits", [])]
+        # Commands that make what the Go build links (a C shared library): $CC is the
+        # platform's C compiler. Each is shown in the build output before its own output.
+        prebuild = [
+            [env.get("CC") or "gcc" if a == "$CC" else a for a in argv] for argv in plan.get("prebuild", [])
+        ]
+        for name in plan.get("companions", []):
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
+        steps += prebuild
         if plan["kind"] == "host":
             build = [tc.go, "build", *plan["flags"], "-o", str(tmp_out), plan["package"]]
         else:
             target = ["main.go"] if plan["files"] else ["."]
-            build = [tc.go, "build", "-buildmode=plugin", *plan["flags"], "-o", str(tmp_out), *target]
+            mode = [] if executable else ["-buildmode=plugin"]
+            build = [tc.go, "build", *mode, *plan["flags"], "-o", str(tmp_out), *target]
             if plan["vendor"]:
                 steps += [[tc.go, "mod", "tidy"], [tc.go, "mod", "vendor"]]
                 build.insert(2, "-mod=vendor")
@@ -363,6 +395,8 @@ class Builder:
             text = r.output
             if r.timed_out:
                 text += f"\n[plugin-matrix: killed after {BUILD_TIMEOUT_S:.0f} s]"
+            if any(argv is pb for pb in prebuild):
+                text = f"$ {' '.join(argv)}\n{text}".strip()
             outputs.append(text.replace(str(work), "$WORK"))
             truncated = truncated or r.truncated
             if r.returncode != 0:
@@ -394,6 +428,11 @@ class Builder:
             )
         if ok:
             adir.mkdir(parents=True, exist_ok=True)
+            for name in plan.get("companions", []):
+                dest = adir / COMPANIONS / name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(work / name, dest)
+                art.companions[name] = sha256_file(dest)
             final = adir / out_name
             os.replace(tmp_out, final)
             art.path = str(final)

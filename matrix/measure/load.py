@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from matrix import UserError
+from matrix.core.grid import GO_PLUGIN, LOAD_MODES, STANDARD
 from matrix.measure import proc
 
 GROUP, VERSION = "matrix.example.com", "v1"
@@ -66,7 +67,22 @@ os._exit(128 + sig if sig else os.WEXITSTATUS(st))
 
 
 def kind_of(plugin: str) -> str:
-    return "Matrix" + plugin.capitalize()
+    """The kind a grid plugin is configured by: `generator` -> MatrixGenerator,
+    `samepath-generator` -> MatrixSamepathGenerator."""
+    return "Matrix" + "".join(w.capitalize() for w in re.split(r"[^A-Za-z0-9]+", plugin) if w)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One plugin of a load: its grid name, kind, built file and mechanism, and the files
+    built with it (shared libraries: name -> file; a name with a directory is another
+    version of the library named by its last part)."""
+
+    plugin: str
+    kind: str
+    path: Path
+    mechanism: str = GO_PLUGIN
+    companions: tuple[tuple[str, Path], ...] = ()
 
 
 @dataclass
@@ -81,6 +97,8 @@ class LoadResult:
     truncated: bool
     duration_s: float
     command: list[str]
+    mode: str = STANDARD
+    timeout_s: float | None = None
 
     def as_record(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -109,17 +127,48 @@ def timeout_for(seconds: float | None) -> Iterator[None]:
         _timeout.reset(token)
 
 
-def write_kustomization(root: Path, plugin: str, kind: str, nonce: str) -> None:
+def _config(plugin: str, nonce: str, name: str = "probe", function: str | None = None) -> str:
+    """A plugin's config resource; `function`: the path of an exec KRM function to run."""
     k = kind_of(plugin)
-    cfg = f'apiVersion: {GROUP}/{VERSION}\nkind: {k}\nmetadata:\n  name: probe\nnonce: "{nonce}"\n'
-    (root / "plugin.yaml").write_text(cfg)
-    if kind == "generator":
-        (root / "kustomization.yaml").write_text("generators:\n- plugin.yaml\n")
-    else:
-        (root / "input.yaml").write_text(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: matrix-input\ndata:\n  a: b\n"
+    meta = f"metadata:\n  name: {name}\n"
+    if function is not None:
+        meta += (
+            f"  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: {function}\n"
         )
-        (root / "kustomization.yaml").write_text("resources:\n- input.yaml\ntransformers:\n- plugin.yaml\n")
+    return f'apiVersion: {GROUP}/{VERSION}\nkind: {k}\n{meta}nonce: "{nonce}"\n'
+
+
+INPUT = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: matrix-input\ndata:\n  a: b\n"
+
+
+def write_kustomization(
+    root: Path,
+    plugin: str,
+    kind: str,
+    nonce: str,
+    function: str | None = None,
+    others: list[tuple[str, str, str | None]] | None = None,
+    wrong_list: bool = False,
+) -> None:
+    """The cell's kustomization: the plugin's config (plugin.yaml) under `generators:` or
+    `transformers:` (the other list with `wrong_list`), and each of `others` (plugin, kind,
+    function) as with-N.yaml; a transformer gets a ConfigMap to transform."""
+    gens: list[str] = []
+    trans: list[str] = []
+    items = [("plugin.yaml", plugin, kind, function, wrong_list)]
+    items += [(f"with-{i}.yaml", p, k, f, False) for i, (p, k, f) in enumerate(others or [], 1)]
+    for fname, p, k, f, swap in items:
+        (root / fname).write_text(_config(p, nonce, "probe" if fname == "plugin.yaml" else fname[:-5], f))
+        (gens if (k == "generator") != swap else trans).append(fname)
+    parts = []
+    if any(k == "transformer" for _, _, k, _, _ in items):
+        (root / "input.yaml").write_text(INPUT)
+        parts.append("resources:\n- input.yaml\n")
+    if gens:
+        parts.append("generators:\n" + "".join(f"- {g}\n" for g in gens))
+    if trans:
+        parts.append("transformers:\n" + "".join(f"- {t}\n" for t in trans))
+    (root / "kustomization.yaml").write_text("".join(parts))
 
 
 def evidence_seen(stdout: str, kind: str, nonce: str) -> bool:
@@ -127,6 +176,38 @@ def evidence_seen(stdout: str, kind: str, nonce: str) -> bool:
     if kind == "generator":
         return f"nonce: {nonce}" in stdout or f'nonce: "{nonce}"' in stdout
     return f"matrix.example.com/transformed: {nonce}" in stdout
+
+
+def _install(piece: Piece, tmp: Path, inside: Path, mode: str) -> str | None:
+    """Put one plugin where kustomize (or the config) will look for it, as the mode says;
+    returns the in-sandbox path of a KRM function, for its config's annotation."""
+    k = kind_of(piece.plugin)
+    if piece.mechanism == "krm-function":
+        dest = tmp / "functions" / k
+        where = str(inside / "functions" / k)
+    elif mode == "no-plugin-home":
+        return None  # nothing where kustomize looks: no plugin home exists at all
+    else:
+        kdir = k if mode == "misplaced" else k.lower()  # a slip: the directory not lowercased
+        dest = tmp / "plugins" / GROUP / VERSION / kdir / (f"{k}.so" if piece.mechanism == GO_PLUGIN else k)
+        where = None
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(piece.path, dest)
+    if piece.mechanism != GO_PLUGIN:
+        dest.chmod(0o644 if mode == "not-executable" else 0o755)
+    for name, src in installed_companions(piece.companions, mode):
+        shutil.copyfile(src, dest.parent / name)
+    return where
+
+
+def installed_companions(companions: tuple[tuple[str, Path], ...], mode: str) -> list[tuple[str, Path]]:
+    """Which of a plugin's companion files the mode installs beside it, under which name:
+    the current ones (no directory in their name), none (library-absent), or the other
+    versions, under the name of the file they stand in for (library-other-version)."""
+    if mode == "library-absent":
+        return []
+    other = mode == "library-other-version"
+    return [(Path(name).name, src) for name, src in companions if ("/" in name) == other]
 
 
 def run_load(
@@ -137,7 +218,17 @@ def run_load(
     nonce: str,
     emulator: list[str] | None = None,
     timeout: float | None = None,
+    *,
+    mechanism: str = GO_PLUGIN,
+    mode: str = STANDARD,
+    companions: tuple[tuple[str, Path], ...] = (),
+    others: tuple[Piece, ...] = (),
 ) -> LoadResult:
+    """One `kustomize build` of a kustomization using the plugin (and, mode `together`,
+    `others`) in a throw-away cell directory; `mode` is how the load is laid out and run
+    (grid.LOAD_MODES)."""
+    if mode not in LOAD_MODES:
+        raise ValueError(f"unknown load mode {mode!r}")
     timeout = timeout or _timeout.get() or LOAD_TIMEOUT_S
     box = sandbox()
     boxed = box.kind == "bwrap"
@@ -145,15 +236,23 @@ def run_load(
     inside = Path(INSIDE_CELL) if boxed else tmp
     host_arg = INSIDE_HOST if boxed else str(host_bin)
     status = None
+    main = Piece(plugin, kind, plugin_so, mechanism, companions)
+    pieces = [main, *others]
     try:
-        home = tmp / "plugins"
-        k = kind_of(plugin)
-        dest = home / GROUP / VERSION / k.lower() / f"{k}.so"
-        dest.parent.mkdir(parents=True)
-        shutil.copyfile(plugin_so, dest)
+        if mode != "no-plugin-home":
+            (tmp / "plugins").mkdir()
+        fns = [_install(pc, tmp, inside, mode) for pc in pieces]
         kdir = tmp / "kustomization"
         kdir.mkdir()
-        write_kustomization(kdir, plugin, kind, nonce)
+        write_kustomization(
+            kdir,
+            plugin,
+            kind,
+            nonce,
+            function=fns[0],
+            others=[(pc.plugin, pc.kind, f) for pc, f in zip(others, fns[1:], strict=True)],
+            wrong_list=mode == "wrong-list",
+        )
         (tmp / "home").mkdir()
         # Only what kustomize needs: nothing of the caller's environment comes along.
         env = {
@@ -166,7 +265,10 @@ def run_load(
         }
         # The emulator by its full path: inside the sandbox nothing is looked up on PATH.
         emu = [shutil.which(emulator[0], path=env["PATH"]) or emulator[0], *emulator[1:]] if emulator else []
-        argv = [*emu, host_arg, "build", "--enable-alpha-plugins", str(inside / "kustomization")]
+        flags = [] if mode == "no-alpha-flag" else ["--enable-alpha-plugins"]
+        if any(pc.mechanism == "krm-function" for pc in pieces) and mode != "no-exec-flag":
+            flags.append("--enable-exec")
+        argv = [*emu, host_arg, "build", *flags, str(inside / "kustomization")]
         if boxed:
             r, status = run_boxed(box, tmp, host_bin, argv, env, timeout)
         else:
@@ -179,9 +281,11 @@ def run_load(
         return text.replace(INSIDE_CELL, CELL_DIR).replace(INSIDE_HOST, "$HOST_BIN") if boxed else text
 
     stdout, stderr = scrub(r.stdout), scrub(r.stderr)
-    seen = r.returncode == 0 and evidence_seen(stdout, kind, nonce)
+    seen = r.returncode == 0 and all(evidence_seen(stdout, pc.kind, nonce) for pc in pieces)
     if r.timed_out:
         stderr += f"\n[plugin-matrix: killed after {timeout:g} s]"
+    elif r.returncode == 0 and not seen:  # no error anywhere: say what is missing
+        stderr += "\n[plugin-matrix: kustomize exited 0, but its output holds nothing the plugin made]"
     exit_code, sig = _ending(r.returncode, status if boxed else None, boxed)
     if boxed and not r.timed_out and status is None:
         stderr += "\n[plugin-matrix: the sandbox reported no exit status]"
@@ -196,6 +300,8 @@ def run_load(
         truncated=r.truncated,
         duration_s=r.duration_s,
         command=[*(emulator or []), "$HOST_BIN", *[scrub(a) for a in argv[len(emulator or []) + 1 :]]],
+        mode=mode,
+        timeout_s=timeout,
     )
 
 
@@ -304,7 +410,10 @@ def _give_away(cell: Path) -> int:
     for d, dirs, files in os.walk(cell):
         for name in [d, *(os.path.join(d, f) for f in dirs + files)]:
             os.chown(name, SANDBOX_UID, SANDBOX_UID)
-            os.chmod(name, 0o755 if os.path.isdir(name) else 0o644)  # bwrap (capless) must see in
+            # bwrap (capless) must see in; an executable (an exec plugin) stays one, and a
+            # file without the executable bit (scenario not-executable) stays without.
+            x = os.path.isdir(name) or os.stat(name).st_mode & 0o111
+            os.chmod(name, 0o755 if x else 0o644)
     return SANDBOX_UID
 
 

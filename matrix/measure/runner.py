@@ -9,10 +9,11 @@ import hashlib
 import json
 import shutil
 import sys
+import tempfile
 import traceback
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,19 @@ from rich.table import Table
 from matrix import UserError, __version__
 from matrix.core import grid as gridmod
 from matrix.core import records
-from matrix.core.grid import Cell, Grid
+from matrix.core.grid import GO_PLUGIN, STANDARD, Cell, Grid
 from matrix.diagnose.classify import classify_record
 from matrix.measure import placeholders, toolchains
 from matrix.measure import shard as shardmod
 from matrix.measure.build import TRANSIENT, Artifact, Builder, default_cache_dir, sources_digest, transient
-from matrix.measure.load import clean_stale_cells, run_load, runner_provenance, timeout_for
+from matrix.measure.load import (
+    Piece,
+    clean_stale_cells,
+    installed_companions,
+    run_load,
+    runner_provenance,
+    timeout_for,
+)
 from matrix.measure.toolchains import shared_caches
 
 
@@ -65,8 +73,8 @@ def data_lock(data: Path, wait: bool = True) -> Iterator[None]:
 
 def inputs_digest(g: Grid, cell: Cell, tcs: dict[str, toolchains.Toolchain]) -> str:
     """What decides a cell's result: reuse its record only while this stays the same."""
-    src = g.plugin_source(cell.plugin.plugin)
-    key = {
+    src = g.plugin_source(cell.plugin.plugin, cell.plugin.mechanism)
+    key: dict[str, Any] = {
         "format": records.RECORD_FORMAT,
         "host": asdict(cell.host),
         "plugin": asdict(cell.plugin),
@@ -82,6 +90,20 @@ def inputs_digest(g: Grid, cell: Cell, tcs: dict[str, toolchains.Toolchain]) -> 
             "pp": g.platforms[cell.plugin.platform],
         },
     }
+    # Added later: only where they are set, so the digests of older cells stay the same.
+    pdef = {k: v for k, v in g.plugins[cell.plugin.plugin].items() if k != "description"}
+    if set(pdef) - {"source", "kind"}:
+        key["grid"]["plugin"] = pdef
+    if cell.scenario is not None:
+        sc = g.scenarios[cell.scenario]
+        key["scenario"] = {
+            "name": cell.scenario,
+            "def": sc,  # all of it: its description and expected class are in the record too
+            "with": {
+                w: [g.plugins[w], sources_digest(g.plugin_source(w, cell.plugin.mechanism))]
+                for w in sc.get("with", [])
+            },
+        }
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
@@ -187,10 +209,14 @@ def measure(
 ) -> dict[str, Any]:
     hs, ps = cell.host, cell.plugin
     from_host = bool(g.pins[ps.pins].get("from_host"))
+    sc = g.scenarios[cell.scenario] if cell.scenario is not None else None
+    others: list[tuple[str, Artifact]] = []
     try:
         host = builder.host(hs)
         plugin = builder.recipe_plugin(ps, host) if from_host else builder.plugin(ps)
-        outcome, reason, load = _outcome(g, cell, host, plugin)
+        for w in (sc or {}).get("with", []):
+            others.append((w, builder.plugin(replace(ps, plugin=w))))
+        outcome, reason, load = _outcome(g, cell, host, plugin, others)
     except (UserError, KeyboardInterrupt):
         raise
     except Exception as e:  # our bug: recorded as such (never as skew), and the run goes on
@@ -203,6 +229,24 @@ def measure(
     hplat, pplat = g.platforms[hs.platform], g.platforms[ps.platform]
     pdef = g.plugins[ps.plugin]
     emulator = host_emulator(g, cell) if load is not None else None
+    scenario = None
+    if sc is not None:
+        scenario = {
+            "name": cell.scenario,
+            "description": " ".join(sc["description"].split()),
+            "mode": sc["mode"],
+            "expect": sc.get("expect"),
+            "with": [
+                {
+                    "name": w,
+                    "kind": g.plugins[w]["kind"],
+                    "key": art.key,
+                    "status": art.status,
+                    "sha256": art.sha256,
+                }
+                for w, art in others
+            ],
+        }
     record: dict[str, Any] = {
         "format": records.RECORD_FORMAT,
         "cell": cell.id,
@@ -227,6 +271,8 @@ def measure(
         "plugin": {
             "name": ps.plugin,
             "kind": pdef["kind"],
+            "mechanism": ps.mechanism,
+            "scenario": scenario,
             "release": ps.release,
             "pins": ps.pins,
             "api": plugin.modules.get("sigs.k8s.io/kustomize/api"),
@@ -237,13 +283,13 @@ def measure(
             "goos": pplat["goos"],
             "goarch": pplat["goarch"],
             "toolchain": tcs[ps.toolchain].provenance(),
-            "sources": sources_digest(g.plugin_source(ps.plugin)),
+            "sources": sources_digest(g.plugin_source(ps.plugin, ps.mechanism)),
             "build": plugin.provenance(),
         },
         "load": load,
         "class": None,
         "package": None,
-        "doctor": _doctor(host, plugin, hplat),
+        "doctor": _doctor(host, plugin, hplat, ps.mechanism, sc["mode"] if sc else STANDARD),
         "runner": runner_provenance(emulator, loader=bool(hplat.get("loader"))),
         "tool_version": __version__,
         "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
@@ -275,29 +321,52 @@ def observation(rec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _doctor(host: Artifact, plugin: Artifact, hplat: dict[str, Any]) -> dict[str, Any] | None:
-    """The doctor's prediction from the two built files; its failure never stops the run."""
+# The load modes whose outcome the two files decide (with the libraries installed beside
+# the plugin); the others change where the files are or how kustomize is run.
+DOCTOR_MODES = (STANDARD, "library-absent", "library-other-version")
+
+
+def _doctor(
+    host: Artifact, plugin: Artifact, hplat: dict[str, Any], mechanism: str = GO_PLUGIN, mode: str = STANDARD
+) -> dict[str, Any] | None:
+    """The doctor's prediction from the two built files, as the load installs them (the
+    plugin's companion libraries beside it); its failure never stops the run. None for an
+    executable plugin (the doctor reads Go plugin files) and for a load mode that is not
+    about the files."""
+    if mechanism != GO_PLUGIN or mode not in DOCTOR_MODES:
+        return None
     if hplat["goos"] != "linux" or not (
         host.path and plugin.path and Path(host.path).is_file() and Path(plugin.path).is_file()
     ):
         return None
-    try:
-        from matrix.diagnose.doctor import predict
+    with contextlib.ExitStack() as stack:
+        path = Path(plugin.path)
+        libs = installed_companions(plugin.companion_files(), mode)
+        if plugin.companions:  # a copy laid out as the load lays it out
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="plugin-matrix-doctor-")))
+            shutil.copyfile(path, tmp / path.name)
+            for name, src in libs:
+                shutil.copyfile(src, tmp / name)
+            path = tmp / path.name
+        try:
+            from matrix.diagnose.doctor import predict
 
-        d = predict(Path(host.path), Path(plugin.path))
-        where = str(Path(plugin.path).resolve().parent)  # keep machine paths out of records
-        if d["message"]:
-            d["message"] = d["message"].replace(where, "$PLUGIN_DIR")
-        d["evidence"] = [e.replace(where, "$PLUGIN_DIR") for e in d["evidence"]]
-        return d
-    except Exception as e:
-        return {"error": f"{type(e).__name__}: {e}"}
+            d = predict(Path(host.path), path)
+            where = str(path.resolve().parent)  # keep machine paths out of records
+            if d["message"]:
+                d["message"] = d["message"].replace(where, "$PLUGIN_DIR")
+            d["evidence"] = [e.replace(where, "$PLUGIN_DIR") for e in d["evidence"]]
+            return d
+        except Exception as e:
+            return {"error": f"{type(e).__name__}: {e}"}
+    return None  # not reached (mypy: ExitStack may swallow exceptions)
 
 
 def _outcome(
-    g: Grid, cell: Cell, host: Artifact, plugin: Artifact
+    g: Grid, cell: Cell, host: Artifact, plugin: Artifact, others: list[tuple[str, Artifact]] | None = None
 ) -> tuple[str, str | None, dict[str, Any] | None]:
-    for art in (host, plugin):  # the host first: a plugin may depend on it (recipe)
+    arts = [host, plugin, *(a for _, a in others or [])]
+    for art in arts:  # the host first: a plugin may depend on it (recipe)
         if art.status == "skipped":
             hint = f" (install with: {art.install})" if art.install else ""
             return "skipped", f"{art.kind}: {art.reason}{hint}", None
@@ -317,11 +386,36 @@ def _outcome(
             return "not-run", f"needs {hplat.get('runner', cell.host.platform + ' runner')}", None
         pk = " ".join(hplat.get("packages", []))
         return "not-run", f"{prefix[0]} is not installed (apt-get install -y {pk})", None
+    mech = cell.plugin.mechanism
+    if mech != GO_PLUGIN and emulator is not None:
+        how = "qemu-user" if hplat.get("emulator") else "its own dynamic loader"
+        return (
+            "not-run",
+            f"needs a {cell.host.platform} runner: this runner runs the {cell.host.platform} host "
+            f"through {how}, but the {mech} plugin is a program kustomize starts, which this "
+            f"runner's kernel would start (or refuse) as {shardmod.this_platform()}, not as a "
+            f"{cell.host.platform} machine would",
+            None,
+        )
     assert host.path
     assert plugin.path
     pdef = g.plugins[cell.plugin.plugin]
+    sc = g.scenarios[cell.scenario] if cell.scenario is not None else {}
     r = run_load(
-        Path(host.path), Path(plugin.path), cell.plugin.plugin, pdef["kind"], cell.id, emulator=emulator
+        Path(host.path),
+        Path(plugin.path),
+        cell.plugin.plugin,
+        pdef["kind"],
+        cell.id,
+        emulator=emulator,
+        timeout=pdef.get("timeout"),
+        mechanism=mech,
+        mode=sc.get("mode", STANDARD),
+        companions=plugin.companion_files(),
+        others=tuple(
+            Piece(w, g.plugins[w]["kind"], Path(a.path or ""), mech, a.companion_files())
+            for w, a in others or []
+        ),
     )
     return r.outcome, None, r.as_record()
 
