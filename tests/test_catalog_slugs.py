@@ -100,21 +100,21 @@ def test_a_rename_without_redirect_is_caught_and_with_one_is_fine(tmp_path: Path
         (lambda t: t.replace('slug = "previous-failure"', 'slug = "timeout"'), "classes[1] (timeout).slug"),
         (
             lambda t: t.replace(
-                """  \'\'\'plugin load is disabled\'\'\',""", "  '''plugin (load is disabled'''"
+                """  \'\'\'plugin load is disabled\'\'\',""", "  '''plugin (load is disabled''',"
             ),
             "classes[2] (go-plugin-support-disabled).patterns[0]: not a valid regular expression",
         ),
         (
             lambda t: t.replace(
-                """  \'\'\'plugin load is disabled\'\'\',""", "  '''plugin load (?!is) disabled'''"
+                """  \'\'\'plugin load is disabled\'\'\',""", "  '''plugin load (?!is) disabled''',"
             ),
             "patterns[0]: uses a look-around",
         ),
         (
             lambda t: t.replace(
-                """  \'\'\'plugin load is disabled\'\'\',""", "  '''(?P<name>plugin) load'''"
+                """  \'\'\'plugin load is disabled\'\'\',""", "  '''(?P<name>plugin) load''',"
             ),
-            "the only named group allowed is 'package'",
+            "the only named groups allowed are package, path",
         ),
         (
             lambda t: t.replace('related = ["runtime-crash"]', 'related = ["no-such-class"]', 1),
