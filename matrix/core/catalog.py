@@ -20,12 +20,14 @@ meaning differs between Python and JavaScript).
 from __future__ import annotations
 
 import functools
+import marshal
+import os
 import re
-import tomllib
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from matrix import UserError
 from matrix.core import facts
@@ -45,15 +47,15 @@ GROUPS = ("package", "path", "library", "symbol", "module", "need", "have")
 # Constructs Python's re accepts but RE2 (Go, Rust) does not: patterns are published in
 # errors.json for other tools, so they must stay portable.
 _NOT_RE2 = [
-    (re.compile(r"\(\?[=!]|\(\?<[=!]"), "look-around"),
-    (re.compile(r"\(\?P=|\\[1-9]"), "back-reference"),
-    (re.compile(r"\(\?>|[*+?}]\+"), "atomic group or possessive quantifier"),
-    (re.compile(r"\(\?\("), "conditional group"),
+    (r"\(\?[=!]|\(\?<[=!]", "look-around"),
+    (r"\(\?P=|\\[1-9]", "back-reference"),
+    (r"\(\?>|[*+?}]\+", "atomic group or possessive quantifier"),
+    (r"\(\?\(", "conditional group"),
 ]
 # Constructs whose meaning differs between Python and JavaScript (the site's explainer).
 _NOT_JS = [
-    (re.compile(r"(?<!\\)(?:\\\\)*\\[dDwWbB]"), r"\d, \w or \b (Unicode in Python, ASCII in JavaScript)"),
-    (re.compile(r"\(\?[aiLmsux-]+[:)]"), "an inline flag"),
+    (r"(?<!\\)(?:\\\\)*\\[dDwWbB]", r"\d, \w or \b (Unicode in Python, ASCII in JavaScript)"),
+    (r"\(\?[aiLmsux-]+[:)]", "an inline flag"),
 ]
 
 
@@ -74,9 +76,9 @@ class Pattern:
 
     __slots__ = ("_rx", "gate", "needs", "source")
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, needs: Any = False) -> None:
         self.source = source
-        self.needs = literal_needs(source)
+        self.needs = literal_needs(source) if needs is False else needs
         self.gate = max(self.needs, key=_gate_score) if self.needs else None
         self._rx: re.Pattern[str] | None = None
 
@@ -100,8 +102,17 @@ class Pattern:
         return f"Pattern({self.source!r})"
 
 
+# Literals already worked out for a pattern source (from the catalog cache): Pattern
+# objects for them skip literal_needs.
+_KNOWN_NEEDS: dict[str, Any] = {}
+
+
+def _pattern(source: str) -> Pattern:
+    return Pattern(source, _KNOWN_NEEDS.get(source, False))
+
+
 def _pats(sources: Iterable[str]) -> tuple[Pattern, ...]:
-    return tuple(Pattern(s) for s in sources)
+    return tuple(_pattern(s) for s in sources)
 
 
 # Characters a gate never holds: a line may have them only after its escapes were
@@ -307,7 +318,7 @@ def _literal_runs(p: str) -> tuple[list[str], list[str]]:
 def re2_problem(pattern: str) -> str | None:
     """Why a pattern would not compile with RE2 (Go's regexp), or None."""
     for rx, what in _NOT_RE2:
-        if rx.search(pattern):
+        if re.search(rx, pattern):
             return f"uses a {what}, which RE2 (Go, Rust) does not support"
     return None
 
@@ -318,7 +329,7 @@ def portability_problem(pattern: str) -> str | None:
     if why:
         return why
     for rx, what in _NOT_JS:
-        if rx.search(pattern):
+        if re.search(rx, pattern):
             return f"uses {what}: write the characters out, e.g. [0-9] or [A-Za-z0-9_]"
     return None
 
@@ -326,8 +337,7 @@ def portability_problem(pattern: str) -> str | None:
 # ---------------------------------------------------------------- the catalog's parts
 
 
-@dataclass(frozen=True)
-class Alternative:
+class Alternative(NamedTuple):
     """Another class the same text can mean, why, and the one command that tells them apart."""
 
     when: Pattern | None
@@ -336,8 +346,7 @@ class Alternative:
     check: str
 
 
-@dataclass(frozen=True)
-class ContextFix:
+class ContextFix(NamedTuple):
     """A fix for one context: a text matching `when` (and the host program `host`)."""
 
     when: Pattern | None
@@ -374,8 +383,7 @@ class ErrorClass:
         return tuple(p.rx for p in self.pats)
 
 
-@dataclass(frozen=True)
-class Fallback:
+class Fallback(NamedTuple):
     """A text no class claims, but with these lines, is `slug` (when its stage is `stage`)."""
 
     slug: str
@@ -385,16 +393,14 @@ class Fallback:
     alternatives: tuple[Alternative, ...] = ()
 
 
-@dataclass(frozen=True)
-class Marker:
+class Marker(NamedTuple):
     """Lines that show the stage (build or load) or the host program."""
 
     name: str
     pats: tuple[Pattern, ...]
 
 
-@dataclass(frozen=True)
-class Matching:
+class Matching(NamedTuple):
     """How a pasted text becomes the lines that are matched (the same in explain.js)."""
 
     strip: Pattern  # removed from the whole text (terminal colour codes)
@@ -495,18 +501,88 @@ def check_catalog(path: Path | None = None) -> Catalog:
 
 @functools.cache
 def _load(path: Path) -> Catalog:
-    doc = _read(path)
     if path == DEFAULT_CATALOG:
+        cached = _cached(path)
+        if cached is not None:
+            return cached
+        doc = _read(path)
         try:
-            return _build(path, doc, strict=False)
+            cat = _build(path, doc, strict=False)
         except UserError:
             raise
         except Exception:  # damaged in a way _build does not expect: the schema says how
+            return _checked(path, doc)
+        _save(path, doc, cat)
+        return cat
+    return _checked(path, _read(path))
+
+
+# The packaged catalog, parsed and with every pattern's literals, is kept in the user's
+# cache directory, keyed by the catalog's and this module's size and modification time:
+# a fresh `plugin-matrix explain` then reads it in a millisecond instead of parsing TOML
+# and working out ~400 patterns' literals. It is only an optimisation: any problem with
+# it (missing, old, unwritable) means the catalog is read as usual.
+_CACHE_FORMAT = 1
+
+
+def user_cache_dir() -> Path:
+    """$PLUGIN_MATRIX_CACHE, else $XDG_CACHE_HOME (or ~/.cache)/kustomize-plugin-matrix."""
+    base = os.environ.get("PLUGIN_MATRIX_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kustomize-plugin-matrix"
+    )
+    return Path(base)
+
+
+def _cache_key(path: Path) -> list[Any]:
+    out: list[Any] = [_CACHE_FORMAT, str(path)]
+    for p in (path, Path(__file__)):
+        try:
+            st = p.stat()
+        except OSError:
+            return []
+        out += [st.st_size, st.st_mtime_ns]
+    return out
+
+
+def _cache_file(path: Path) -> Path:
+    return user_cache_dir() / "explain" / f"catalog-{zlib.crc32(str(path).encode()):08x}.marshal"
+
+
+def _cached(path: Path) -> Catalog | None:
+    key = _cache_key(path)
+    try:
+        doc = marshal.loads(_cache_file(path).read_bytes())
+        if not key or doc.get("key") != key:
+            return None
+        _KNOWN_NEEDS.update(doc["needs"])
+        return _build(path, doc["doc"], strict=False)
+    except Exception:  # anything wrong with the cache: read the catalog itself
+        return None
+    finally:
+        _KNOWN_NEEDS.clear()
+
+
+def _save(path: Path, doc: dict[str, Any], cat: Catalog) -> None:
+    key = _cache_key(path)
+    if not key:
+        return
+    needs = {p.source: p.needs for _, p in cat.all_patterns()}
+    target = _cache_file(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(marshal.dumps({"key": key, "doc": doc, "needs": needs}))
+        os.replace(tmp, target)
+    except (OSError, ValueError):
+        try:
+            tmp.unlink()
+        except OSError:
             pass
-    return _checked(path, doc)
 
 
 def _read(path: Path) -> dict[str, Any]:
+    import tomllib
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
@@ -535,7 +611,7 @@ def clear_cache() -> None:
 def _alternatives(items: Iterable[Mapping[str, Any]]) -> tuple[Alternative, ...]:
     return tuple(
         Alternative(
-            when=Pattern(a["when"]) if a.get("when") else None,
+            when=_pattern(a["when"]) if a.get("when") else None,
             slug=a["class"],
             why=_para(a["why"]),
             check=a["check"],
@@ -574,7 +650,7 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
                 alternatives=_alternatives(c.get("alternatives", [])),
                 contexts=tuple(
                     ContextFix(
-                        when=Pattern(x["when"]) if x.get("when") else None,
+                        when=_pattern(x["when"]) if x.get("when") else None,
                         host=x.get("host"),
                         fix=_para(x["fix"]),
                     )
@@ -626,9 +702,9 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
     m = doc.get("matching")
     matching = (
         Matching(
-            strip=Pattern(m["strip"]),
-            decode_when=Pattern(m["decode_when"]),
-            decode=Pattern(m["decode"]),
+            strip=_pattern(m["strip"]),
+            decode_when=_pattern(m["decode_when"]),
+            decode=_pattern(m["decode"]),
             decode_map=dict(m["decode_map"]),
             prefixes=_pats(m.get("prefixes", [])),
             splits=_pats(m.get("splits", [])),

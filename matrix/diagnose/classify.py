@@ -34,7 +34,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from matrix.core.catalog import (
     STAGES,
@@ -52,21 +52,26 @@ _MAX_VIEWS = 12
 _MAX_PREFIX_ROUNDS = 12
 _PREFILTER_FROM = 64 * 1024  # texts shorter than this are read line by line without it
 _CONTEXT = 50  # lines before and after an error where its host program is looked for
-_DEFAULT_MATCHING = Matching(
-    strip=Pattern(r"\x1b\[[0-9;?]*[A-Za-z]"),
-    decode_when=Pattern("(?!)x"),
-    decode=Pattern("(?!)x"),
-    decode_map={},
-    prefixes=(),
-    splits=(),
-    gap=8,
-    max_line=16384,
-    placeholders={},
-)
 
 
-@dataclass(frozen=True)
-class Check:
+@functools.cache
+def _default_matching() -> Matching:
+    """For a catalog without [matching] (an older one in a data directory): colour codes only."""
+    never = Pattern("[^\\s\\S]")
+    return Matching(
+        strip=Pattern(r"\x1b\[[0-9;?]*[A-Za-z]"),
+        decode_when=never,
+        decode=never,
+        decode_map={},
+        prefixes=(),
+        splits=(),
+        gap=8,
+        max_line=16384,
+        placeholders={},
+    )
+
+
+class Check(NamedTuple):
     """Another class the text can mean, why, and the command that tells them apart."""
 
     slug: str
@@ -111,14 +116,16 @@ def package_family(package: str | None) -> str | None:
 # ---------------------------------------------------------------- reading the text
 
 
-@dataclass
 class _Line:
     """One line as it is matched: a piece of a physical line, or a decoded part of one."""
 
-    lineno: int  # 1-based physical line
-    order: tuple[int, int]  # (physical line, part): the order of the text
-    src: str
-    views: list[str]  # parts of `src`, framing removed
+    __slots__ = ("lineno", "order", "src", "views")
+
+    def __init__(self, lineno: int, order: tuple[int, int], src: str, views: list[str]) -> None:
+        self.lineno = lineno  # 1-based physical line
+        self.order = order  # (physical line, part): the order of the text
+        self.src = src
+        self.views = views  # parts of `src`, framing removed
 
     @property
     def text(self) -> str:
@@ -304,29 +311,42 @@ def _candidates(cat: Catalog, lines: Sequence[str]) -> dict[int, set[str]] | Non
 # ---------------------------------------------------------------- hits and errors
 
 
-@dataclass
 class _Hit:
-    line: _Line
-    slug: str | None  # None: only fallbacks matched
-    fallbacks: tuple[int, ...]
-    match: re.Match[str] | None
-    view: str | None
+    __slots__ = ("fallbacks", "line", "match", "slug", "view")
+
+    def __init__(
+        self,
+        line: _Line,
+        slug: str | None,
+        fallbacks: tuple[int, ...],
+        match: re.Match[str] | None,
+        view: str | None,
+    ) -> None:
+        self.line = line
+        self.slug = slug  # None: only fallbacks matched
+        self.fallbacks = fallbacks
+        self.match = match
+        self.view = view
 
 
-@dataclass
 class _Error:
-    slug: str
-    first: _Hit
-    hits: list[_Hit]
-    fallback: int | None = None
-    count: int = 1
-    stage: str | None = None
+    __slots__ = ("count", "fallback", "first", "hits", "slug", "stage")
+
+    def __init__(
+        self, slug: str, first: _Hit, hits: list[_Hit], fallback: int | None = None, stage: str | None = None
+    ) -> None:
+        self.slug = slug
+        self.first = first
+        self.hits = hits
+        self.fallback = fallback
+        self.count = 1
+        self.stage = stage
 
 
 class _Scan:
     def __init__(self, cat: Catalog, text: str, stages: Iterable[str] | None) -> None:
         self.cat = cat
-        self.m = cat.matching or _DEFAULT_MATCHING
+        self.m = cat.matching or _default_matching()
         wanted = set(stages) if stages is not None else set(STAGES)
         self.classes = [c for c in cat.classes if c.stage in wanted and c.stage != "fallback"]
         self.fallbacks = [
@@ -638,7 +658,7 @@ def classify_text(catalog: Catalog, text: str, stages: Iterable[str] | None = No
     if found:
         return found[0]
     fb = catalog.fallback
-    lines = [ln.strip(_WS) for ln in (catalog.matching or _DEFAULT_MATCHING).strip.rx.sub("", text).splitlines()]
+    lines = [ln.strip(_WS) for ln in (catalog.matching or _default_matching()).strip.rx.sub("", text).splitlines()]
     return Match(fb.slug, fb.title, None, None, _error_like([ln for ln in lines if ln]), fb.link)
 
 
