@@ -368,6 +368,7 @@ class ErrorClass:
     owns: str = ""
     generic: bool = False  # its lines join a specific error of the same stage next to them
     repeats: bool = False  # it repeats another error: dropped when that error is in the text
+    follows: str | None = None  # it is a consequence of a failure of this stage: listed after it
     alternatives: tuple[Alternative, ...] = ()
     contexts: tuple[ContextFix, ...] = ()
     unless: tuple[str, ...] = ()  # a line matching one of these is not this class's
@@ -647,6 +648,7 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
                 owns=_para(c.get("owns", "")),
                 generic=bool(c.get("generic", False)),
                 repeats=bool(c.get("repeats", False)),
+                follows=c.get("follows"),
                 alternatives=_alternatives(c.get("alternatives", [])),
                 contexts=tuple(
                     ContextFix(
@@ -826,6 +828,7 @@ def catalog_json(catalog: Catalog | None = None) -> dict[str, Any]:
                 "fix": c.fix,
                 "generic": c.generic,
                 "repeats": c.repeats,
+                "follows": c.follows,
                 "families": dict(c.families),
                 "alternatives": _alts_json(c.alternatives),
                 "contexts": [

@@ -494,8 +494,7 @@ class _Scan:
                 merged[key].count += err.count
             else:
                 merged[key] = err
-        out = sorted(merged.values(), key=lambda e: e.first.line.order)
-        return [self._answer(err) for err in out]
+        return [self._answer(err) for err in self._rank(list(merged.values()))]
 
     def _run_errors(self, run: list[_Hit], stage: str | None) -> list[_Error]:
         by = self.cat.by_slug
@@ -532,6 +531,7 @@ class _Scan:
         return errors + list(loose.values())
 
     def _drop_repeats(self, found: list[_Error]) -> list[_Error]:
+        """A repeat of a first failure that is in the text is not an error of its own."""
         by = self.cat.by_slug
         firsts = [e for e in found if not by[e.slug].repeats and not by[e.slug].generic]
         keep = []
@@ -543,6 +543,21 @@ class _Scan:
                     continue
             keep.append(err)
         return keep
+
+    def _rank(self, errors: list[_Error]) -> list[_Error]:
+        """Text order, except: a repeat never comes before a first failure, and an error
+        that follows a stage (a plugin file missing because its build failed) comes after
+        that stage's errors."""
+        by = self.cat.by_slug
+        stages = {by[e.slug].stage for e in errors if not by[e.slug].repeats}
+        firsts = any(not by[e.slug].repeats and not by[e.slug].generic for e in errors)
+
+        def key(e: _Error) -> tuple[int, tuple[int, int]]:
+            c = by[e.slug]
+            late = (c.repeats and firsts) or (c.follows is not None and c.follows in stages)
+            return (1 if late else 0, e.first.line.order)
+
+        return sorted(errors, key=key)
 
     def _answer(self, err: _Error) -> Match:
         cls = self.cat.by_slug[err.slug]
