@@ -41,6 +41,17 @@ PUBLISHED_NAME = "published-slugs.txt"
 # matrix/catalog/ holds symlinks to data/errors.toml and data/published-slugs.txt: one
 # source in the repository, and a wheel (which copies the files) carries the catalog too.
 DEFAULT_CATALOG = (Path(__file__).parents[1] / "catalog" / CATALOG_NAME).resolve()
+# The fixed numbers of the matching rule (errors.json publishes them with the rules, so
+# the site's explainer uses the same): spaces stripped around a view; at most this many
+# views per line and rounds of prefix removal; texts from this long (in characters) are
+# whole logs (narrowed by literals first, no lines joined); the host is looked for this
+# many lines around an error; a matched line is shown up to this long.
+WS = " \t\r\n\x0b\x0c"
+MAX_VIEWS = 12
+MAX_PREFIX_ROUNDS = 12
+WHOLE_LOG_FROM = 64 * 1024
+CONTEXT_LINES = 50
+MAX_LINE_SHOWN = 4000
 # The named groups a pattern may capture: they fill `{name}` in checks and fixes.
 GROUPS = ("package", "path", "library", "symbol", "module", "need", "have")
 
@@ -863,5 +874,11 @@ def catalog_json(catalog: Catalog | None = None) -> dict[str, Any]:
             "gap": m.gap,
             "max_line": m.max_line,
             "placeholders": dict(m.placeholders),
+            "whitespace": WS,
+            "max_views": MAX_VIEWS,
+            "max_prefix_rounds": MAX_PREFIX_ROUNDS,
+            "whole_log_from": WHOLE_LOG_FROM,
+            "context_lines": CONTEXT_LINES,
+            "max_line_shown": MAX_LINE_SHOWN,
         }
     return doc

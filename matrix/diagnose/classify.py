@@ -37,7 +37,13 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from matrix.core.catalog import (
+    CONTEXT_LINES,
+    MAX_LINE_SHOWN,
+    MAX_PREFIX_ROUNDS,
+    MAX_VIEWS,
     STAGES,
+    WHOLE_LOG_FROM,
+    WS,
     UNKNOWN,
     Alternative,
     Catalog,
@@ -46,12 +52,12 @@ from matrix.core.catalog import (
     load_catalog,
 )
 
-_MAX_LINE = 4000  # the line shown with an answer
-_WS = " \t\r\n\x0b\x0c"
-_MAX_VIEWS = 12
-_MAX_PREFIX_ROUNDS = 12
-_PREFILTER_FROM = 64 * 1024  # texts shorter than this are read line by line without it
-_CONTEXT = 50  # lines before and after an error where its host program is looked for
+_MAX_LINE = MAX_LINE_SHOWN
+_WS = WS
+_MAX_VIEWS = MAX_VIEWS
+_MAX_PREFIX_ROUNDS = MAX_PREFIX_ROUNDS
+_PREFILTER_FROM = WHOLE_LOG_FROM  # texts shorter than this are read line by line without it
+_CONTEXT = CONTEXT_LINES  # lines before and after an error where its host program is looked for
 
 
 @functools.cache
@@ -401,8 +407,7 @@ class _Scan:
         index = dict(_gate_index(self.cat))
         which = sorted(self.found) if self.found is not None else range(len(self.raw))
         for i in which:
-            line = self.raw[i]
-            if not line or line.isspace():
+            if not self.raw[i].strip(_WS):
                 continue
             gates = self.found[i] if self.found is not None else None
             for ln in self.lines_of(i):
