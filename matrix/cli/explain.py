@@ -81,7 +81,11 @@ def read_text(words: list[str]) -> tuple[str, bool]:
     if "-" in words:
         raise UserError("'-' (read stdin) cannot be combined with other text")
     # argv arrives with undecodable bytes as surrogates: make them U+FFFD, printable
-    text = " ".join(words).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    text = " ".join(words)
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate no byte became (not from a real command line)
+        text = text.encode("utf-8", "replace").decode("utf-8")
     return _usable(text, "the argument"), False
 
 
