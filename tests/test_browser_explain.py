@@ -95,10 +95,11 @@ def paste(page: Any, text: str) -> list[dict[str, str]]:
     page.fill(".pm-explain-text", text)
     page.click(".pm-explain-go")
     page.wait_for_selector(".pm-explain-result[data-done='1']")
-    return page.eval_on_selector_all(
+    got: list[dict[str, str]] = page.eval_on_selector_all(
         ".pm-explain-result .pm-explain-answer",
         "els => els.map(e => ({cls: e.dataset.class, pkg: e.dataset.package}))",
     )
+    return got
 
 
 def test_every_corpus_text_gets_the_cli_answer(page: Any, base_url: str) -> None:
@@ -120,7 +121,9 @@ def test_every_corpus_text_gets_the_cli_answer(page: Any, base_url: str) -> None
 def test_the_box_is_on_the_home_page_and_links_to_the_class_page(page: Any, base_url: str) -> None:
     page.goto(base_url)
     page.wait_for_selector(".pm-explain-text")
-    paste(page, 'plugin.Open("/p/Foo.so"): /p/Foo.so: cannot open shared object file: No such file or directory')
+    paste(
+        page, 'plugin.Open("/p/Foo.so"): /p/Foo.so: cannot open shared object file: No such file or directory'
+    )
     answer = page.locator(".pm-explain-answer").first
     assert answer.get_attribute("data-class") == "elf-mismatch"
     hrefs = answer.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")

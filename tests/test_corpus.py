@@ -43,7 +43,7 @@ def measure() -> dict[str, Any]:
     """The accuracy document: per split and per labelled class, n and correct."""
     rows = corpus()
     classes: dict[str, dict[str, Any]] = {}
-    overall = {s: {"n": 0, "correct": 0} for s in (*SPLITS, "all")}
+    overall: dict[str, dict[str, Any]] = {s: {"n": 0, "correct": 0} for s in (*SPLITS, "all")}
     wrong: list[dict[str, str]] = []
     for r in rows:
         got = classify(r["text"]).slug

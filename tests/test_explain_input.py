@@ -26,7 +26,7 @@ import pytest
 
 from matrix.cli import main
 from matrix.cli.explain import MAX_INPUT, explain, explain_all
-from matrix.core.catalog import load_catalog
+from matrix.core.catalog import WHOLE_LOG_FROM, load_catalog
 from matrix.diagnose import classify as classify_mod
 from matrix.diagnose.classify import classify, scan
 
@@ -72,7 +72,7 @@ def texts() -> list[str]:
         ),
         # systemd journal and klog
         (
-            "Mar 02 10:00:00 node1 gateway[123]: plugin.Open(\"/x/y.so\"): /x/y.so: wrong ELF class: ELFCLASS32",
+            'Mar 02 10:00:00 node1 gateway[123]: plugin.Open("/x/y.so"): /x/y.so: wrong ELF class: ELFCLASS32',
             "elf-mismatch",
             None,
         ),
@@ -87,7 +87,11 @@ def texts() -> list[str]:
             "go-version-too-old",
             None,
         ),
-        ("gateway  | fatal error: runtime: no plugin module data\ngateway  | ", "no-plugin-module-data", None),
+        (
+            "gateway  | fatal error: runtime: no plugin module data\ngateway  | ",
+            "no-plugin-module-data",
+            None,
+        ),
         # kustomize's exec-plugin wrapper
         (
             "Error: failure in plugin configured via /tmp/kust-plugin-config-1; exit status 1: fork/exec "
@@ -96,10 +100,18 @@ def texts() -> list[str]:
             None,
         ),
         # a panic that only carries a load error is that error
-        ('panic: plugin.Open("x"): plugin already loaded\n\ngoroutine 1 [running]:\nmain.main()', "plugin-already-loaded", None),
+        (
+            'panic: plugin.Open("x"): plugin already loaded\n\ngoroutine 1 [running]:\nmain.main()',
+            "plugin-already-loaded",
+            None,
+        ),
         # a terminal wrapped the message
         ('plugin.Open("/v/x.so"): /v/x.so: wrong ELF\nclass: ELFCLASS64', "elf-mismatch", None),
-        ("plugin was built with a diff\nerent version of package golang.org/x/net/idna", "package-version-mismatch", "golang.org/x/net/idna"),
+        (
+            "plugin was built with a diff\nerent version of package golang.org/x/net/idna",
+            "package-version-mismatch",
+            "golang.org/x/net/idna",
+        ),
         # HTML entities and markdown escapes from a web page or an issue's source
         ("plugin.Open(&quot;/p/Foo.so&quot;): realpath failed", "plugin-file-missing", None),
         ("version `GLIBC\\_2.34' not found (required by ./plugin.so)", "missing-shared-library", None),
@@ -119,7 +131,9 @@ def test_go_build_output_no_class_claims_is_build_failed() -> None:
 
 
 def test_a_go_panic_is_a_crash_unless_the_go_command_crashed() -> None:
-    crash = classify("panic: runtime error: index out of range [3] with length 3\n\ngoroutine 1 [running]:\nmain.f()")
+    crash = classify(
+        "panic: runtime error: index out of range [3] with length 3\n\ngoroutine 1 [running]:\nmain.f()"
+    )
     assert (crash.slug, crash.stage) == ("runtime-crash", "load")
     gocmd = classify(
         "panic: internal error: can't find reason\n\ngoroutine 1 [running]:\n"
@@ -141,8 +155,11 @@ def test_host_is_named_where_the_text_shows_it() -> None:
 @pytest.mark.parametrize(
     ("text", "package"),
     [
-        ("plugin.Open(\"/n/m\"): plugin was built with a different version of package", None),  # missing
-        ("... different version of package github.com/very/long/path/to/some/deeply/nested/module/v3/internal/pkg/x", "github.com/very/long/path/to/some/deeply/nested/module/v3/internal/pkg/x"),
+        ('plugin.Open("/n/m"): plugin was built with a different version of package', None),  # missing
+        (
+            "... different version of package github.com/very/long/path/to/some/deeply/nested/module/v3/internal/pkg/x",
+            "github.com/very/long/path/to/some/deeply/nested/module/v3/internal/pkg/x",
+        ),
         ("plugin was built with a different version of package gopkg.in/yaml.v3.", "gopkg.in/yaml.v3"),
         ("plugin was built with a different version of package github.com/fo", "github.com/fo"),  # cut off
     ],
@@ -156,8 +173,14 @@ def test_package_names_read_robustly(text: str, package: str | None) -> None:
     ("text", "slug"),
     [
         # macOS dyld
-        ("dlopen(/u/p/Gen.so, 0x0009): Library not loaded: @rpath/libgit2.1.7.dylib", "missing-shared-library"),
-        ("dlopen(/u/p/Gen.so, 2): no suitable image found.  Did find:\n\t/u/p/Gen.so: mach-o, but wrong architecture", "elf-mismatch"),
+        (
+            "dlopen(/u/p/Gen.so, 0x0009): Library not loaded: @rpath/libgit2.1.7.dylib",
+            "missing-shared-library",
+        ),
+        (
+            "dlopen(/u/p/Gen.so, 2): no suitable image found.  Did find:\n\t/u/p/Gen.so: mach-o, but wrong architecture",
+            "elf-mismatch",
+        ),
         ("dlopen(/u/p/Gen.so, 1): tried: '/u/p/Gen.so' (not a mach-o file)", "elf-mismatch"),
         # Windows' loader
         ("LoadLibrary failed for 'C:\\p\\gen.dll': %1 is not a valid Win32 application.", "elf-mismatch"),
@@ -178,14 +201,18 @@ def test_other_loaders_timeouts_and_paraphrases(text: str, slug: str) -> None:
 
 def test_cannot_open_shared_object_names_its_alternatives_and_the_check(tmp_path: Path) -> None:
     inside = explain(
-        'plugin.Open("/p/Foo.so"): /p/Foo.so: cannot open shared object file: No such file or directory', tmp_path
+        'plugin.Open("/p/Foo.so"): /p/Foo.so: cannot open shared object file: No such file or directory',
+        tmp_path,
     )
     assert inside["class"] == "elf-mismatch"
-    assert [(a["class"], a["check"]) for a in inside["alternatives"]] == [("plugin-file-missing", "file /p/Foo.so")]
+    assert [(a["class"], a["check"]) for a in inside["alternatives"]] == [
+        ("plugin-file-missing", "file /p/Foo.so")
+    ]
     bare = explain("Plugin : cannot open shared object file: No such file or directory", tmp_path)
     assert bare["class"] == "missing-shared-library"
     assert {a["class"] for a in bare["alternatives"]} == {"elf-mismatch", "plugin-file-missing"}
-    assert all(a["check"].startswith("ldd ") and a["why"] for a in bare["alternatives"])
+    assert all(a["check"].startswith("ldd ") for a in bare["alternatives"])
+    assert all(a["why"] for a in bare["alternatives"])
 
 
 def test_the_ambiguity_is_data_in_the_catalog() -> None:
@@ -193,7 +220,9 @@ def test_the_ambiguity_is_data_in_the_catalog() -> None:
     assert cat.get("elf-mismatch").alternatives, "alternatives live in data/errors.toml"
     for c in cat.classes:
         for a in c.alternatives:
-            assert a.check and a.why and a.slug in cat.by_slug
+            assert a.check
+            assert a.why
+            assert a.slug in cat.by_slug
 
 
 def test_go_too_old_for_a_plugin_go_mod_says_lower_the_go_line(tmp_path: Path) -> None:
@@ -212,8 +241,12 @@ def test_go_too_old_for_a_plugin_go_mod_says_lower_the_go_line(tmp_path: Path) -
         ("internal/race", ["-race"]),
     ],
 )
-def test_toolchain_internal_packages_point_at_build_flags(tmp_path: Path, package: str, words: list[str]) -> None:
-    ans = explain(f'plugin.Open("/p/X"): plugin was built with a different version of package {package}', tmp_path)
+def test_toolchain_internal_packages_point_at_build_flags(
+    tmp_path: Path, package: str, words: list[str]
+) -> None:
+    ans = explain(
+        f'plugin.Open("/p/X"): plugin was built with a different version of package {package}', tmp_path
+    )
     assert ans["family"] == "standard library"
     assert all(w in ans["fixes"][0] for w in words), ans["fixes"]
 
@@ -225,7 +258,7 @@ def test_module_packages_point_at_versions_vendoring_and_cache_paths(tmp_path: P
     assert all(w in hint for w in ("version", "vendored", "module-cache path")), hint
 
 
-def test_the_dataset_says_what_differed(tmp_path: Path) -> None:
+def test_the_dataset_says_what_differed() -> None:
     """With the committed dataset: the cells where internal/race differed were built with
     -race on one side."""
     ans = explain("plugin was built with a different version of package internal/race", ROOT / "data")
@@ -243,7 +276,9 @@ def noisy_log(n_errors: int = 40, noise: int = 60) -> tuple[str, list[str]]:
     corpus = texts()
     chunks, errors = [], []
     for i in range(n_errors):
-        chunks += [f"2026-01-01T10:{i % 60:02d}:00Z INFO request {rnd.randint(1, 10**6)} served in 3ms"] * noise
+        chunks += [
+            f"2026-01-01T10:{i % 60:02d}:00Z INFO request {rnd.randint(1, 10**6)} served in 3ms"
+        ] * noise
         t = corpus[(i * 7) % len(corpus)]
         chunks.append(t)
         errors.append(t)
@@ -273,7 +308,7 @@ def test_a_log_reports_every_error_first_first() -> None:
 
 def test_the_prefilter_changes_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     log, _ = noisy_log()
-    assert len(log) >= classify_mod.WHOLE_LOG_FROM
+    assert len(log) >= WHOLE_LOG_FROM
     cat = load_catalog()
     fast = scan(cat, log)
     monkeypatch.setattr(classify_mod, "_candidates", lambda *_: None)  # every line read
@@ -300,8 +335,10 @@ def test_every_gate_is_in_every_text_its_pattern_matches() -> None:
                             assert classify_mod._holds(part, p.needs), (where, p.source, part)
 
 
-def test_stdin_log_json_is_a_list(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    log, errors = noisy_log(5, 3)
+def test_stdin_log_json_is_a_list(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log, _ = noisy_log(5, 3)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(log.encode())))
     rc = main(["explain", "--json", "--data", str(NOWHERE), "-"])
     out = json.loads(capsys.readouterr().out)
@@ -352,7 +389,9 @@ def test_unusable_stdin_is_one_line_exit_2(
     assert "Traceback" not in err
 
 
-def test_a_100_mb_line_is_refused_in_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_100_mb_line_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "stdin", _Stdin(100 * 1024 * 1024))
     rc = main(["explain", "--data", str(NOWHERE), "-"])
     out, err = capsys.readouterr()
@@ -361,7 +400,9 @@ def test_a_100_mb_line_is_refused_in_one_line(capsys: pytest.CaptureFixture[str]
     assert len(err.strip().splitlines()) == 1
 
 
-def test_invalid_utf8_among_text_is_read(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_utf8_among_text_is_read(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     raw = b"\xc3\x28 log\n" + MISMATCH.encode() + b"\n\xe2\x82 tail\n"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
     rc = main(["explain", "--json", "--data", str(NOWHERE), "-"])
@@ -387,7 +428,9 @@ def test_a_10_mb_line_is_classified() -> None:
 def _fuzz_inputs(n: int, seed: int = 20261204) -> list[tuple[str, Any]]:
     rnd = random.Random(seed)
     corpus = texts()
-    alphabet = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ0123456789:/\\\"'.-_()[]{}<>|=\n\t\r\x1b\x00é日\u2028\udcff😀"
+    alphabet = (
+        "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ0123456789:/\\\"'.-_()[]{}<>|=\n\t\r\x1b\x00é日\u2028\udcff😀"
+    )
     out: list[tuple[str, Any]] = []
     for i in range(n):
         kind = i % 6
@@ -395,11 +438,17 @@ def _fuzz_inputs(n: int, seed: int = 20261204) -> list[tuple[str, Any]]:
             s = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 400)))
         elif kind == 1:  # a corpus text, cut and spliced
             a, b = rnd.choice(corpus), rnd.choice(corpus)
-            s = a[: rnd.randint(0, len(a))] + rnd.choice(["", "\n", "\\n", "\x1b[31m", '\\"', "\r\n"]) + b[rnd.randint(0, len(b)) :]
+            s = (
+                a[: rnd.randint(0, len(a))]
+                + rnd.choice(["", "\n", "\\n", "\x1b[31m", '\\"', "\r\n"])
+                + b[rnd.randint(0, len(b)) :]
+            )
         elif kind == 2:  # a corpus text under log framing, JSON-escaped
             t = rnd.choice(corpus)
-            s = json.dumps({"level": "error", "error": t}) if rnd.random() < 0.5 else "\n".join(
-                f"2026-01-01T00:00:00Z ERROR svc  | {ln}" for ln in t.splitlines()
+            s = (
+                json.dumps({"level": "error", "error": t})
+                if rnd.random() < 0.5
+                else "\n".join(f"2026-01-01T00:00:00Z ERROR svc  | {ln}" for ln in t.splitlines())
             )
         elif kind == 3:  # random bytes on stdin
             out.append(("stdin", bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 3000)))))
@@ -409,9 +458,22 @@ def _fuzz_inputs(n: int, seed: int = 20261204) -> list[tuple[str, Any]]:
             pad = "y" * rnd.randint(0, 40000)
             s = pad + t + pad if rnd.random() < 0.5 else t + pad
         else:  # pattern-ish fragments
-            frags = ["plugin.Open(\"", "different version of package ", "(previous failure)", "panic: ", "goroutine 1 [running]:",
-                     "fatal error: ", "cannot open shared object file", "GLIBC_2.3", "go: ", ".go:1:2: ", "\\n", "&quot;", "ELFCLASS"]
-            s = "".join(rnd.choice(frags + [rnd.choice(alphabet)]) for _ in range(rnd.randint(1, 60)))
+            frags = [
+                'plugin.Open("',
+                "different version of package ",
+                "(previous failure)",
+                "panic: ",
+                "goroutine 1 [running]:",
+                "fatal error: ",
+                "cannot open shared object file",
+                "GLIBC_2.3",
+                "go: ",
+                ".go:1:2: ",
+                "\\n",
+                "&quot;",
+                "ELFCLASS",
+            ]
+            s = "".join(rnd.choice([*frags, rnd.choice(alphabet)]) for _ in range(rnd.randint(1, 60)))
         out.append(("stdin" if rnd.random() < 0.4 else "argv", s))
     return out
 
@@ -429,14 +491,17 @@ def test_fuzz_never_a_traceback(capsys: pytest.CaptureFixture[str], monkeypatch:
                 monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
                 rc = main(["explain", "--json", "--data", str(NOWHERE), "-"])
             else:
-                rc = main(["explain", "--json", "--data", str(NOWHERE), value.replace("\x00", "")])
+                # after "--", as a text starting with "-" must be given (argparse)
+                rc = main(["explain", "--json", "--data", str(NOWHERE), "--", value.replace("\x00", "")])
             out, err = capsys.readouterr()
             assert rc in codes, (rc, err, repr(value)[:300])
-            assert "Traceback" not in err and "internal error" not in err, (err, repr(value)[:300])
+            assert "Traceback" not in err, (err, repr(value)[:300])
+            assert "internal error" not in err, (err, repr(value)[:300])
             if rc in (0, 1):
                 json.loads(out)
             else:
-                assert out == "" and len(err.strip().splitlines()) == 1, (err, repr(value)[:300])
+                assert out == "", (err, repr(value)[:300])
+                assert len(err.strip().splitlines()) == 1, (err, repr(value)[:300])
             runs.append(out)
             codes[rc] += 1
         assert len(set(runs)) == 1

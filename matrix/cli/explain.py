@@ -105,7 +105,7 @@ def _usable(text: str, where: str) -> str:
 # ---------------------------------------------------------------- answers
 
 
-def answer(match: Match, catalog: Catalog, data: Path, index: dict[str, Any] | None) -> dict[str, Any]:
+def answer(match: Match, catalog: Catalog, index: dict[str, Any] | None) -> dict[str, Any]:
     """The stable JSON answer for one error."""
     cls = catalog.get(match.slug)
     cells = cells_for(index, match) if index is not None else []
@@ -125,7 +125,8 @@ def answer(match: Match, catalog: Catalog, data: Path, index: dict[str, Any] | N
         "line_number": match.lineno,
         "count": match.count,
         "alternatives": [
-            {"class": a.slug, "why": a.why, "check": a.check, "link": link(a.slug)} for a in match.alternatives
+            {"class": a.slug, "why": a.why, "check": a.check, "link": link(a.slug)}
+            for a in match.alternatives
         ],
         "related": list(cls.related),
         "cells": cells,
@@ -142,7 +143,7 @@ def explain(text: str, data: Path, warn: Any = None) -> dict[str, Any]:
     """The answer for the text's first error: what `explain --json TEXT` prints."""
     cat = catalog_for(data)
     m = classify_text(cat, text)
-    return answer(m, cat, data, _index(data, cat, m.known, warn))
+    return answer(m, cat, _index(data, cat, m.known, warn))
 
 
 def explain_all(text: str, data: Path, warn: Any = None) -> list[dict[str, Any]]:
@@ -151,7 +152,7 @@ def explain_all(text: str, data: Path, warn: Any = None) -> list[dict[str, Any]]
     cat = catalog_for(data)
     found = scan(cat, text) or [classify_text(cat, text)]
     index = _index(data, cat, any(m.known for m in found), warn)
-    return [answer(m, cat, data, index) for m in found]
+    return [answer(m, cat, index) for m in found]
 
 
 def _index(data: Path, cat: Catalog, wanted: bool, warn: Any) -> dict[str, Any] | None:
@@ -209,7 +210,9 @@ def _difference(c: dict[str, Any], variants: dict[str, str]) -> str:
     if hg != pg:
         parts.append(f"kustomize built by {hg}, the plugin by {pg}")
     if h["variant"] != p["variant"]:
-        parts.append(f"kustomize's build variant {variant(h['variant'])}, the plugin's {variant(p['variant'])}")
+        parts.append(
+            f"kustomize's build variant {variant(h['variant'])}, the plugin's {variant(p['variant'])}"
+        )
     if p["pins"] not in ("host", "recipe"):
         parts.append(f"the plugin's go.mod: {variants.get('pins:' + p['pins'], p['pins'])}")
     if h["platform"] != p["platform"]:
@@ -284,14 +287,26 @@ def render(ans: dict[str, Any]) -> str:
     if ans.get("why"):
         row("why", ans["why"])
     if ans.get("host") or ans.get("stage"):
-        row("where", ", ".join(x for x in (ans.get("host") and f"host: {ans['host']}", ans.get("stage") and f"stage: {ans['stage']}") if x))
+        row(
+            "where",
+            ", ".join(
+                x
+                for x in (
+                    ans.get("host") and f"host: {ans['host']}",
+                    ans.get("stage") and f"stage: {ans['stage']}",
+                )
+                if x
+            ),
+        )
     row("cause", ans["cause"])
     fixes = [*ans["fixes"], ans["fix"]] + ([ans["family_hint"]] if ans["family_hint"] else [])
     row("fix", "\n\n".join(fixes))
     if ans["alternatives"]:
         row(
             "or",
-            "\n".join(f"{a['class']}: {a['why']}; tell them apart: {a['check']}" for a in ans["alternatives"]),
+            "\n".join(
+                f"{a['class']}: {a['why']}; tell them apart: {a['check']}" for a in ans["alternatives"]
+            ),
         )
     if ans["class"] == UNKNOWN:
         row("report", ans["report"])
@@ -306,7 +321,10 @@ def render(ans: dict[str, Any]) -> str:
             if ans["observed"]:
                 row(
                     "differed",
-                    "\n".join(f"{o['cells']} cell{'s' if o['cells'] != 1 else ''}: {o['difference']}" for o in ans["observed"]),
+                    "\n".join(
+                        f"{o['cells']} cell{'s' if o['cells'] != 1 else ''}: {o['difference']}"
+                        for o in ans["observed"]
+                    ),
                 )
         else:
             row("seen in", "no recorded cell of the matrix (yet)")

@@ -19,6 +19,7 @@ meaning differs between Python and JavaScript).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import marshal
 import os
@@ -129,7 +130,7 @@ def _pats(sources: Iterable[str]) -> tuple[Pattern, ...]:
 # Characters a gate never holds: a line may have them only after its escapes were
 # decoded (JSON `\"`, `\\`, `\/`, `\n`, `\t`; HTML `&quot;`, `&lt;`...; markdown `\_`,
 # `\*`), and gates are looked for in the raw line.
-_GATE_BREAK = frozenset('"\\/\t\n\r_*`\'<>&')
+_GATE_BREAK = frozenset("\"\\/\t\n\r_*`'<>&")
 _QUANT = re.compile(r"\{([0-9]*)(?:,([0-9]*))?\}")
 _SPECIAL = frozenset("\\[](){}.*+?^$|") | _GATE_BREAK
 _MIN_GATE = 2
@@ -137,10 +138,65 @@ _MIN_GATE = 2
 
 # Words that are everywhere in logs: a literal made of them rules few lines out.
 COMMON_WORDS = frozenset(
-    "error errors failed fail file load loading loaded type class version module found find import "
-    "runtime plugin plugins valid invalid defined supported timeout exit status build requires unknown "
-    "cannot open system read reading generator transformer symbol library package server start "
-    "not no with the and for from is in of to on at be by a an".split()
+    [
+        "error",
+        "errors",
+        "failed",
+        "fail",
+        "file",
+        "load",
+        "loading",
+        "loaded",
+        "type",
+        "class",
+        "version",
+        "module",
+        "found",
+        "find",
+        "import",
+        "runtime",
+        "plugin",
+        "plugins",
+        "valid",
+        "invalid",
+        "defined",
+        "supported",
+        "timeout",
+        "exit",
+        "status",
+        "build",
+        "requires",
+        "unknown",
+        "cannot",
+        "open",
+        "system",
+        "read",
+        "reading",
+        "generator",
+        "transformer",
+        "symbol",
+        "library",
+        "package",
+        "server",
+        "start",
+        "not",
+        "no",
+        "with",
+        "the",
+        "and",
+        "for",
+        "from",
+        "is",
+        "in",
+        "of",
+        "to",
+        "on",
+        "at",
+        "be",
+        "by",
+        "a",
+        "an",
+    ]
 )
 _WORD = re.compile(r"[A-Za-z]+")
 
@@ -171,14 +227,15 @@ def literal_needs(pattern: str) -> tuple[tuple[str, ...], ...] | None:
 def _needs_of(p: str) -> tuple[tuple[str, ...], ...] | None:
     branches = _top_level_branches(p)
     if len(branches) == 1:
-        needs = _branch_needs(branches[0])
-        return tuple(needs) if needs else None
+        only = _branch_needs(branches[0])
+        return tuple(only) if only else None
     gates: list[str] = []
     for b in branches:  # an alternation: one literal per alternative, the rarest
-        needs = _branch_needs(b)
+        needs: list[tuple[str, ...]] = _branch_needs(b)
         if not needs:
             return None
-        gates.extend(max(needs, key=_gate_score))
+        rarest: tuple[str, ...] = max(needs, key=_gate_score)
+        gates.extend(rarest)
     return (tuple(dict.fromkeys(gates)),)
 
 
@@ -284,12 +341,12 @@ def _literal_runs(p: str) -> tuple[list[str], list[str]]:
                 inner = inner[m.end() :]
             group = inner if (not inner.startswith("?")) else None
             lit, i = None, j
-            alts = inner.split("|") if group is not None else []
+            words = inner.split("|") if group is not None else []
             q = p[i] if i < n else ""
-            plain = all(a and not (set(a) & _SPECIAL) for a in alts)
-            if plain and q not in ("*", "?", "+", "{") and len(alts) * max(1, len(run)) <= _MAX_EXPANSION:
+            plain = all(w and not (set(w) & _SPECIAL) for w in words)
+            if plain and q not in ("*", "?", "+", "{") and len(words) * max(1, len(run)) <= _MAX_EXPANSION:
                 # a choice of plain words: every match holds the run so far followed by one
-                expanded.append(("".join(run), tuple(alts)))
+                expanded.append(("".join(run), tuple(words)))
 
         elif c in ".^$":
             lit, i = None, i + 1
@@ -586,10 +643,8 @@ def _save(path: Path, doc: dict[str, Any], cat: Catalog) -> None:
         tmp.write_bytes(marshal.dumps({"key": key, "doc": doc, "needs": needs}))
         os.replace(tmp, target)
     except (OSError, ValueError):
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink()
-        except OSError:
-            pass
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -683,7 +738,9 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
                 problems.append(f"classes[{i}] ({c.slug}).related: a class is not related to itself")
         for j, a in enumerate(c.alternatives):
             if a.slug not in slugs or a.slug == c.slug:
-                problems.append(f"classes[{i}] ({c.slug}).alternatives[{j}].class: not another class: {a.slug!r}")
+                problems.append(
+                    f"classes[{i}] ({c.slug}).alternatives[{j}].class: not another class: {a.slug!r}"
+                )
     fallbacks = [i for i, c in enumerate(classes) if c.stage == "fallback"]
     if [classes[i].slug for i in fallbacks] != [UNKNOWN] or fallbacks[0] != len(classes) - 1:
         problems.append(f"classes: exactly one fallback class, {UNKNOWN!r}, must come last")
@@ -711,7 +768,9 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
     for i, c in enumerate(classes):
         for j, x in enumerate(c.contexts):
             if x.host is not None and x.host not in host_names:
-                problems.append(f"classes[{i}] ({c.slug}).contexts[{j}].host: no host {x.host!r} in [[hosts]]")
+                problems.append(
+                    f"classes[{i}] ({c.slug}).contexts[{j}].host: no host {x.host!r} in [[hosts]]"
+                )
     m = doc.get("matching")
     matching = (
         Matching(

@@ -17,6 +17,7 @@ as matrix.dataset.read does.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import zlib
@@ -55,7 +56,9 @@ def load(data: Path, cat: Catalog) -> dict[str, Any] | None:
     """{"cells": [summary with "class"...], "older": n, "damaged": n}; None without DATA/cells."""
     cells = data / "cells"
     try:
-        names = sorted(e.name for e in os.scandir(cells) if e.name.startswith("c") and e.name.endswith(".json"))
+        names = sorted(
+            e.name for e in os.scandir(cells) if e.name.startswith("c") and e.name.endswith(".json")
+        )
     except OSError:
         return None
     resolved = str(cells.resolve())
@@ -87,7 +90,7 @@ def load(data: Path, cat: Catalog) -> dict[str, Any] | None:
     if changed or len(files) != len(old):
         _write(path, {"key": key, "dir": resolved, "files": files, "grid": grid})
     out: dict[str, Any] = {"cells": [], "older": 0, "damaged": 0, "variants": grid[1]}
-    for _stamp_, state, summary in files.values():
+    for _, state, summary in files.values():
         if state == "ok":
             if summary is not None:
                 out["cells"].append(summary)
@@ -188,7 +191,5 @@ def _write(path: Path, doc: dict[str, Any]) -> None:
         tmp.write_bytes(marshal.dumps(doc))
         os.replace(tmp, path)
     except (OSError, ValueError):
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink()
-        except OSError:
-            pass

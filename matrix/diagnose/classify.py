@@ -42,9 +42,9 @@ from matrix.core.catalog import (
     MAX_PREFIX_ROUNDS,
     MAX_VIEWS,
     STAGES,
+    UNKNOWN,
     WHOLE_LOG_FROM,
     WS,
-    UNKNOWN,
     Alternative,
     Catalog,
     Matching,
@@ -267,7 +267,7 @@ def _passes(gates: Iterable[str], data: bytes) -> list[tuple[re.Pattern[bytes], 
     chosen: dict[int, set[str]] = {}
     while todo:
 
-        def worth(x: int) -> tuple[float, int]:
+        def worth(x: int, todo: set[str] = todo) -> tuple[float, int]:
             k = len(byte_gates[x] & todo)
             return k / (_PASS_US + freq[x] * scale * (_ATTEMPT_US + _ALT_US * k)), -x
 
@@ -276,7 +276,9 @@ def _passes(gates: Iterable[str], data: bytes) -> list[tuple[re.Pattern[bytes], 
         todo -= chosen[b]
     out = []
     for b, gs in sorted(chosen.items()):
-        tails = sorted(((g.encode()[g.encode().index(b) + 1 :], g) for g in gs), key=lambda t: (-len(t[0]), t))
+        tails = sorted(
+            ((g.encode()[g.encode().index(b) + 1 :], g) for g in gs), key=lambda t: (-len(t[0]), t)
+        )
         alts = b"|".join(re.escape(t) for t in dict.fromkeys(t for t, _ in tails))
         rx = re.compile(re.escape(bytes([b])) + (b"(?:" + alts + b")" if all(t for t, _ in tails) else b""))
         out.append((rx, tails))
@@ -309,9 +311,7 @@ def _candidates(cat: Catalog, lines: Sequence[str]) -> dict[int, set[str]] | Non
                 if data.startswith(tail, pos + 1) and g in line:
                     held.setdefault(k, set()).add(g)
             m = rx.search(data, pos + 1)
-    return {
-        k: gs for k, gs in held.items() if any(_holds(lines[k], n) for g in gs for n in needs[g])
-    }
+    return {k: gs for k, gs in held.items() if any(_holds(lines[k], n) for g in gs for n in needs[g])}
 
 
 # ---------------------------------------------------------------- hits and errors
@@ -516,10 +516,10 @@ class _Scan:
             elif h.slug is not None:
                 generic.append((h, h.slug, None))
             else:
-                for k in h.fallbacks:
-                    fb = self.cat.fallbacks[k]
+                for fk in h.fallbacks:
+                    fb = self.cat.fallbacks[fk]
                     if fb.stage is None or fb.stage == stage:
-                        generic.append((h, fb.slug, k))
+                        generic.append((h, fb.slug, fk))
                         break
         errors = list(specific.values())
         loose: dict[str, _Error] = {}
@@ -678,7 +678,9 @@ def classify_text(catalog: Catalog, text: str, stages: Iterable[str] | None = No
     if found:
         return found[0]
     fb = catalog.fallback
-    lines = [ln.strip(_WS) for ln in (catalog.matching or _default_matching()).strip.rx.sub("", text).splitlines()]
+    lines = [
+        ln.strip(_WS) for ln in (catalog.matching or _default_matching()).strip.rx.sub("", text).splitlines()
+    ]
     return Match(fb.slug, fb.title, None, None, _error_like([ln for ln in lines if ln]), fb.link)
 
 
@@ -721,5 +723,3 @@ def classify_record(rec: Mapping[str, Any], catalog: Catalog | None = None) -> t
             return "runtime-crash", None
         return m.slug, m.package
     return None, None
-
-
