@@ -125,13 +125,14 @@ def package_family(package: str | None) -> str | None:
 class _Line:
     """One line as it is matched: a piece of a physical line, or a decoded part of one."""
 
-    __slots__ = ("lineno", "order", "src", "views")
+    __slots__ = ("lineno", "order", "present", "src", "views")
 
     def __init__(self, lineno: int, order: tuple[int, int], src: str, views: list[str]) -> None:
         self.lineno = lineno  # 1-based physical line
         self.order = order  # (physical line, part): the order of the text
         self.src = src
         self.views = views  # parts of `src`, framing removed
+        self.present: set[Pattern] | None = None  # the patterns whose gate is in `src`
 
     @property
     def text(self) -> str:
@@ -195,6 +196,37 @@ def _parts(m: Matching, line: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- gates and the whole-log prefilter
+
+
+@functools.cache
+def _longest_gate(cat: Catalog) -> int:
+    return max((len(g) for g, _ in _gate_index(cat)), default=0)
+
+
+@functools.cache
+def _hit_pattern_set(cat: Catalog) -> frozenset[Pattern]:
+    return frozenset(_hit_patterns(cat))
+
+
+@functools.cache
+def _gate_heads(cat: Catalog) -> dict[str, list[tuple[str, tuple[Pattern, ...]]]]:
+    """Every start of every gate -> (the rest of the gate, the patterns it opens)."""
+    out: dict[str, list[tuple[str, tuple[Pattern, ...]]]] = {}
+    for g, pats in _gate_index(cat):
+        for k in range(1, len(g) + 1):
+            out.setdefault(g[:k], []).append((g[k:], pats))
+    return out
+
+
+def _across(cat: Catalog, left: str, right: str) -> set[Pattern]:
+    """The patterns whose gate starts in `left` and ends in `right` (or at left's end)."""
+    heads = _gate_heads(cat)
+    out: set[Pattern] = set()
+    for k in range(1, min(len(left), _longest_gate(cat)) + 1):
+        for rest, pats in heads.get(left[-k:], ()):
+            if right.startswith(rest):
+                out.update(pats)
+    return out
 
 
 @functools.cache
@@ -412,7 +444,7 @@ class _Scan:
             gates = self.found[i] if self.found is not None else None
             for ln in self.lines_of(i):
                 if gates is None:
-                    present = _present(self.cat, ln.src)
+                    present = ln.present = _present(self.cat, ln.src)
                 else:  # the gates of hit patterns in this line (no other pattern hits)
                     present = {p for g in gates if g in ln.src for p in index[g]}
                 h = self.hit(ln, present)
@@ -428,6 +460,7 @@ class _Scan:
         terminal, and too many pairs)."""
         taken = {h.line.lineno for h in hits}
         out = []
+        hitting = _hit_pattern_set(self.cat)
         for i in range(len(self.raw) - 1):
             if i + 1 in taken or i + 2 in taken:
                 continue
@@ -435,14 +468,24 @@ class _Scan:
             if len(a) != 1 or len(b) != 1:
                 continue
             for sep in (" ", ""):
-                joined = a[0].text + sep + b[0].text
-                ln = _Line(i + 1, (i, 0), joined, _views(self.m, joined))
-                h = self.hit(ln, _present(self.cat, joined))
+                # the gates in the joined text: those of either line and those across the
+                # join (a superset); only if a hit pattern may match is it read
+                x, y = a[0].text, b[0].text
+                present = self.present_of(a[0]) | self.present_of(b[0]) | _across(self.cat, x + sep, y)
+                joined = x + sep + y
+                if not any(p.needs and _holds(joined, p.needs) for p in present & hitting):
+                    continue
+                h = self.hit(_Line(i + 1, (i, 0), joined, _views(self.m, joined)), present)
                 if h is not None and h.slug is not None:
                     out.append(h)
                     taken.add(i + 2)
                     break
         return out
+
+    def present_of(self, ln: _Line) -> set[Pattern]:
+        if ln.present is None:
+            ln.present = _present(self.cat, ln.src)
+        return ln.present
 
     def marks(self, i: int) -> tuple[str | None, str | None]:
         """(stage, host) physical line i shows."""
