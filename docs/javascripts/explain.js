@@ -43,7 +43,7 @@
       bySlug: {},
       fallbacks: [],
       stages: doc.stages.map(function (s) { return { name: s.name, pats: s.patterns.map(rx) }; }),
-      hosts: doc.hosts.map(function (h) { return { name: h.name, pats: h.patterns.map(rx) }; }),
+      hosts: doc.hosts.map(function (h) { return { name: h.name, stage: h.stage || null, pats: h.patterns.map(rx) }; }),
     };
     var alts = function (list) {
       return (list || []).map(function (a) {
@@ -292,28 +292,36 @@
     return null;
   }
 
+  // [the stage line i shows, the hosts it shows in catalog order]
   Scan.prototype.marks = function (i) {
     var got = this.marksCache[i];
     if (!got) {
-      var stage = null, host = null, R = this.R;
+      var stage = null, hosts = [], R = this.R;
       if (i >= 0 && i < this.raw.length && this.raw[i]) {
         this.linesOf(i).forEach(function (ln) {
           stage = stage || firstMarker(R.stages, ln.views);
-          host = host || firstMarker(R.hosts, ln.views);
+          R.hosts.forEach(function (h) {
+            if (hosts.indexOf(h) < 0 && h.pats.some(function (p) { return anyMatch(p, ln.views); })) hosts.push(h);
+          });
         });
       }
-      got = [stage, host];
+      got = [stage, R.hosts.filter(function (h) { return hosts.indexOf(h) >= 0; })];
       this.marksCache[i] = got;
     }
     return got;
   };
 
-  Scan.prototype.context = function (first, last, what) {
-    var R = this.R, end = Math.min(this.raw.length, last + R.gap), i, got;
-    for (i = first - 1; i < end; i++) { got = this.marks(i)[what]; if (got) return got; }
+  Scan.prototype.context = function (first, last, what, stage) {
+    var R = this.R, self = this, end = Math.min(this.raw.length, last + R.gap), i, got;
+    var look = function (j) {
+      if (what === 0) return self.marks(j)[0];
+      var hs = self.marks(j)[1].filter(function (h) { return h.stage === null || h.stage === stage; });
+      return hs.length ? hs[0].name : null;
+    };
+    for (i = first - 1; i < end; i++) { got = look(i); if (got) return got; }
     if (what === 0) return null;
-    for (var d = 1; d <= R.contextLines; d++) { got = this.marks(first - 1 - d)[what]; if (got) return got; }
-    for (i = end; i < Math.min(this.raw.length, end + R.contextLines); i++) { got = this.marks(i)[what]; if (got) return got; }
+    for (var d = 1; d <= R.contextLines; d++) { got = look(first - 1 - d); if (got) return got; }
+    for (i = end; i < Math.min(this.raw.length, end + R.contextLines); i++) { got = look(i); if (got) return got; }
     return null;
   };
 
@@ -385,7 +393,8 @@
   Scan.prototype.answer = function (err) {
     var R = this.R, cls = R.bySlug[err.slug], first = err.first;
     var linenos = err.hits.map(function (h) { return h.line.lineno; });
-    var host = this.context(Math.min.apply(null, linenos), Math.max.apply(null, linenos), 1);
+    var stage = cls.stage !== "fallback" ? cls.stage : err.stage;
+    var host = this.context(Math.min.apply(null, linenos), Math.max.apply(null, linenos), 1, stage);
     var groups = namedGroups(first.match);
     var vs = [];
     err.hits.forEach(function (h) { vs = vs.concat(h.line.views); });
@@ -405,7 +414,7 @@
       slug: cls.slug, title: cls.title, url: cls.url, cause: cls.cause, fix: cls.fix,
       package: pkg, family: packageFamily(pkg), familyHint: pkg ? (cls.families[packageFamily(pkg)] || null) : null,
       line: Array.from(first.line.views[0]).slice(0, R.maxLineShown).join(""), lineno: first.line.lineno,
-      count: err.count, stage: cls.stage !== "fallback" ? cls.stage : err.stage, host: host,
+      count: err.count, stage: stage, host: host,
       alternatives: alts, fixes: fixes, why: fb ? fb.why : null,
     };
   };

@@ -205,6 +205,16 @@ def _difference(c: dict[str, Any], variants: dict[str, str]) -> str:
     def variant(v: str) -> str:
         return f"{v} ({variants[v]})" if v in variants else v
 
+    if c["outcome"] == "build-failed":  # which build failed, with what
+        failed = c.get("failed_builds") or []
+        said = []
+        if "host" in failed:
+            said.append(f"the build of kustomize {h['release']} by {h.get('go') or h['toolchain']}")
+        if "plugin" in failed:
+            said.append(
+                f"the build of the plugin by {p.get('go') or p['toolchain']} (its go.mod: {p['pins']} pins)"
+            )
+        return " and ".join(said) + " failed" if said else "a build failed"
     parts = []
     hg, pg = h.get("go") or h["toolchain"], p.get("go") or p["toolchain"]
     if hg != pg:
@@ -320,7 +330,7 @@ def render(ans: dict[str, Any]) -> str:
             row("seen in", "\n".join([head, *lines]), wrap=False)
             if ans["observed"]:
                 row(
-                    "differed",
+                    "observed",
                     "\n".join(
                         f"{o['cells']} cell{'s' if o['cells'] != 1 else ''}: {o['difference']}"
                         for o in ans["observed"]

@@ -467,6 +467,7 @@ class Marker(NamedTuple):
 
     name: str
     pats: tuple[Pattern, ...]
+    stage: str | None = None  # a host of errors of this stage only
 
 
 class Matching(NamedTuple):
@@ -763,7 +764,7 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
     for k, fb in enumerate(fbs):
         if fb.slug not in slugs:
             problems.append(f"fallbacks[{k}].class: no class {fb.slug!r}")
-    hosts = tuple(Marker(h["name"], _pats(h["patterns"])) for h in doc.get("hosts", []))
+    hosts = tuple(Marker(h["name"], _pats(h["patterns"]), h.get("stage")) for h in doc.get("hosts", []))
     host_names = {h.name for h in hosts}
     for i, c in enumerate(classes):
         for j, x in enumerate(c.contexts):
@@ -920,7 +921,7 @@ def catalog_json(catalog: Catalog | None = None) -> dict[str, Any]:
             for f in cat.fallbacks
         ],
         "stages": [{"name": s.name, "patterns": _pattern_list(s.pats)} for s in cat.stages],
-        "hosts": [{"name": h.name, "patterns": _pattern_list(h.pats)} for h in cat.hosts],
+        "hosts": [{"name": h.name, "stage": h.stage, "patterns": _pattern_list(h.pats)} for h in cat.hosts],
     }
     if m:
         doc["unwrap"] = {

@@ -27,7 +27,7 @@ from typing import Any
 from matrix.core.catalog import Catalog
 
 # Bump when what is cached per cell changes.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 
 def cache_dir() -> Path:
@@ -179,6 +179,11 @@ def summary(rec: dict[str, Any], pkg: str | None) -> dict[str, Any]:
             "pins": p["pins"],
             "platform": p["platform"],
         },
+        "failed_builds": [
+            side
+            for side in ("host", "plugin")
+            if ((rec.get(side) or {}).get("build") or {}).get("status") == "failed"
+        ],
         "recorded_at": rec.get("recorded_at"),
     }
 

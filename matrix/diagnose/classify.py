@@ -47,6 +47,7 @@ from matrix.core.catalog import (
     WS,
     Alternative,
     Catalog,
+    Marker,
     Matching,
     Pattern,
     load_catalog,
@@ -398,7 +399,7 @@ class _Scan:
         self.whole_log = len(text) >= _PREFILTER_FROM
         self.found = _candidates(cat, self.raw) if self.whole_log else None
         self._lines: dict[int, list[_Line]] = {}
-        self._marks: dict[int, tuple[str | None, str | None]] = {}
+        self._marks: dict[int, tuple[str | None, tuple[Marker, ...]]] = {}
 
     # -- one physical line
 
@@ -487,37 +488,46 @@ class _Scan:
             ln.present = _present(self.cat, ln.src)
         return ln.present
 
-    def marks(self, i: int) -> tuple[str | None, str | None]:
-        """(stage, host) physical line i shows."""
+    def marks(self, i: int) -> tuple[str | None, tuple[Marker, ...]]:
+        """(the stage physical line i shows, the hosts it shows in catalog order)."""
         got = self._marks.get(i)
         if got is None:
-            stage = host = None
+            stage = None
+            hosts: list[Marker] = []
             if 0 <= i < len(self.raw) and self.raw[i]:
                 for ln in self.lines_of(i):
-                    present = _present(self.cat, ln.src)
+                    present = self.present_of(ln)
                     stage = stage or _first_marker(self.cat.stages, ln.views, present)
-                    host = host or _first_marker(self.cat.hosts, ln.views, present)
-            got = (stage, host)
+                    hosts += [
+                        h for h in self.cat.hosts if h not in hosts and _marks_line(h, ln.views, present)
+                    ]
+            got = (stage, tuple(h for h in self.cat.hosts if h in hosts))
             self._marks[i] = got
         return got
 
-    def context(self, first: int, last: int, what: int) -> str | None:
+    def context(self, first: int, last: int, what: int, stage: str | None = None) -> str | None:
         """What lines first..last (1-based) and the `gap` lines after them show: the stage
-        (what=0), or the host (what=1; else the nearest of the `context` lines before, then
-        after)."""
+        (what=0), or the host of an error of `stage` (what=1; else the nearest of the
+        `context` lines before, then after)."""
+
+        def look(i: int) -> str | None:
+            if what == 0:
+                return self.marks(i)[0]
+            return next((h.name for h in self.marks(i)[1] if h.stage is None or h.stage == stage), None)
+
         end = min(len(self.raw), last + self.m.gap)
         for i in range(first - 1, end):
-            got = self.marks(i)[what]
+            got = look(i)
             if got:
                 return got
         if what == 0:
             return None
         for d in range(1, _CONTEXT + 1):
-            got = self.marks(first - 1 - d)[what]
+            got = look(first - 1 - d)
             if got:
                 return got
         for i in range(end, min(len(self.raw), end + _CONTEXT)):
-            got = self.marks(i)[what]
+            got = look(i)
             if got:
                 return got
         return None
@@ -611,7 +621,8 @@ class _Scan:
         cls = self.cat.by_slug[err.slug]
         first = err.first
         linenos = [h.line.lineno for h in err.hits]
-        host = self.context(min(linenos), max(linenos), 1)
+        stage = cls.stage if cls.stage != "fallback" else err.stage
+        host = self.context(min(linenos), max(linenos), 1, stage)
         groups: dict[str, str] = {}
         if first.match is not None:
             groups.update({k: v for k, v in first.match.groupdict().items() if v})
@@ -633,7 +644,7 @@ class _Scan:
             link=cls.link,
             lineno=first.line.lineno,
             count=err.count,
-            stage=cls.stage if cls.stage != "fallback" else err.stage,
+            stage=stage,
             host=host,
             groups=groups,
             alternatives=alts,
@@ -642,12 +653,15 @@ class _Scan:
         )
 
 
-def _first_marker(markers: Iterable[Any], views: Sequence[str], present: set[Pattern]) -> str | None:
+def _first_marker(markers: Iterable[Marker], views: Sequence[str], present: set[Pattern]) -> str | None:
     for mk in markers:
-        for p in mk.pats:
-            if _may(p, present) and any(p.rx.search(v) for v in views):
-                return str(mk.name)
+        if _marks_line(mk, views, present):
+            return mk.name
     return None
+
+
+def _marks_line(mk: Marker, views: Sequence[str], present: set[Pattern]) -> bool:
+    return any(_may(p, present) and p.rx.search(v) for p in mk.pats for v in views)
 
 
 def _package(h: _Hit) -> str | None:
