@@ -361,9 +361,17 @@ def test_reclassify_sets_derived_fields_only(capsys: pytest.CaptureFixture[str],
         "c000000000004": (None, None),
         "c000000000005": ("buildmode-unsupported", None),
     }
+    derived = ("class", "package", "observations")
     for cell, rec in after.items():  # measured fields untouched
-        assert {k: v for k, v in rec.items() if k not in ("class", "package")} == {
-            k: v for k, v in before[cell].items() if k not in ("class", "package")
+        assert {k: v for k, v in rec.items() if k not in derived} == {
+            k: v for k, v in before[cell].items() if k not in derived
+        }
+        # the record's own observation gets the same derived class; nothing else in it moves
+        (obs,) = rec["observations"]
+        assert (obs["class"], obs["package"]) == (rec["class"], rec["package"])
+        (old,) = before[cell]["observations"]
+        assert {k: v for k, v in obs.items() if k not in derived} == {
+            k: v for k, v in old.items() if k not in derived
         }
 
     rc, _, err = run(capsys, "reclassify", "--data", str(data), "--check")

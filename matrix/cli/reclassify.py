@@ -84,8 +84,9 @@ def reclassify(data: Path, catalog: Catalog, write: bool) -> tuple[Counter[str],
         counts[slug or f"({rec['outcome']})"] += 1
         if slug == UNKNOWN:
             unknown.append(rec["cell"])
-        if rec.get("class") != slug or rec.get("package") != pkg:
+        updated = records.with_class(rec, slug, pkg)
+        if updated != rec:
             changed.append(rec["cell"])
             if write:
-                records.write(data, {**rec, "class": slug, "package": pkg})
+                records.write(data, updated)
     return counts, changed, unknown

@@ -132,3 +132,15 @@ def disagreement(rec: dict[str, Any]) -> str | None:
     if len(seen) < 2:
         return None
     return " vs ".join(f"{o}{f' ({c})' if c else ''}" for o, c in seen)
+
+
+def with_class(rec: dict[str, Any], error_class: str | None, package: str | None) -> dict[str, Any]:
+    """The record with its derived error class and package set, in its own fields and in
+    the observation it was made from (other runners' observations keep theirs: their
+    texts are not in this record)."""
+    own = (json.dumps(rec["runner"], sort_keys=True), rec["recorded_at"])
+    obs = [
+        {**o, "class": error_class, "package": package} if (runner_key(o), o["recorded_at"]) == own else o
+        for o in rec.get("observations") or []
+    ]
+    return {**rec, "class": error_class, "package": package, "observations": obs}

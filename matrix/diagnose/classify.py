@@ -753,6 +753,9 @@ def classify(text: str, stages: Iterable[str] | None = None, catalog: Catalog | 
     return classify_text(catalog or load_catalog(), text, stages)
 
 
+FILE_MISSING = "plugin-file-missing"
+
+
 def classify_record(rec: Mapping[str, Any], catalog: Catalog | None = None) -> tuple[str | None, str | None]:
     """(class slug, package) for a record: derived fields, recomputed from its raw texts.
 
@@ -760,6 +763,11 @@ def classify_record(rec: Mapping[str, Any], catalog: Catalog | None = None) -> t
     build classes (nothing specific: build-failed). fails: a timeout is `timeout`;
     otherwise the load's stderr then stdout with the load classes, and a death by signal
     that no message explains is `runtime-crash`. Other outcomes have no class.
+
+    A record knows what a text alone cannot: a load in the standard mode placed the built
+    plugin where kustomize looks, so "no such file or directory" then cannot mean the
+    plugin file is missing, and the text's first other cause (its catalog alternative,
+    e.g. a missing ELF interpreter) is the class.
     """
     cat = catalog or load_catalog()
     outcome = rec.get("outcome")
@@ -778,5 +786,13 @@ def classify_record(rec: Mapping[str, Any], catalog: Catalog | None = None) -> t
         m = classify_text(cat, f"{load.get('stderr') or ''}\n{load.get('stdout') or ''}", stages=("load",))
         if not m.known and load.get("signal") is not None:
             return "runtime-crash", None
+        placed = (
+            load.get("mode", "standard") == "standard"
+            and (rec.get("plugin") or {}).get("build", {}).get("status") == "ok"
+        )
+        if m.slug == FILE_MISSING and placed:
+            other = next((a.slug for a in m.alternatives if a.slug != FILE_MISSING), None)
+            if other:
+                return other, None
         return m.slug, m.package
     return None, None
