@@ -236,6 +236,11 @@ def _expand(grid: Grid, prof: dict[str, Any]) -> list[Cell]:
             if pdef.get("emulator") or pdef.get("loader"):  # runnable here: the cross pairs too
                 add("platform", host0, pp)
                 add("platform", hp, plugin0)
+    if "pins" in axes:  # the pins on other hosts too: e.g. vendored on both sides
+        for hv in prof.get("pin_hosts", []):
+            for name, pin in grid.pins.items():
+                if name != "host" and not pin.get("from_host") and not pin.get("replace"):
+                    add("pins", HostSpec(rel, tc, variant=hv), PluginSpec(plug, rel, tc, pins=name))
     if "recipe" in axes:
         # Every host of the profile gets a plugin built by the recipe read from its file.
         for host in sorted({c.host for c in out.values()}, key=lambda h: asdict(h).__repr__()):

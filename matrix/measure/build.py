@@ -160,9 +160,11 @@ class Builder:
         tc = self.toolchains[spec.toolchain]
         rel = self.grid.releases[spec.release]
         flags, venv, _ = self._variant(spec.variant, spec.platform)
+        flags = [f.replace("{release}", spec.release) for f in flags]  # e.g. -X ...provenance.version=
         env = self._platform_env(spec.platform, venv.get("CGO_ENABLED", "1") == "1")
         env.update(venv)
         go_mod = f"module {MODULE_PREFIX}/host\n\ngo 1.18\n\nrequire {rel['module']} {spec.release}\n"
+        v = self.grid.variants[spec.variant]
         plan = {
             "kind": "host",
             "format": BUILD_FORMAT,
@@ -173,6 +175,12 @@ class Builder:
             "env": env,
             "package": rel["module"],
         }
+        # How users build kustomize (only keyed when not the default, so existing keys stay).
+        if v.get("style", "module") != "module":
+            plan["style"] = v["style"]
+            plan["version"] = spec.release
+        if v.get("modcache"):
+            plan["modcache"] = v["modcache"]
         return _key(plan), plan
 
     def plugin_plan(self, spec: PluginSpec) -> tuple[str, dict[str, Any]]:
@@ -289,8 +297,17 @@ class Builder:
             k: v
             for k, v in r.build_env(go_release(tc.version)).items()
             if k not in ("GOTOOLCHAIN", "GOMODCACHE")
-        }  # both come with the toolchain's env
+        }  # the toolchain's env has both; a module cache of the host's own is below
         go_mod = f"module {MODULE_PREFIX}/plugin/{spec.plugin}\n\ngo 1.18\n\n{r.require_block()}"
+        # The recipe's module cache path (an untrimmed host bakes its source paths in): one
+        # of this cache's other module caches by name, so keys stay the same on any machine.
+        modcache = None
+        wanted = r.build_env(go_release(tc.version)).get("GOMODCACHE")
+        gopaths = self.cache / "gopaths"
+        if wanted and Path(wanted).parent.parent.parent == gopaths:
+            modcache = Path(wanted).parent.parent.name
+        elif wanted and wanted != shared_caches().get("GOMODCACHE"):
+            env["GOMODCACHE"] = wanted  # a path of this machine: the recipe asks for it
         plan = {
             "kind": "plugin",
             "format": BUILD_FORMAT,
@@ -305,6 +322,8 @@ class Builder:
             "files": False,
             "source_dir": str(src),
         }
+        if modcache:
+            plan["modcache"] = modcache
         return _key({k: v for k, v in plan.items() if k != "source_dir"}), plan
 
     def _get(self, key: str, plan: dict[str, Any], tc: Toolchain, label: str) -> Artifact:
@@ -359,12 +378,24 @@ class Builder:
             shutil.copytree(plan["source_dir"], work, ignore=shutil.ignore_patterns(".git", "*.so"))
         else:
             work.mkdir()
-        (work / "go.mod").write_text(plan["go_mod"])
         env = tc.env(shared_caches(), plan["env"])
+        if plan.get("modcache"):  # another module cache, as a container build has (its own GOPATH)
+            gopath = self.cache / "gopaths" / plan["modcache"]
+            env.update(GOPATH=str(gopath), GOMODCACHE=str(gopath / "pkg" / "mod"))
+        style = plan.get("style", "module")
+        source_steps: list[list[str]] = []
+        if style in ("source", "source-vendor"):
+            # kustomize's own module as the main module, from its source (as distributions
+            # build it): downloaded into the module cache, copied here, made writable.
+            mod = f"{plan['package']}@{plan['version']}"
+            src = Path(env.get("GOMODCACHE") or Path(env.get("GOPATH", "")) / "pkg" / "mod") / _escape(mod)
+            source_steps = [[tc.go, "mod", "download", mod], ["cp", "-R", f"{src}/.", "."], ["chmod", "-R", "u+w", "."]]
+        else:
+            (work / "go.mod").write_text(plan["go_mod"])
         executable = plan["kind"] == "host" or plan.get("mechanism", GO_PLUGIN) != GO_PLUGIN
         out_name = "kustomize" if plan["kind"] == "host" else "plugin" if executable else "plugin.so"
         tmp_out = work / out_name
-        steps: list[list[str]] = [[tc.go, *edit] for edit in plan.get("edits", [])]
+        steps: list[list[str]] = [*source_steps, *([tc.go, *edit] for edit in plan.get("edits", []))]
         # Commands that make what the Go build links (a C shared library): $CC is the
         # platform's C compiler. Each is shown in the build output before its own output.
         prebuild = [
@@ -373,7 +404,15 @@ class Builder:
         for name in plan.get("companions", []):
             (work / name).parent.mkdir(parents=True, exist_ok=True)
         steps += prebuild
-        if plan["kind"] == "host":
+        if plan["kind"] == "host" and style == "install":
+            env["GOBIN"] = str(work)  # `go install` writes $GOBIN/kustomize: the artifact
+            build = [tc.go, "install", *plan["flags"], f"{plan['package']}@{plan['version']}"]
+        elif plan["kind"] == "host" and style in ("source", "source-vendor"):
+            if style == "source-vendor":
+                steps.append([tc.go, "mod", "vendor"])
+            vendor = ["-mod=vendor"] if style == "source-vendor" else ["-mod=mod"]
+            build = [tc.go, "build", *vendor, *plan["flags"], "-o", str(tmp_out), "."]
+        elif plan["kind"] == "host":
             build = [tc.go, "build", *plan["flags"], "-o", str(tmp_out), plan["package"]]
         else:
             target = ["main.go"] if plan["files"] else ["."]
@@ -444,6 +483,11 @@ class Builder:
         shutil.rmtree(work, ignore_errors=True)
         self.built.add(key)
         return art
+
+
+def _escape(module_at_version: str) -> str:
+    """A module path as the module cache spells it (an upper-case letter becomes !lower)."""
+    return "".join(f"!{c.lower()}" if c.isupper() else c for c in module_at_version)
 
 
 def linked_modules(tc: Toolchain, env: dict[str, str], binary: Path) -> dict[str, str]:
