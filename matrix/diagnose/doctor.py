@@ -17,15 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from matrix import UserError
-from matrix.diagnose.elf import (
-    PLUGIN_SYMBOL,
-    ElfInfo,
-    env_library_path,
-    expand_origin,
-    find_library,
-    library_dirs,
-    parse,
-)
+from matrix.diagnose import dlopen
+from matrix.diagnose.elf import PLUGIN_SYMBOL, ElfInfo, parse
+from matrix.diagnose.image import FileError
+from matrix.diagnose.libraries import env_library_path, expand_origin, find_library, library_dirs
 
 ERRORS_URL = "https://kustomize-plugin-matrix.github.io/errors/{slug}/"
 DISABLE_TAG = "kustomize_disable_go_plugin_support"
@@ -86,39 +81,36 @@ class Prediction:
         }
 
 
-def predict(host: Path, plugin: Path, symbol: str = PLUGIN_SYMBOL) -> dict[str, Any]:
+def predict(host: str | Path, plugin: str | Path, symbol: str = PLUGIN_SYMBOL) -> dict[str, Any]:
     """The doctor's stable JSON for loading `plugin` into `host` (see docs/doctor.md).
-    Raises UserError when either file cannot be read or is not a usable ELF file."""
+    Raises UserError (a `FileError` naming the file) when the host cannot be read or is
+    not an executable, or when the plugin file does not exist. A plugin file that is not
+    ELF, or truncated, is a prediction: glibc's own error, or the crash."""
     return diagnose(host, plugin, symbol).as_json()
 
 
-def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) -> Prediction:
-    host = parse(host_path)
-    plugin = parse(plugin_path)
-    _usable(host, "host")
-    if host.is_plugin or host.kind in ("shared-object", "go-shared"):
-        raise UserError(
-            f"{host_path}: is a shared object ({host.kind}), not an executable: "
-            "give the host program first, then the plugin"
-        )
-    p = Prediction("loads", host=host, plugin=plugin)
+def diagnose(host_path: str | Path, plugin_path: str | Path, symbol: str = PLUGIN_SYMBOL) -> Prediction:
+    host_path, plugin_path = Path(host_path), Path(plugin_path)
+    host = parse(host_path, digest=False)
+    _usable_host(host)
+    p = Prediction("loads", host=host)
     ev = p.evidence
     ev.append(f"host: {_describe(host)}")
-    ev.append(f"plugin: {_describe(plugin)}")
     name = str(plugin_path)
     opened = f'plugin.Open("{name}")'
-    realpath = str(plugin_path.resolve())
 
-    # 1. the host's own build
+    # 1. the host's own build: these answers do not depend on the plugin file at all
     if DISABLE_TAG in host.tags and (
         host.imports_plugin is False or (host.imports_plugin is None and _api_at_least(host, (0, 17, 2)))
     ):
         ev.append(f"host was built with -tags {DISABLE_TAG} and does not link Go's plugin package")
         p.fixes.append(f"use a kustomize built without the {DISABLE_TAG} tag")
+        _note_plugin(p, plugin_path)
         return _fail(p, "go-plugin-support-disabled", "plugin load is disabled")
     ok, why = host.can_load_plugins()
     if ok is False:
         ev.append(f"host cannot load plugins: {why}")
+        _note_plugin(p, plugin_path)
         if host.imports_plugin is False and host.dynamic:
             p.fixes.append("this program does not use Go plugins at all")
             return _fail(p, "unknown", None)
@@ -128,38 +120,14 @@ def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) ->
         )
         return _fail(p, "plugin-not-implemented", "plugin: not implemented")
 
-    # 2. dlopen
-    _usable(plugin, "plugin")
-    if plugin.elf_class != host.elf_class:
-        ev.append(f"plugin is ELFCLASS{plugin.elf_class}, host is ELFCLASS{host.elf_class}")
-        p.fixes.append(f"build the plugin for the host's platform (GOARCH={host.goarch})")
-        return _fail(p, "elf-mismatch", f"{opened}: {realpath}: wrong ELF class: ELFCLASS{plugin.elf_class}")
-    if plugin.endian != host.endian:
-        ev.append(f"plugin is {plugin.endian}-endian, host is {host.endian}-endian")
-        p.fixes.append(f"build the plugin for the host's platform (GOARCH={host.goarch})")
-        return _fail(
-            p, "elf-mismatch", f"{opened}: {realpath}: ELF file data encoding not {host.endian}-endian"
-        )
-    if plugin.machine != host.machine:
-        ev.append(
-            f"plugin is for {plugin.machine} ({plugin.goarch}), host is for {host.machine} "
-            f"({host.goarch}); glibc then reports the file as not found"
-        )
-        p.fixes.append(f"build the plugin with GOARCH={host.goarch}")
-        return _fail(
-            p,
-            "elf-mismatch",
-            f"{opened}: {realpath}: cannot open shared object file: No such file or directory",
-        )
-    if plugin.type != "ET_DYN":
-        ev.append(f"plugin is {plugin.type}, not a shared object")
-        p.fixes.append("build the plugin with -buildmode=plugin")
-        text = (
-            "cannot dynamically load position-independent executable"
-            if plugin.pie
-            else "cannot dynamically load executable"
-        )
-        return _fail(p, "elf-mismatch", f"{opened}: {realpath}: {text}")
+    # 2. glibc's dlopen: the file itself (any file: text, empty, truncated ...), then its libraries
+    realpath = str(plugin_path.resolve())
+    verdict = dlopen.verify(plugin_path, dlopen.Host.of(host_path))
+    if verdict is not None and not verdict.late:
+        return _loader_fail(p, verdict, f"{opened}: {realpath}")
+    plugin = parse(plugin_path, digest=False)
+    p.plugin = plugin
+    ev.append(f"plugin: {_describe(plugin)}")
     missing = _missing_library(host, plugin, plugin_path)
     if missing:
         lib, problem = missing
@@ -180,6 +148,8 @@ def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) ->
             "host's, or upgrade glibc where the host runs"
         )
         return _fail(p, "missing-shared-library", f"{opened}: {lib}")
+    if verdict is not None:  # truncated: the loader reads past the end once the libraries are in
+        return _loader_fail(p, verdict, f"{opened}: {realpath}")
 
     # 3. the Go runtime
     bare = name[:-3] if len(name) > 3 and name.endswith(".so") else name
@@ -250,14 +220,37 @@ def _fail(p: Prediction, klass: str, message: str | None) -> Prediction:
     return p
 
 
-def _usable(info: ElfInfo, role: str) -> None:
+def _note_plugin(p: Prediction, path: Path) -> None:
+    """The plugin's side of the evidence when the host answers without reading it."""
+    try:
+        p.plugin = parse(path, digest=False)
+        p.evidence.append(f"plugin: {_describe(p.plugin)} (not read by the host)")
+    except UserError as e:
+        p.evidence.append(f"plugin: {e} (not read by the host)")
+
+
+def _loader_fail(p: Prediction, v: dlopen.Verdict, prefix: str) -> Prediction:
+    """glibc refused the file (`plugin.Open("<name>"): <path>: <text>`), or the process
+    dies while loading it (the crash's first line)."""
+    p.evidence.append(f"plugin: {v.evidence}")
+    p.fixes.append(v.fix)
+    return _fail(p, v.klass, v.text if v.crash else f"{prefix}: {v.text}")
+
+
+def _usable_host(info: ElfInfo) -> None:
     if info.truncated:
-        raise UserError(
-            f"{info.path}: truncated ELF file ({info.size} bytes): "
-            f"{next((x for x in info.problems if 'truncated' in x), 'parts are missing')}"
+        raise FileError(
+            info.path,
+            f"truncated ELF file ({info.size} bytes): "
+            f"{next((x for x in info.problems if 'truncated' in x), 'parts are missing')}",
         )
-    if role == "host" and info.type not in ("ET_EXEC", "ET_DYN"):
-        raise UserError(f"{info.path}: an ELF {info.type} file, not an executable host")
+    if info.type not in ("ET_EXEC", "ET_DYN"):
+        raise FileError(info.path, f"an ELF {info.type} file, not an executable host")
+    if info.is_plugin or info.kind in ("shared-object", "go-shared"):
+        raise FileError(
+            info.path,
+            f"is a shared object ({info.kind}), not an executable: give the host program first, then the plugin",
+        )
 
 
 def _describe(i: ElfInfo) -> str:
@@ -315,7 +308,7 @@ def _missing_library(host: ElfInfo, plugin: ElfInfo, plugin_path: Path) -> tuple
         if path is None:
             continue
         try:
-            defs = set(parse(path).version_defs)
+            defs = set(parse(path, digest=False).version_defs)
         except UserError:
             continue
         if not defs:

@@ -1,0 +1,104 @@
+"""The Go runtime's package check, read from the files: every package's fingerprint
+(`go:link.pkghashbytes.<pkg>` in `.dynsym`, 8 bytes), the order in which the runtime
+checks a plugin's packages (its `.rela.dyn` relocations against
+`go:link.pkghash.<pkg>`, by offset), and a plugin's path and exported symbols.
+
+`-s -w` keeps all of these: they live in `.dynsym`, `.dynstr` and `.rela.dyn`.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass, field
+
+from matrix.diagnose.image import Image
+
+PKGHASH_PREFIXES = ("go:link.", "go.link.")  # Go >= 1.20 | Go <= 1.19
+PLUGIN_SYMBOL = "KustomizePlugin"
+
+
+@dataclass
+class PackageHashes:
+    prefix: str | None = None  # go:link. | go.link.
+    hashes: dict[str, str] = field(default_factory=dict)  # package -> 16 hex digits
+
+
+def package_hashes(img: Image) -> PackageHashes:
+    if not img.dynstr:
+        return PackageHashes()
+    for prefix in PKGHASH_PREFIXES:
+        syms = img.symbols(re.escape(prefix.encode()) + rb"pkghashbytes\.[^\x00]+")
+        if not syms:
+            continue
+        out = PackageHashes(prefix)
+        cut = len(prefix) + len("pkghashbytes.")
+        syms.sort(key=lambda s: s[1])
+        for (_i, name, _value), b in zip(syms, img.read_each([v for _i, _n, v in syms], 8), strict=True):
+            if b is None:
+                img.problems.append(f"{name}: points outside the file")
+                continue
+            out.hashes[name[cut:]] = b.hex()
+        return out
+    return PackageHashes()
+
+
+def check_order(img: Image, prefix: str) -> list[str]:
+    """The plugin's packages in the order the runtime compares them with the host's."""
+    wanted = {i: name for i, name, _v in img.symbols(re.escape(prefix.encode()) + rb"pkghash\.[^\x00]+")}
+    if not wanted:
+        return []
+    cut = len(prefix) + len("pkghash.")
+    order = [wanted[sym][cut:] for _off, sym in sorted(img.relocations(set(wanted)))]
+    return list(dict.fromkeys(order))
+
+
+def plugin_path(img: Image, buildinfo_path: str | None) -> str | None:
+    """The plugin's path: `go:link.thispluginpath` in `.symtab`, else the one prefix of
+    `<path>.KustomizePlugin` in `.dynsym`, else the build info's main package path."""
+    path = _thispluginpath(img)
+    if path is None:
+        suffixes = img.names_ending(b"." + PLUGIN_SYMBOL.encode())
+        if len(suffixes) == 1:
+            path = suffixes[0][: -len(PLUGIN_SYMBOL) - 1]
+    if path is None and buildinfo_path not in (None, "command-line-arguments"):
+        path = buildinfo_path
+    return path
+
+
+def exported(img: Image, path: str) -> list[str]:
+    """The plugin's exported Go symbols (`<path>.Name`), as `plugin.Lookup` sees them."""
+    pat = re.escape(path.encode()) + rb"\.[A-Z][A-Za-z0-9_]*"
+    return sorted({n[len(path) + 1 :] for _i, n, _v in img.symbols(pat)})
+
+
+def _thispluginpath(img: Image) -> str | None:
+    for prefix in PKGHASH_PREFIXES:
+        value = img.symtab_value(prefix.encode() + b"thispluginpath")
+        if value is not None:
+            break
+    else:
+        return None
+    ps = 8 if img.is64 else 4
+    pf = img.e + ("Q" if img.is64 else "I")
+    hdr = img.read_at(value, 2 * ps)
+    if hdr is None:
+        return None
+    ptr, n = struct.unpack(pf + pf[-1], hdr)
+    if ptr == 0:  # filled in at load time: the address is the relocation's addend
+        ptr = _relative_addend(img, value) or 0
+    b = img.read_at(ptr, n) if 0 < n < 4096 else None
+    return b.decode("utf-8", "replace") if b else None
+
+
+def _relative_addend(img: Image, where: int) -> int | None:
+    raw = img.blob(".rela.dyn")
+    if raw is None or not img.is64:
+        return None
+    key = struct.pack(img.e + "Q", where)
+    at = raw.find(key)
+    while at != -1:
+        if at % 24 == 0 and at + 24 <= len(raw):
+            return int(struct.unpack_from(img.e + "q", raw, at + 16)[0])
+        at = raw.find(key, at + 1)
+    return None
