@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -98,6 +99,38 @@ def test_prediction_matches_real_load(gofix: GoFixtures, name: str) -> None:
         assert pred["message"] in out, f"predicted {pred['message']!r}, real output:\n{out[:600]}"
     if klass == "package-version-mismatch":
         assert package == "example.com/dep"
+
+
+@pytest.mark.slow
+def test_symbol_version_not_found_is_predicted(gofix: GoFixtures, tmp_path: Path) -> None:
+    """A plugin that needs a symbol version its library does not define (as a plugin
+    built on a newer glibc needs GLIBC_2.xx): the versions come from pyelftools'
+    .gnu.version_r (plugin) and .gnu.version_d (library), the text from real dlopen."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    (tmp_path / "v.c").write_text("int g(void) { return 2; }\n")
+    (tmp_path / "p.c").write_text("int g(void);\nint f(void) { return g(); }\n")
+    (tmp_path / "v1.map").write_text("V1 { global: g; local: *; };\n")
+    (tmp_path / "v2.map").write_text("V1 { local: *; };\nV2 { global: g; } V1;\n")
+    (tmp_path / "lib").mkdir()
+
+    def cc(*argv: str) -> None:
+        subprocess.run(
+            ["gcc", "-shared", "-fPIC", *argv], cwd=tmp_path, check=True, capture_output=True, timeout=120
+        )
+
+    soname = ["-Wl,-soname,libv.so", "-o", "lib/libv.so", "v.c"]
+    cc("-Wl,--version-script=v2.map", *soname)  # built against a library that has V2 ...
+    cc("-o", "plug.so", "p.c", "-Llib", "-lv", "-Wl,-rpath,$ORIGIN/lib")
+    cc("-Wl,--version-script=v1.map", *soname)  # ... loaded next to one that has only V1
+    plugin = tmp_path / "plug.so"
+    rc, out = load(gofix.hosts["host"], plugin)
+    assert rc != 0
+    pred = doctor.predict(gofix.hosts["host"], plugin)
+    assert pred["class"] == "missing-shared-library"
+    assert pred["message"] == out.strip()
+    assert "version `V2' not found" in pred["message"]
+    assert any("provides (up to) V1" in e for e in pred["evidence"]), pred["evidence"]
 
 
 @pytest.mark.slow

@@ -136,11 +136,13 @@ def go_minor(version: str | None) -> tuple[int, int] | None:
 # ---------------------------------------------------------------------- cache
 _BY_STAT: dict[tuple[str, int, int, int, int], ElfInfo] = {}
 _BY_SHA: dict[str, ElfInfo] = {}
+_VERSIONS: dict[tuple[str, int, int, int, int], list[str]] = {}  # version_defs()
 
 
 def clear_cache() -> None:
     _BY_STAT.clear()
     _BY_SHA.clear()
+    _VERSIONS.clear()
 
 
 def parse(path: str | Path, *, digest: bool = True) -> ElfInfo:
@@ -187,6 +189,28 @@ def _read_and_parse(path: Path, key: tuple[str, int, int, int, int] | None, dige
     if sha is not None:
         _BY_SHA[sha] = info
     return info
+
+
+def version_defs(path: str | Path) -> list[str]:
+    """The symbol versions a library defines (`.gnu.version_d`), and nothing else: what
+    the doctor asks of libc, for a fifth of what `parse` costs. Empty when unreadable."""
+    path = Path(path)
+    key = _stat_key(path)
+    if key is not None and key in _VERSIONS:
+        return _VERSIONS[key]
+    defs: list[str] = []
+    try:
+        from elftools.elf.elffile import ELFFile
+
+        with path.open("rb") as f:
+            img = Image(FileBytes(_fsize(f), f=f), ELFFile(f), [])
+            img.read_sections()
+            defs = img.version_defs()
+    except Exception:  # untrusted input, and only a hint: the caller then skips the check
+        defs = []
+    if key is not None:
+        _VERSIONS[key] = defs
+    return defs
 
 
 def _fsize(f: IO[bytes]) -> int:
@@ -275,7 +299,7 @@ class _Parser:
         info.pkghash_prefix, info.pkghashes = ph.prefix, ph.hashes
         info.go = info.go or bool(ph.hashes)
         if info.type == "ET_DYN" and ph.prefix and ph.hashes:
-            info.check_order = self.guard(".rela.dyn", lambda: _ph.check_order(img, ph.prefix or ""), [])
+            info.check_order = self.guard(".rela.dyn", lambda: _ph.check_order(img, ph), [])
             self.guard("pluginpath", lambda: self._pluginpath(img, info), None)
         if info.go_version is None:
             self.guard("DWARF", lambda: self._dwarf(img, info), None)

@@ -16,60 +16,75 @@ from matrix.diagnose.image import Image
 
 PKGHASH_PREFIXES = ("go:link.", "go.link.")  # Go >= 1.20 | Go <= 1.19
 PLUGIN_SYMBOL = "KustomizePlugin"
+_EXPORTED = re.compile(r"[A-Z][A-Za-z0-9_]*")  # what follows `<pluginpath>.` in an exported name
+UNNAMED_MAIN = "command-line-arguments"  # the build info's path for `go build file.go`
 
 
 @dataclass
 class PackageHashes:
     prefix: str | None = None  # go:link. | go.link.
     hashes: dict[str, str] = field(default_factory=dict)  # package -> 16 hex digits
+    checked: dict[int, str] = field(default_factory=dict)  # index of <prefix>pkghash.<pkg> -> pkg
 
 
 def package_hashes(img: Image) -> PackageHashes:
+    """Every package's fingerprint, and the symbols the runtime's check goes through
+    (both kinds of names are looked up in one pass over the symbols)."""
     if not img.dynstr:
         return PackageHashes()
     for prefix in PKGHASH_PREFIXES:
-        syms = img.symbols(re.escape(prefix.encode()) + rb"pkghashbytes\.[^\x00]+")
-        if not syms:
+        names = img.names_starting((prefix + "pkghash").encode())
+        if not names:
             continue
         out = PackageHashes(prefix)
-        cut = len(prefix) + len("pkghashbytes.")
-        syms.sort(key=lambda s: s[1])
-        for (_i, name, _value), b in zip(syms, img.read_each([v for _i, _n, v in syms], 8), strict=True):
+        data, check = prefix + "pkghashbytes.", prefix + "pkghash."
+        found = img.symbols(names)
+        syms = sorted((s for s in found if s[1].startswith(data)), key=lambda s: s[1])
+        for (_i, name, _v), b in zip(syms, img.read_each([v for _i, _n, v in syms], 8), strict=True):
             if b is None:
                 img.problems.append(f"{name}: points outside the file")
                 continue
-            out.hashes[name[cut:]] = b.hex()
-        return out
+            out.hashes[name[len(data) :]] = b.hex()
+        out.checked = {i: n[len(check) :] for i, n, _v in found if n.startswith(check)}
+        if out.hashes:
+            return out
     return PackageHashes()
 
 
-def check_order(img: Image, prefix: str) -> list[str]:
+def check_order(img: Image, ph: PackageHashes) -> list[str]:
     """The plugin's packages in the order the runtime compares them with the host's."""
-    wanted = {i: name for i, name, _v in img.symbols(re.escape(prefix.encode()) + rb"pkghash\.[^\x00]+")}
-    if not wanted:
+    if not ph.checked:
         return []
-    cut = len(prefix) + len("pkghash.")
-    order = [wanted[sym][cut:] for _off, sym in sorted(img.relocations(set(wanted)))]
+    order = [ph.checked[sym] for _off, sym in sorted(img.relocations(set(ph.checked)))]
     return list(dict.fromkeys(order))
 
 
 def plugin_path(img: Image, buildinfo_path: str | None) -> str | None:
     """The plugin's path: `go:link.thispluginpath` in `.symtab`, else the one prefix of
-    `<path>.KustomizePlugin` in `.dynsym`, else the build info's main package path."""
-    path = _thispluginpath(img)
-    if path is None:
-        suffixes = img.names_ending(b"." + PLUGIN_SYMBOL.encode())
-        if len(suffixes) == 1:
-            path = suffixes[0][: -len(PLUGIN_SYMBOL) - 1]
-    if path is None and buildinfo_path not in (None, "command-line-arguments"):
+    `<path>.KustomizePlugin` in `.dynsym`, else the build info's main package path.
+    When the `.dynsym` name and the build info agree (`go build` names a plugin after its
+    package, or `plugin/unnamed-<hash>` for files given on the command line), `.symtab`
+    is not read: it is the biggest table of a plugin (1.5 MB, and 1.5 MB of names)."""
+    suffixes = img.names_ending(b"." + PLUGIN_SYMBOL.encode())
+    one = suffixes[0][: -len(PLUGIN_SYMBOL) - 1] if len(suffixes) == 1 else None
+    if one and (
+        one == buildinfo_path or (buildinfo_path == UNNAMED_MAIN and one.startswith("plugin/unnamed-"))
+    ):
+        return one
+    path = _thispluginpath(img) or one
+    if path is None and buildinfo_path not in (None, UNNAMED_MAIN):
         path = buildinfo_path
     return path
 
 
 def exported(img: Image, path: str) -> list[str]:
     """The plugin's exported Go symbols (`<path>.Name`), as `plugin.Lookup` sees them."""
-    pat = re.escape(path.encode()) + rb"\.[A-Z][A-Za-z0-9_]*"
-    return sorted({n[len(path) + 1 :] for _i, n, _v in img.symbols(pat)})
+    names = {
+        o: n
+        for o, n in img.names_starting(path.encode() + b".").items()
+        if _EXPORTED.fullmatch(n, len(path) + 1)
+    }
+    return sorted({n[len(path) + 1 :] for _i, n, _v in img.symbols(names)})
 
 
 def _thispluginpath(img: Image) -> str | None:
