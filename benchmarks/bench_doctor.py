@@ -44,7 +44,7 @@ from matrix.measure.build import default_cache_dir
 from matrix.measure.load import run_load
 
 TARGET_S = 0.15  # a fresh `plugin-matrix doctor` on a real pair
-IMPORTS = ("matrix.cli", "matrix.cli.doctor", "matrix.diagnose.doctor", "elftools.elf.elffile")
+IMPORTS = ("matrix.cli", "matrix.diagnose.doctor", "elftools.elf.elffile")
 
 
 def find_pair(data: Path, cache: Path) -> tuple[Path, Path, dict[str, Any]]:

@@ -1,10 +1,11 @@
 """The skew doctor: predict, from the two files alone, whether a Go plugin loads into a host.
 
 The checks run in the order the real load meets them: the host's own build (the plugin
-package compiled out, or the no-cgo stub), then glibc's dlopen (ELF class and machine,
-DT_NEEDED libraries, symbol versions), then the Go runtime (module data of another Go
-release, then the plugin's package hashes in the plugin's own order), then the symbol
-lookup. The first failing check is the prediction; every check leaves evidence.
+package compiled out, or the no-cgo stub), then glibc's dlopen (the plugin file itself,
+whatever it holds: `dlopen.py`; then its DT_NEEDED libraries and symbol versions), then
+the Go runtime (module data of another Go release, then the plugin's package hashes in
+the plugin's own order), then the symbol lookup. The first failing check is the
+prediction; every check leaves evidence.
 
 `predict(host, plugin)` returns the stable JSON documented in docs/doctor.md.
 """

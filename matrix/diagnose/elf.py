@@ -1,8 +1,8 @@
 """What an ELF file says about its provenance: header, loader needs, Go build
 information, and the Go runtime's package-hash tables (`ElfInfo`, from `parse`).
 
-The reading is split by subject: `image` (the file's tables, through pyelftools where it
-is fast enough), `buildinfo` (Go's `.go.buildinfo` and DWARF producers), `pkghash` (the
+The reading is split by subject: `image` (the file's headers and small tables, through
+pyelftools where it is fast enough), `dynsym` (symbols and relocations), `buildinfo` (Go's `.go.buildinfo` and DWARF producers), `pkghash` (the
 runtime's package check), `libraries` (where the loader finds a library).
 
 Every file is untrusted input. `parse` raises `UserError` (one line naming the file)
@@ -24,6 +24,7 @@ from matrix.diagnose import buildinfo as _bi
 from matrix.diagnose import pkghash as _ph
 from matrix.diagnose.buildinfo import BUILDINFO_MAGIC as BUILDINFO_MAGIC
 from matrix.diagnose.buildinfo import GoBuildInfo as GoBuildInfo
+from matrix.diagnose.dynsym import Symbols
 from matrix.diagnose.image import FileBytes, FileError, Image
 from matrix.diagnose.libraries import GNU_TRIPLET as GNU_TRIPLET
 from matrix.diagnose.libraries import elf_ident as elf_ident
@@ -295,15 +296,16 @@ class _Parser:
         info.version_needs = self.guard(".gnu.version_r", img.version_needs, {})
         info.version_defs = self.guard(".gnu.version_d", img.version_defs, [])
         self.guard(".go.buildinfo", lambda: self._buildinfo(img, info), None)
-        ph = self.guard("package hashes", lambda: _ph.package_hashes(img), _ph.PackageHashes())
+        syms = Symbols(img)
+        ph = self.guard("package hashes", lambda: _ph.package_hashes(syms), _ph.PackageHashes())
         info.pkghash_prefix, info.pkghashes = ph.prefix, ph.hashes
         info.go = info.go or bool(ph.hashes)
         if info.type == "ET_DYN" and ph.prefix and ph.hashes:
-            info.check_order = self.guard(".rela.dyn", lambda: _ph.check_order(img, ph), [])
-            self.guard("pluginpath", lambda: self._pluginpath(img, info), None)
+            info.check_order = self.guard(".rela.dyn", lambda: _ph.check_order(syms, ph), [])
+            self.guard("pluginpath", lambda: self._pluginpath(syms, info), None)
         if info.go_version is None:
             self.guard("DWARF", lambda: self._dwarf(img, info), None)
-        self.guard("Go symbols", lambda: self._go_facts(img, info), None)
+        self.guard("Go symbols", lambda: self._go_facts(img, syms, info), None)
         _kind(info)
         info.problems = self.problems
         return info
@@ -324,11 +326,11 @@ class _Parser:
             info.go = True
             info.go_version, info.go_version_source = bi.version, "buildinfo"
 
-    def _pluginpath(self, img: Image, info: ElfInfo) -> None:
-        path = _ph.plugin_path(img, info.buildinfo.path if info.buildinfo else None)
+    def _pluginpath(self, syms: Symbols, info: ElfInfo) -> None:
+        path = _ph.plugin_path(syms, info.buildinfo.path if info.buildinfo else None)
         info.pluginpath = path
         if path:
-            info.exported = _ph.exported(img, path)
+            info.exported = _ph.exported(syms, path)
 
     def _dwarf(self, img: Image, info: ElfInfo) -> None:
         info.producers = _bi.dwarf_producers(img)
@@ -339,8 +341,8 @@ class _Parser:
             if len(versions) > 1:
                 self.problems.append(f"DWARF names several Go versions: {', '.join(versions)}")
 
-    def _go_facts(self, img: Image, info: ElfInfo) -> None:
-        names = img.dynstr
+    def _go_facts(self, img: Image, syms: Symbols, info: ElfInfo) -> None:
+        names = syms.dynstr
         if info.go_version is None:
             m = re.search(
                 rb"go1\.\d+(?:\.\d+)?(?:rc\d+|beta\d+)?(?=[^0-9.]|$)",
@@ -368,7 +370,7 @@ class _Parser:
             info.go = True
         if info.cgo is None and info.go and not info.dynamic:
             info.cgo = False
-        if info.imports_plugin is None and info.go and not img.dynsym()[0]:
+        if info.imports_plugin is None and info.go and not syms.dynsym()[0]:
             strs = img.blob(".strtab")
             if img.blob(".symtab") and strs:
                 info.imports_plugin = b"\x00plugin.Open\x00" in strs

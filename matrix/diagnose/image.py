@@ -1,17 +1,16 @@
 """One ELF file as the readers of this package see it: its bytes, its segments and
-sections, its dynamic table, version tables and dynamic symbols.
+sections, its dynamic table and version tables.
 
 pyelftools reads the ELF header, the dynamic table (`Dynamic`: DT_NEEDED, DT_RUNPATH,
 DT_FLAGS_1, DT_SYMTAB ...) and the version tables (`.gnu.version_r`, `.gnu.version_d`).
-Read here with `struct`, because pyelftools would cost more than the doctor's whole
-budget (numbers measured on a kustomize v5.8.2 host, 30 MB, and its plugin, 26 MB):
+The rest is read by hand with `struct`, `memoryview` and `array`, because pyelftools costs
+more than the doctor's whole budget (measured on a kustomize v5.8.2 host, 30 MB, and its
+plugin, 26 MB, with benchmarks/bench_doctor.py's pair):
 
-- the program and section header tables: pyelftools makes an object of every section or
-  segment to name one, and parses the GNU hash table with construct on the way
-  (`iter_sections()` 8.8 ms, `iter_segments()` 8.4 ms; by hand: 0.3 ms);
-- the symbol and relocation tables: 54,853 dynamic symbols and 64,531 relocations, of
-  which a few hundred matter (`iter_symbols()` 23-38 us per symbol: 1.3-2 s;
-  `iter_relocations()` 6.7 us each: 0.43 s; by hand, with `array`: 3 ms and 4 ms).
+- program and section header tables: to name one section pyelftools makes an object of
+  every section (or segment), parsing the GNU hash table with construct on the way:
+  `iter_sections()` 8.8 ms, `iter_segments()` 8.4 ms; here 0.4 ms for both.
+- the symbol and relocation tables: see `dynsym.py`.
 
 Without a section table (cut off, or stripped) the tables are found the way the dynamic
 loader finds them, through PT_DYNAMIC. The file is read with `pread`, only the parts
@@ -22,14 +21,16 @@ from __future__ import annotations
 
 import os
 import struct
-import sys
-from array import array
-from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import compress, islice
-from typing import IO, Any
+from itertools import islice
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from matrix import UserError
+
+if TYPE_CHECKING:  # imported when a file is read, not when this module is
+    from elftools.elf.dynamic import Dynamic
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
 
 SHT_NOBITS, SHT_DYNAMIC = 8, 6
 PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3
@@ -37,7 +38,7 @@ MAX_TAGS = 4096  # dynamic entries read at most (a real table has a few dozen)
 MAX_VERSION_ENTRIES = 4096
 MAX_SECTIONS = 65536
 MAX_SEGMENTS = 4096
-PROBLEM_TEXT = 120  # characters of an exception's text kept in a problem line
+V = TypeVar("V", "GNUVerNeedSection", "GNUVerDefSection")
 
 
 class FileError(UserError):
@@ -130,7 +131,7 @@ class Image:
     """The tables of one ELF file. Every reader is bounded by the file's size; a damaged
     table raises (the caller turns that into a problem line) or reads as empty."""
 
-    def __init__(self, src: FileBytes, elf: Any, problems: list[str]) -> None:
+    def __init__(self, src: FileBytes, elf: ELFFile, problems: list[str]) -> None:
         self.src, self.elf, self.problems = src, elf, problems
         self.is64 = elf.elfclass == 64
         self.le = bool(elf.little_endian)
@@ -140,10 +141,7 @@ class Image:
         self.sections: dict[str, Section] = {}
         self.by_index: dict[int, Section] = {}
         self.tags: DynamicTags | None = None
-        self._dynsym: tuple[bytes, bytes] | None = None
-        self._st_names: list[int] | None = None
         self._tables: dict[tuple[int, int], bytes] = {}  # (offset, size) -> bytes read
-        self._prefixed: dict[bytes, dict[int, str]] = {}  # names_starting()
 
     # -- bytes ------------------------------------------------------------
     def blob(self, name: str) -> bytes | None:
@@ -293,7 +291,7 @@ class Image:
         return tags
 
     @staticmethod
-    def _tags(dyn: Any, limit: int) -> dict[str, list[int]]:
+    def _tags(dyn: Dynamic, limit: int) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         for tag in islice(dyn.iter_tags(), limit):
             name = tag.entry.d_tag
@@ -305,11 +303,13 @@ class Image:
     def version_needs(self) -> dict[str, list[str]]:
         """File -> version names it needs (`.gnu.version_r`, pyelftools)."""
         out: dict[str, list[str]] = {}
-        sec = self._version_section(".gnu.version_r")
+        from elftools.elf.gnuversions import GNUVerNeedSection
+
+        sec = self._version_section(".gnu.version_r", GNUVerNeedSection)
         if sec is None:
             return out
         for version, aux in islice(sec.iter_versions(), MAX_VERSION_ENTRIES):
-            names = out.setdefault(version.name, [])
+            names = out.setdefault(version.name or "", [])
             names += [a.name for a in islice(aux, MAX_VERSION_ENTRIES)]
             if version.entry["vn_next"] == 0:
                 break
@@ -319,7 +319,9 @@ class Image:
         """Version names a library defines (`.gnu.version_d`, pyelftools), without the
         entry that names the file itself (VER_FLG_BASE)."""
         out: list[str] = []
-        sec = self._version_section(".gnu.version_d")
+        from elftools.elf.gnuversions import GNUVerDefSection
+
+        sec = self._version_section(".gnu.version_d", GNUVerDefSection)
         if sec is None:
             return out
         for version, aux in islice(sec.iter_versions(), MAX_VERSION_ENTRIES):
@@ -330,97 +332,15 @@ class Image:
                 break
         return out
 
-    def _version_section(self, name: str) -> Any:
+    def _version_section(self, name: str, kind: type[V]) -> V | None:
         s = self.sections.get(name)
         if s is None or s.nobits:
             return None
-        return self.elf.get_section(s.index)
-
-    # -- symbols (by hand: see the module's docstring) ---------------------
-    def dynsym(self) -> tuple[bytes, bytes]:
-        """(.dynsym bytes, its string table); through DT_SYMTAB and DT_STRTAB when there
-        is no section table."""
-        if self._dynsym is None:
-            raw = self.blob(".dynsym")
-            strs = self.linked_strings(".dynsym") if raw is not None else b""
-            if raw is None and self.tags is not None and not self.sections:
-                raw, strs = self._dynsym_from_tags(self.tags.ptrs)
-            self._dynsym = (raw or b"", strs)
-        return self._dynsym
-
-    def _dynsym_from_tags(self, ptrs: dict[str, int]) -> tuple[bytes, bytes]:
-        sym, strtab, strsz = ptrs.get("DT_SYMTAB", 0), ptrs.get("DT_STRTAB", 0), ptrs.get("DT_STRSZ", 0)
-        so, to = self.vaddr_to_offset(sym, 1), self.vaddr_to_offset(strtab, 1)
-        if not sym or so is None or to is None:
-            return b"", b""
-        # The symbol count is not in the table; .dynstr follows .dynsym in what linkers write.
-        end = to if to > so else min(so + (64 << 20), self.src.size)
-        return self.src.read(so, end - so), self.src.read(to, strsz)
-
-    @property
-    def dynstr(self) -> bytes:
-        return self.dynsym()[1]
-
-    def _entsize(self) -> int:
-        return 24 if self.is64 else 16
-
-    def _name_column(self) -> list[int]:
-        """st_name of every dynamic symbol, in order (read once)."""
-        if self._st_names is None:
-            raw = self.dynsym()[0]
-            step = self._entsize()
-            n = len(raw) // step
-            self._st_names = _column(raw[: n * step], 4, self.le, 0, step // 4)
-        return self._st_names
-
-    def _indices(self, offsets: set[int]) -> dict[int, int]:
-        """Name offset -> index of the first dynamic symbol with that name. One pass
-        in C (`compress`) per question: a dict of all ~55,000 names costs 3.2 ms to
-        build, a pass 1.5 ms, and a file is asked one to three questions."""
-        col = self._name_column()
-        out: dict[int, int] = {}
-        for i in compress(range(len(col)), map(offsets.__contains__, col)):
-            out.setdefault(col[i], i)
-        return out
-
-    def names_starting(self, prefix: bytes) -> dict[int, str]:
-        """Offset -> name of the dynamic names that start with `prefix`. A `find` loop:
-        the fast substring search skips the 1.4-1.7 MB of names (a regex takes 3-4 ms)."""
-        if prefix in self._prefixed:
-            return self._prefixed[prefix]
-        strs, out = self.dynstr, dict[int, str]()
-        self._prefixed[prefix] = out
-        pos = strs.find(b"\x00" + prefix)
-        while pos != -1:
-            end = strs.find(b"\x00", pos + 1)
-            end = len(strs) if end == -1 else end
-            out[pos + 1] = strs[pos + 1 : end].decode("utf-8", "replace")
-            pos = strs.find(b"\x00" + prefix, end)
-        return out
-
-    def symbols(self, names: dict[int, str]) -> list[tuple[int, str, int]]:
-        """(index, name, value) of the dynamic symbols with these names (offset -> name)."""
-        if not names:
-            return []
-        raw = self.dynsym()[0]
-        voff, vfmt = (8, self.e + "Q") if self.is64 else (4, self.e + "I")
-        step = self._entsize()
-        return sorted(
-            (i, names[off], struct.unpack_from(vfmt, raw, i * step + voff)[0])
-            for off, i in self._indices(set(names)).items()
-        )
-
-    def names_ending(self, suffix: bytes, limit: int = 64) -> list[str]:
-        """Dynamic names that end with `suffix` (whole strings of the dynamic string
-        table, found without a backtracking regex)."""
-        strs, out = self.dynstr, list[str]()
-        pos = strs.find(suffix + b"\x00")
-        while pos != -1 and len(out) < limit:
-            start = strs.rfind(b"\x00", 0, pos) + 1
-            if start > 0:
-                out.append(strs[start : pos + len(suffix)].decode("utf-8", "replace"))
-            pos = strs.find(suffix + b"\x00", pos + 1)
-        return out
+        sec = self.elf.get_section(s.index)
+        if not isinstance(sec, kind):
+            self.problems.append(f"{name}: section type {s.type} is not {kind.__name__}")
+            return None
+        return sec
 
     def read_each(self, vaddrs: list[int], size: int) -> list[bytes | None]:
         """`size` bytes at each address: one read per segment when they lie close
@@ -434,68 +354,6 @@ class Image:
             return [None if o is None else self.src.read(o, size) for o in offs]
         window = self.src.read(lo, hi - lo)
         return [None if o is None else window[o - lo : o - lo + size] for o in offs]
-
-    def symtab_value(self, name: bytes) -> int | None:
-        """st_value of `name` in `.symtab` (gone with `-s`), found by its string offset."""
-        sym, strs = self.blob(".symtab"), self.blob(".strtab")
-        if not sym or not strs:
-            return None
-        pos = strs.find(b"\x00" + name + b"\x00")
-        if pos == -1:
-            return None
-        step = self._entsize()
-        key = struct.pack(self.e + "I", pos + 1)
-        at = sym.find(key)
-        while at != -1:
-            if at % step == 0 and at + step <= len(sym):
-                return int(
-                    struct.unpack_from(
-                        self.e + ("Q" if self.is64 else "I"), sym, at + (8 if self.is64 else 4)
-                    )[0]
-                )
-            at = sym.find(key, at + 1)
-        return None
-
-    def relocations(self, symbols: set[int]) -> list[tuple[int, int]]:
-        """(offset, symbol index) of the dynamic relocations against `symbols`."""
-        found: list[tuple[int, int]] = []
-        width = 8 if self.is64 else 4
-        shift = 32 if self.is64 else 8
-        fmt = self.e + ("Q" if self.is64 else "I")
-        for raw, rela in self._relocation_tables():
-            cols = 3 if rela else 2
-            n = len(raw) // (width * cols)
-            info = _column(raw[: n * width * cols], width, self.le, 1, cols)
-            # r_info -> its last row, built in C: 3 ms for a plugin's 64,531 rows, where a
-            # test of every row in Python costs 6 ms. A package hash is relocated once.
-            rows = dict(zip(info, range(n), strict=True))
-            for v, row in rows.items():
-                if v >> shift in symbols:
-                    found.append((struct.unpack_from(fmt, raw, row * width * cols)[0], v >> shift))
-        return found
-
-    def _relocation_tables(self) -> Iterator[tuple[bytes, bool]]:
-        if self.sections:
-            for name, rela in ((".rela.dyn", True), (".rel.dyn", False)):
-                raw = self.blob(name)
-                if raw is not None:
-                    yield raw, rela
-            return
-        ptrs = self.tags.ptrs if self.tags else {}
-        for tag, size, rela in (("DT_RELA", "DT_RELASZ", True), ("DT_REL", "DT_RELSZ", False)):
-            o = self.vaddr_to_offset(ptrs.get(tag, 0), 1) if ptrs.get(tag) else None
-            if o is not None:
-                yield self.src.read(o, min(ptrs.get(size, 0), 256 << 20)), rela
-
-
-def _column(raw: bytes, width: int, little: bool, first: int, every: int) -> list[int]:
-    """Every `every`-th unsigned integer of `width` bytes in `raw`, from the `first`."""
-    if little == (sys.byteorder == "little"):
-        return memoryview(raw).cast("Q" if width == 8 else "I")[first::every].tolist()
-    a = array("Q" if width == 8 else "I")
-    a.frombytes(raw)
-    a.byteswap()
-    return a[first::every].tolist()
 
 
 def cstr(buf: bytes, off: int) -> str:

@@ -12,6 +12,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 
+from matrix.diagnose.dynsym import Symbols
 from matrix.diagnose.image import Image
 
 PKGHASH_PREFIXES = ("go:link.", "go.link.")  # Go >= 1.20 | Go <= 1.19
@@ -27,22 +28,23 @@ class PackageHashes:
     checked: dict[int, str] = field(default_factory=dict)  # index of <prefix>pkghash.<pkg> -> pkg
 
 
-def package_hashes(img: Image) -> PackageHashes:
+def package_hashes(syms: Symbols) -> PackageHashes:
     """Every package's fingerprint, and the symbols the runtime's check goes through
     (both kinds of names are looked up in one pass over the symbols)."""
-    if not img.dynstr:
+    if not syms.dynstr:
         return PackageHashes()
     for prefix in PKGHASH_PREFIXES:
-        names = img.names_starting((prefix + "pkghash").encode())
+        names = syms.names_starting((prefix + "pkghash").encode())
         if not names:
             continue
         out = PackageHashes(prefix)
         data, check = prefix + "pkghashbytes.", prefix + "pkghash."
-        found = img.symbols(names)
-        syms = sorted((s for s in found if s[1].startswith(data)), key=lambda s: s[1])
-        for (_i, name, _v), b in zip(syms, img.read_each([v for _i, _n, v in syms], 8), strict=True):
+        found = syms.symbols(names)
+        bytes_syms = sorted((s for s in found if s[1].startswith(data)), key=lambda s: s[1])
+        values = syms.img.read_each([v for _i, _n, v in bytes_syms], 8)
+        for (_i, name, _v), b in zip(bytes_syms, values, strict=True):
             if b is None:
-                img.problems.append(f"{name}: points outside the file")
+                syms.img.problems.append(f"{name}: points outside the file")
                 continue
             out.hashes[name[len(data) :]] = b.hex()
         out.checked = {i: n[len(check) :] for i, n, _v in found if n.startswith(check)}
@@ -51,45 +53,46 @@ def package_hashes(img: Image) -> PackageHashes:
     return PackageHashes()
 
 
-def check_order(img: Image, ph: PackageHashes) -> list[str]:
+def check_order(syms: Symbols, ph: PackageHashes) -> list[str]:
     """The plugin's packages in the order the runtime compares them with the host's."""
     if not ph.checked:
         return []
-    order = [ph.checked[sym] for _off, sym in sorted(img.relocations(set(ph.checked)))]
+    order = [ph.checked[sym] for _off, sym in sorted(syms.relocations(set(ph.checked)))]
     return list(dict.fromkeys(order))
 
 
-def plugin_path(img: Image, buildinfo_path: str | None) -> str | None:
+def plugin_path(syms: Symbols, buildinfo_path: str | None) -> str | None:
     """The plugin's path: `go:link.thispluginpath` in `.symtab`, else the one prefix of
     `<path>.KustomizePlugin` in `.dynsym`, else the build info's main package path.
     When the `.dynsym` name and the build info agree (`go build` names a plugin after its
     package, or `plugin/unnamed-<hash>` for files given on the command line), `.symtab`
     is not read: it is the biggest table of a plugin (1.5 MB, and 1.5 MB of names)."""
-    suffixes = img.names_ending(b"." + PLUGIN_SYMBOL.encode())
+    suffixes = syms.names_ending(b"." + PLUGIN_SYMBOL.encode())
     one = suffixes[0][: -len(PLUGIN_SYMBOL) - 1] if len(suffixes) == 1 else None
     if one and (
         one == buildinfo_path or (buildinfo_path == UNNAMED_MAIN and one.startswith("plugin/unnamed-"))
     ):
         return one
-    path = _thispluginpath(img) or one
+    path = _thispluginpath(syms) or one
     if path is None and buildinfo_path not in (None, UNNAMED_MAIN):
         path = buildinfo_path
     return path
 
 
-def exported(img: Image, path: str) -> list[str]:
+def exported(syms: Symbols, path: str) -> list[str]:
     """The plugin's exported Go symbols (`<path>.Name`), as `plugin.Lookup` sees them."""
     names = {
         o: n
-        for o, n in img.names_starting(path.encode() + b".").items()
+        for o, n in syms.names_starting(path.encode() + b".").items()
         if _EXPORTED.fullmatch(n, len(path) + 1)
     }
-    return sorted({n[len(path) + 1 :] for _i, n, _v in img.symbols(names)})
+    return sorted({n[len(path) + 1 :] for _i, n, _v in syms.symbols(names)})
 
 
-def _thispluginpath(img: Image) -> str | None:
+def _thispluginpath(syms: Symbols) -> str | None:
+    img = syms.img
     for prefix in PKGHASH_PREFIXES:
-        value = img.symtab_value(prefix.encode() + b"thispluginpath")
+        value = syms.symtab_value(prefix.encode() + b"thispluginpath")
         if value is not None:
             break
     else:
