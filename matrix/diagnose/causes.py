@@ -6,7 +6,7 @@ fail."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from matrix.diagnose.elf import ElfInfo
 
@@ -30,8 +30,7 @@ SETTING_CAUSES = {
 }
 
 
-@dataclass
-class Mismatch:
+class Mismatch(NamedTuple):
     package: str
     host: str
     plugin: str

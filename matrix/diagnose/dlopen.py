@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from matrix.diagnose.image import FileError
 
@@ -51,8 +51,7 @@ DT_FLAGS_1 = 0x6FFFFFFB
 Phdr = tuple[int, int, int, int, int, int, int]  # type, flags, offset, vaddr, filesz, memsz, align
 
 
-@dataclass(frozen=True)
-class Host:
+class Host(NamedTuple):
     """What the loading process is: ELF class, byte order, machine, page size."""
 
     elf_class: int  # 1 (32-bit) | 2 (64-bit), as in e_ident
@@ -67,8 +66,7 @@ class Host:
         return cls(h[4], h[5], struct.unpack_from(e + "H", h, 18)[0])
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     text: str  # the loader's words: after `<path>: ` in dlerror, or the crash's first line
     klass: str  # elf-mismatch | runtime-crash
     evidence: str

@@ -297,7 +297,7 @@ class _Parser:
         info.version_defs = self.guard(".gnu.version_d", img.version_defs, [])
         self.guard(".go.buildinfo", lambda: self._buildinfo(img, info), None)
         syms = Symbols(img)
-        ph = self.guard("package hashes", lambda: _ph.package_hashes(syms), _ph.PackageHashes())
+        ph = self.guard("package hashes", lambda: _ph.package_hashes(syms), _ph.PackageHashes.none())
         info.pkghash_prefix, info.pkghashes = ph.prefix, ph.hashes
         info.go = info.go or bool(ph.hashes)
         if info.type == "ET_DYN" and ph.prefix and ph.hashes:

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass
 from itertools import islice
-from typing import IO, TYPE_CHECKING, TypeVar
+from typing import IO, TYPE_CHECKING, NamedTuple, TypeVar
 
 from matrix import UserError
 
@@ -80,9 +79,8 @@ class FileBytes:
         return self._data
 
 
-@dataclass(frozen=True)
-class Section:
-    index: int
+class Section(NamedTuple):
+    number: int  # its index in the section header table
     name: str
     type: int
     flags: int
@@ -97,8 +95,7 @@ class Section:
         return self.type == SHT_NOBITS
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     type: int
     flags: int
     offset: int
@@ -118,8 +115,7 @@ class DynStrings:
         return cstr(self.data, offset)
 
 
-@dataclass
-class DynamicTags:
+class DynamicTags(NamedTuple):
     needed: list[str]
     runpath: list[str]
     rpath: list[str]
@@ -281,12 +277,17 @@ class Image:
             o = self.vaddr_to_offset(strtab, 1) if strtab else None
             if o is not None:
                 strings.data = self.src.read(o, min(strsz or (1 << 20), 64 << 20))
-        tags = DynamicTags([], [], [], 0, {k: v[0] for k, v in entries.items()})
-        for key, out in (("DT_NEEDED", tags.needed), ("DT_RUNPATH", tags.runpath), ("DT_RPATH", tags.rpath)):
-            for val in entries.get(key, []):
-                s = strings.get_string(val)
-                out.extend([s] if key == "DT_NEEDED" else [p for p in s.split(":") if p])
-        tags.flags_1 = entries.get("DT_FLAGS_1", [0])[0]
+        paths = {
+            key: [p for val in entries.get(key, []) for p in strings.get_string(val).split(":") if p]
+            for key in ("DT_RUNPATH", "DT_RPATH")
+        }
+        tags = DynamicTags(
+            needed=[strings.get_string(val) for val in entries.get("DT_NEEDED", [])],
+            runpath=paths["DT_RUNPATH"],
+            rpath=paths["DT_RPATH"],
+            flags_1=entries.get("DT_FLAGS_1", [0])[0],
+            ptrs={k: v[0] for k, v in entries.items()},
+        )
         self.tags = tags
         return tags
 
@@ -336,7 +337,7 @@ class Image:
         s = self.sections.get(name)
         if s is None or s.nobits:
             return None
-        sec = self.elf.get_section(s.index)
+        sec = self.elf.get_section(s.number)
         if not isinstance(sec, kind):
             self.problems.append(f"{name}: section type {s.type} is not {kind.__name__}")
             return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from matrix.diagnose.dynsym import Symbols
 from matrix.diagnose.image import Image
@@ -21,23 +21,26 @@ _EXPORTED = re.compile(r"[A-Z][A-Za-z0-9_]*")  # what follows `<pluginpath>.` in
 UNNAMED_MAIN = "command-line-arguments"  # the build info's path for `go build file.go`
 
 
-@dataclass
-class PackageHashes:
-    prefix: str | None = None  # go:link. | go.link.
-    hashes: dict[str, str] = field(default_factory=dict)  # package -> 16 hex digits
-    checked: dict[int, str] = field(default_factory=dict)  # index of <prefix>pkghash.<pkg> -> pkg
+class PackageHashes(NamedTuple):
+    prefix: str | None  # go:link. | go.link.
+    hashes: dict[str, str]  # package -> 16 hex digits
+    checked: dict[int, str]  # index of <prefix>pkghash.<pkg> -> pkg
+
+    @classmethod
+    def none(cls) -> PackageHashes:
+        return cls(None, {}, {})
 
 
 def package_hashes(syms: Symbols) -> PackageHashes:
     """Every package's fingerprint, and the symbols the runtime's check goes through
     (both kinds of names are looked up in one pass over the symbols)."""
     if not syms.dynstr:
-        return PackageHashes()
+        return PackageHashes.none()
     for prefix in PKGHASH_PREFIXES:
         names = syms.names_starting((prefix + "pkghash").encode())
         if not names:
             continue
-        out = PackageHashes(prefix)
+        hashes: dict[str, str] = {}
         data, check = prefix + "pkghashbytes.", prefix + "pkghash."
         found = syms.symbols(names)
         bytes_syms = sorted((s for s in found if s[1].startswith(data)), key=lambda s: s[1])
@@ -46,11 +49,12 @@ def package_hashes(syms: Symbols) -> PackageHashes:
             if b is None:
                 syms.img.problems.append(f"{name}: points outside the file")
                 continue
-            out.hashes[name[len(data) :]] = b.hex()
-        out.checked = {i: n[len(check) :] for i, n, _v in found if n.startswith(check)}
-        if out.hashes:
-            return out
-    return PackageHashes()
+            hashes[name[len(data) :]] = b.hex()
+        if hashes:
+            return PackageHashes(
+                prefix, hashes, {i: n[len(check) :] for i, n, _v in found if n.startswith(check)}
+            )
+    return PackageHashes.none()
 
 
 def check_order(syms: Symbols, ph: PackageHashes) -> list[str]:
