@@ -5,8 +5,9 @@
   environment as it is (here PYTHONDONTWRITEBYTECODE=1, so our modules are compiled on
   every start) and with bytecode cached (PYTHONPYCACHEPREFIX, what an installed package
   has);
-- beside it: a bare `python -c pass` (the floor) and `go version -m HOST` (what reading
-  the host's build info costs with Go's own tool);
+- beside it, taking turns with it (so a change of the machine's load hits all alike): a
+  bare `python -c pass` (the floor) and `go version -m HOST` (what reading the host's
+  build info costs with Go's own tool); wall time and the child's CPU time;
 - where the fresh process spends its time: `python -X importtime` (cumulative ms of the
   big imports) and the prediction itself;
 - doctor in-process, cold (cache cleared) and cached (the same pair again);
@@ -26,6 +27,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -75,6 +77,15 @@ def find_pair(data: Path, cache: Path) -> tuple[Path, Path, dict[str, Any]]:
     return best[1], best[2], best[3]
 
 
+def kustomize_release(host: Path) -> str | None:
+    """The kustomize release a host was built from, read from its build info."""
+    bi = elf.parse(host).buildinfo
+    for m in ([bi.main] if bi and bi.main else []) + (bi.deps if bi else []):
+        if m["path"].startswith("sigs.k8s.io/kustomize/kustomize"):
+            return m["version"]
+    return None
+
+
 def timed(fn: Callable[[], object], n: int) -> dict[str, float]:
     xs = []
     for _ in range(n):
@@ -89,9 +100,32 @@ def timed(fn: Callable[[], object], n: int) -> dict[str, float]:
     }
 
 
-def fresh(argv: list[str], n: int, env: dict[str, str] | None = None) -> dict[str, float]:
-    """Wall time of `argv` as a new process, N times (output captured, status ignored)."""
-    return timed(lambda: subprocess.run(argv, capture_output=True, env=env, check=False, timeout=120), n)
+def fresh_round_robin(
+    commands: dict[str, tuple[list[str], dict[str, str]]], n: int
+) -> dict[str, dict[str, float]]:
+    """Wall and CPU time (user + system, of the child) of each command as a new process,
+    N times, taking turns: a machine whose load changes during the run slows every
+    command alike, so the medians stay comparable."""
+    wall: dict[str, list[float]] = {k: [] for k in commands}
+    cpu: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(n):
+        for name, (argv, env) in commands.items():
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            subprocess.run(argv, capture_output=True, env=env, check=False, timeout=120)
+            wall[name].append(time.perf_counter() - t)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+    return {
+        name: {
+            "n": n,
+            "median_s": round(statistics.median(wall[name]), 4),
+            "min_s": round(min(wall[name]), 4),
+            "max_s": round(max(wall[name]), 4),
+            "cpu_median_s": round(statistics.median(cpu[name]), 4),
+        }
+        for name in commands
+    }
 
 
 def doctor_argv() -> list[str]:
@@ -153,8 +187,8 @@ def main() -> int:
             "plugin": str(plugin),
             "plugin_bytes": plugin.stat().st_size,
             "cell": cell.get("cell"),
-            "host_release": cell.get("host", {}).get("release"),
-            "toolchain": cell.get("host", {}).get("toolchain", {}).get("id"),
+            "host_release": cell.get("host", {}).get("release") or kustomize_release(host),
+            "toolchain": cell.get("host", {}).get("toolchain", {}).get("id") or elf.parse(host).go_version,
         },
     }
     cold()
@@ -162,18 +196,23 @@ def main() -> int:
     doctor_args = ["doctor", str(host), str(plugin), "--json"]
     argv = [*doctor_argv(), *doctor_args]
     env = dict(os.environ)
-    res["doctor_fresh_process"] = fresh(argv, args.n, env)
+    go = shutil.which("go")
+    res["load_average_1m_before"] = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="bench-doctor-pyc-") as pyc:
         cached = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
         cached["PYTHONPYCACHEPREFIX"] = pyc
         subprocess.run(argv, capture_output=True, env=cached, check=False, timeout=120)  # writes the bytecode
-        res["doctor_fresh_process_bytecode_cached"] = fresh(argv, args.n, cached)
+        commands = {
+            "doctor_fresh_process": (argv, env),
+            "doctor_fresh_process_bytecode_cached": (argv, cached),
+            "python_bare": ([sys.executable, "-c", "pass"], env),
+        }
+        if go:
+            commands["go_version_m"] = ([go, "version", "-m", str(host)], {**env, "GOTOOLCHAIN": "local"})
+        res.update(fresh_round_robin(commands, args.n))
         res["imports_ms_bytecode_cached"] = import_times(doctor_args, cached)
     res["imports_ms"] = import_times(doctor_args, env)
-    res["python_bare"] = fresh([sys.executable, "-c", "pass"], args.n, env)
-    go = shutil.which("go")
-    if go:
-        res["go_version_m"] = fresh([go, "version", "-m", str(host)], args.n, {**env, "GOTOOLCHAIN": "local"})
+    res["load_average_1m_after"] = round(os.getloadavg()[0], 2)
     res["doctor_cold"] = timed(cold, args.n)
     doctor.predict(host, plugin)
     res["doctor_cached"] = timed(lambda: doctor.predict(host, plugin), args.n)
