@@ -249,6 +249,48 @@ def test_small_tables_agree_with_readelf(gofix: GoFixtures, tmp_path: Path) -> N
 
 
 @pytest.mark.slow
+def test_small_tables_are_read_by_pyelftools(gofix: GoFixtures, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dynamic table and the version tables go through pyelftools' own classes:
+    with those broken, the same tables become problem lines, and nothing else does."""
+    from elftools.elf.dynamic import Dynamic
+    from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("pyelftools was asked")
+
+    libc = next(
+        (p for p in (Path("/lib/x86_64-linux-gnu/libc.so.6"), Path("/lib64/libc.so.6")) if p.is_file()), None
+    )
+    before = elf.parse(gofix.plugin("match"), digest=False)
+    assert before.needed
+    assert before.version_needs
+    monkeypatch.setattr(Dynamic, "iter_tags", broken)
+    monkeypatch.setattr(GNUVerNeedSection, "iter_versions", broken)
+    monkeypatch.setattr(GNUVerDefSection, "iter_versions", broken)
+    elf.clear_cache()
+    info = elf.parse(gofix.plugin("match"), digest=False)
+    said = "unreadable (RuntimeError: pyelftools was asked)"
+    assert f"dynamic section: {said}" in info.problems
+    assert f".gnu.version_r: {said}" in info.problems
+    assert not info.needed
+    assert not info.version_needs
+    assert info.pkghashes == before.pkghashes  # the tables read by hand are unaffected
+    if libc is not None:
+        assert f".gnu.version_d: {said}" in elf.parse(libc, digest=False).problems
+    elf.clear_cache()
+
+
+def test_diagnose_modules_are_small() -> None:
+    """No module of the ELF reader and the doctor is over ~500 lines."""
+    root = Path(__file__).resolve().parent.parent
+    sizes = {f.name: len(f.read_text().splitlines()) for f in (root / "matrix" / "diagnose").glob("*.py")}
+    assert {"elf.py", "image.py", "dynsym.py", "buildinfo.py", "pkghash.py", "dlopen.py", "doctor.py"} <= set(
+        sizes
+    )
+    assert max(sizes.values()) <= 500, sizes
+
+
+@pytest.mark.slow
 def test_digest_is_optional_and_changes_nothing_else(gofix: GoFixtures) -> None:
     """parse(digest=False), what the doctor uses, reads the same facts without hashing;
     asking for the hash later hashes the file, not a stale cache entry."""
