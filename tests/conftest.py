@@ -25,9 +25,7 @@ def pytest_runtest_makereport(
         reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
         if NOT_APPLICABLE not in reason:
             rep.outcome = "failed"
-            rep.longrepr = (
-                f"{item.nodeid} would be skipped, but CI is set (CI must have every tool): {reason}"
-            )
+            rep.longrepr = f"{item.nodeid} would be skipped, but CI is set (CI must have every tool): {reason}"
     del call
     return rep
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-TESTS = """
+TESTS = '''
 import pytest
 
 def test_needs_a_tool():
@@ -17,7 +17,7 @@ def test_needs_a_tool():
 
 def test_not_for_this_platform():
     pytest.skip("not applicable here: go is in /usr/bin")
-"""
+'''
 
 
 def _pytest(tmp: Path, ci: bool) -> subprocess.CompletedProcess[str]:
