@@ -10,8 +10,10 @@ builds them all in seconds.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import struct
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,6 +214,103 @@ def gofix_fixture(tmp_path_factory: pytest.TempPathFactory) -> GoFixtures:
     if "host" not in fx.hosts:
         pytest.fail(f"the fixture host did not build: {fx.missing.get('host')}")
     return fx
+
+
+# ---------------------------------------------------------------------- bad plugin files
+def _phdrs(data: bytes) -> list[tuple[int, ...]]:
+    """(type, flags, offset, vaddr, paddr, filesz, memsz, align) of a 64-bit LE ELF file."""
+    off, n = struct.unpack_from("<Q", data, 32)[0], struct.unpack_from("<H", data, 56)[0]
+    return [struct.unpack_from("<IIQQQQQQ", data, off + i * 56) for i in range(n)]
+
+
+def _patched(data: bytes, at: int, fmt: str, value: int) -> bytes:
+    b = bytearray(data)
+    struct.pack_into(fmt, b, at, value)
+    return bytes(b)
+
+
+def _retyped(data: bytes, old: int, new: int) -> bytes:
+    """Every program header of type `old` turned into `new`."""
+    off = struct.unpack_from("<Q", data, 32)[0]
+    for i, ph in enumerate(_phdrs(data)):
+        if ph[0] == old:
+            data = _patched(data, off + i * 56, "<I", new)
+    return data
+
+
+def _load_end(data: bytes) -> int:
+    return max(p[2] + p[5] for p in _phdrs(data) if p[0] == 1)
+
+
+def _dynamic_start(data: bytes) -> int:
+    return next(p[2] for p in _phdrs(data) if p[0] == 2)
+
+
+def bad_plugin_files(fx: GoFixtures, root: Path) -> dict[str, Path]:
+    """Plugin files that are not plugins, made from the real fixtures: what a broken
+    download, a wrong copy or another platform's build looks like to `plugin.Open`."""
+    out = root / "bad"
+    out.mkdir(parents=True, exist_ok=True)
+    go, c = fx.plugins["match"].read_bytes(), fx.plugins.get("c")
+    made: dict[str, bytes] = {
+        "text": b"this is not a plugin, it is a text file\n" * 4,
+        "empty": b"",
+        "short-text": b"hello\n",
+        "magic-only": b"\x7fELF",
+        "header-52-bytes": go[:52],
+        "header-only": go[:64],
+        "go-cut-in-text": go[: len(go) // 3],
+        "go-cut-after-segments": go[: _load_end(go)],
+        "class-byte-3": _patched(go, 4, "B", 3),
+        "big-endian-byte": _patched(go, 5, "B", 2),
+        "osabi-freebsd": _patched(go, 7, "B", 9),
+        "relocatable": _patched(go, 16, "<H", 1),
+        "no-dynamic": _retyped(go, 2, 0),
+        "no-loads": _retyped(go, 1, 0),
+    }
+    if c is not None:
+        cb = c.read_bytes()
+        made["c-cut-in-dynamic"] = cb[: _dynamic_start(cb) + 8]
+    files = {name: out / f"{name}.so" for name in made}
+    for name, data in made.items():
+        files[name].write_bytes(data)
+    for name in ("c-386", "c-arm64"):
+        if name in fx.plugins:
+            files[name] = fx.plugins[name]
+    files["executable"] = fx.hosts["host"]
+    if shutil.which("gcc"):
+        (root / "pie.c").write_text("int main(void) { return 0; }\n")
+        if not _run(["gcc", "-fPIE", "-pie", "-o", str(out / "pie.so"), "pie.c"], root, dict(os.environ)):
+            files["pie"] = out / "pie.so"
+    (out / "directory.so").mkdir(exist_ok=True)
+    files["directory"] = out / "directory.so"
+    return files
+
+
+def record_loader_texts(host: Path, files: dict[str, Path], dest: Path) -> dict[str, dict[str, object]]:
+    """Really `plugin.Open` each file in `host` (cgo on); keep what it said, in `dest`."""
+    texts: dict[str, dict[str, object]] = {}
+    for name, f in files.items():
+        rc, out = load(host, f)
+        texts[name] = {"file": str(f), "exit": rc, "output": out}
+    dest.write_text(json.dumps(texts, indent=2, sort_keys=True) + "\n")
+    return texts
+
+
+@dataclass
+class LoaderTexts:
+    files: dict[str, Path]  # case -> the file given to plugin.Open
+    texts: dict[str, dict[str, object]]  # case -> {"file", "exit", "output"}: what the loader said
+    record: Path  # the same, as JSON, written by this test run
+
+
+@pytest.fixture(scope="session", name="loader_texts")
+def loader_texts_fixture(gofix: GoFixtures, tmp_path_factory: pytest.TempPathFactory) -> LoaderTexts:
+    """The real loader's words for every bad plugin file, recorded by this run."""
+    root = tmp_path_factory.mktemp("loader")
+    files = bad_plugin_files(gofix, root)
+    record = root / "loader-texts.json"
+    return LoaderTexts(files, record_loader_texts(gofix.hosts["host"], files, record), record)
 
 
 def load(host: Path, plugin: Path) -> tuple[int, str]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
+import re
+import shutil
 import struct
+import subprocess
 import time
 from pathlib import Path
 
@@ -160,6 +164,165 @@ def test_inspect_cli(gofix: GoFixtures, capsys: pytest.CaptureFixture[str]) -> N
     assert gofix.versions["local"] in out
     assert cli.main(["inspect", str(gofix.plugin("trimpath")), "--hashes"]) == 0
     assert "example.com/dep" in capsys.readouterr().out
+
+
+def _readelf(path: Path) -> tuple[list[str], list[str], dict[str, list[str]], list[str]]:
+    """(DT_NEEDED, DT_RUNPATH, version needs, version definitions) as binutils' readelf
+    reads them: an independent reader to hold pyelftools' answers against."""
+    if shutil.which("readelf") is None:
+        pytest.skip("readelf (binutils) is not installed")
+    env = {"PATH": os.environ["PATH"], "LC_ALL": "C"}
+    d = subprocess.run(
+        ["readelf", "-W", "-d", str(path)], capture_output=True, text=True, env=env, timeout=60
+    ).stdout
+    v = subprocess.run(
+        ["readelf", "-W", "-V", str(path)], capture_output=True, text=True, env=env, timeout=60
+    ).stdout
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", d)
+    runpath = [
+        p for m in re.findall(r"\(RUNPATH\)\s+Library runpath: \[([^\]]*)\]", d) for p in m.split(":") if p
+    ]
+    needs: dict[str, list[str]] = {}
+    defs: list[str] = []
+    part = ""
+    for line in v.splitlines():
+        if line.startswith("Version needs section"):
+            part = "needs"
+        elif line.startswith("Version definition section"):
+            part = "defs"
+        elif line.startswith("Version symbols section"):
+            part = ""
+        elif part == "needs" and (m := re.search(r"File: (\S+)", line)):
+            file = needs.setdefault(m.group(1), [])
+        elif part == "needs" and (m := re.search(r"Name: (\S+)", line)):
+            file.append(m.group(1))
+        elif part == "defs" and (m := re.search(r"Flags: (\S+).*Name: (\S+)", line)) and m.group(1) != "BASE":
+            defs.append(m.group(2))
+    return needed, runpath, needs, defs
+
+
+@pytest.mark.slow
+def test_small_tables_agree_with_readelf(gofix: GoFixtures, tmp_path: Path) -> None:
+    """DT_NEEDED, RUNPATH, version needs and definitions, read with pyelftools, are what
+    binutils' readelf reads: Go host and plugin, a C library that needs another, a
+    library with RUNPATH, and the system's libc (which defines GLIBC_* versions)."""
+    libc = next(
+        (p for p in (Path("/lib/x86_64-linux-gnu/libc.so.6"), Path("/lib64/libc.so.6")) if p.is_file()), None
+    )
+    rp = tmp_path / "runpath.so"
+    (tmp_path / "f.c").write_text("int f(void) { return 1; }\n")
+    if shutil.which("gcc"):
+        subprocess.run(
+            [
+                "gcc",
+                "-shared",
+                "-fPIC",
+                "-Wl,-rpath,$ORIGIN/lib:/opt/x",
+                "-Wl,--enable-new-dtags",
+                "-o",
+                str(rp),
+                "f.c",
+                "-Wl,--no-as-needed",
+                "-lm",
+            ],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    files = [gofix.hosts["host"], gofix.plugin("match"), gofix.plugin("c-needs"), gofix.plugin("go1.19")]
+    files += [f for f in (libc, rp) if f is not None and f.is_file()]
+    seen_defs = seen_runpath = seen_needs = False
+    for f in files:
+        info = elf.parse(f, digest=False)
+        needed, runpath, needs, defs = _readelf(f)
+        assert info.needed == needed, f
+        assert info.runpath == runpath, f
+        assert info.version_needs == needs, f
+        assert info.version_defs == defs, f
+        seen_defs = seen_defs or bool(defs)
+        seen_runpath = seen_runpath or bool(runpath)
+        seen_needs = seen_needs or bool(needs)
+    assert seen_needs  # the comparisons were not all of empty tables
+    assert seen_defs or libc is None
+    assert seen_runpath or not shutil.which("gcc")
+
+
+@pytest.mark.slow
+def test_small_tables_are_read_by_pyelftools(gofix: GoFixtures, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dynamic table and the version tables go through pyelftools' own classes:
+    with those broken, the same tables become problem lines, and nothing else does."""
+    from elftools.elf.dynamic import Dynamic
+    from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("pyelftools was asked")
+
+    libc = next(
+        (p for p in (Path("/lib/x86_64-linux-gnu/libc.so.6"), Path("/lib64/libc.so.6")) if p.is_file()), None
+    )
+    before = elf.parse(gofix.plugin("match"), digest=False)
+    assert before.needed
+    assert before.version_needs
+    monkeypatch.setattr(Dynamic, "iter_tags", broken)
+    monkeypatch.setattr(GNUVerNeedSection, "iter_versions", broken)
+    monkeypatch.setattr(GNUVerDefSection, "iter_versions", broken)
+    elf.clear_cache()
+    info = elf.parse(gofix.plugin("match"), digest=False)
+    said = "unreadable (RuntimeError: pyelftools was asked)"
+    assert f"dynamic section: {said}" in info.problems
+    assert f".gnu.version_r: {said}" in info.problems
+    assert not info.needed
+    assert not info.version_needs
+    assert info.pkghashes == before.pkghashes  # the tables read by hand are unaffected
+    if libc is not None:
+        assert f".gnu.version_d: {said}" in elf.parse(libc, digest=False).problems
+    elf.clear_cache()
+
+
+def test_diagnose_modules_are_small() -> None:
+    """No module of the ELF reader and the doctor is over ~500 lines."""
+    root = Path(__file__).resolve().parent.parent
+    sizes = {f.name: len(f.read_text().splitlines()) for f in (root / "matrix" / "diagnose").glob("*.py")}
+    assert {"elf.py", "image.py", "dynsym.py", "buildinfo.py", "pkghash.py", "dlopen.py", "doctor.py"} <= set(
+        sizes
+    )
+    assert max(sizes.values()) <= 500, sizes
+
+
+@pytest.mark.slow
+def test_digest_is_optional_and_changes_nothing_else(gofix: GoFixtures) -> None:
+    """parse(digest=False), what the doctor uses, reads the same facts without hashing;
+    asking for the hash later hashes the file, not a stale cache entry."""
+    elf.clear_cache()
+    for name in ("match", "stripped", "go1.19", "c"):
+        f = gofix.plugin(name)
+        quick = elf.parse(f, digest=False)
+        assert quick.sha256 is None
+        full = elf.parse(f)
+        assert full.sha256 == hashlib.sha256(f.read_bytes()).hexdigest()
+        assert {**quick.as_json(), "sha256": None} == {**full.as_json(), "sha256": None}
+
+
+@pytest.mark.slow
+def test_without_a_section_table(gofix: GoFixtures, tmp_path: Path) -> None:
+    """A plugin cut right after its loadable segments (section table, .symtab and DWARF
+    gone: an interrupted copy) still loads, and the tables come through PT_DYNAMIC."""
+    for name in ("match", "stripped"):
+        data = gofix.plugin(name).read_bytes()
+        off, n = struct.unpack_from("<Q", data, 32)[0], struct.unpack_from("<H", data, 56)[0]
+        ends = [struct.unpack_from("<IIQQQQQQ", data, off + i * 56) for i in range(n)]
+        cut = tmp_path / f"{name}-cut.so"
+        cut.write_bytes(data[: max(p[2] + p[5] for p in ends if p[0] == 1)])
+        whole, part = elf.parse(gofix.plugin(name)), elf.parse(cut)
+        assert part.truncated
+        assert any("section header table" in p for p in part.problems)
+        assert part.kind == "go-plugin"
+        assert part.needed == whole.needed
+        assert part.pkghashes == whole.pkghashes
+        assert part.check_order == whole.check_order
+        assert part.exported == whole.exported == ["KustomizePlugin"]
+        assert part.go_version == whole.go_version
 
 
 def test_not_elf_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,10 +1,11 @@
 """The skew doctor: predict, from the two files alone, whether a Go plugin loads into a host.
 
 The checks run in the order the real load meets them: the host's own build (the plugin
-package compiled out, or the no-cgo stub), then glibc's dlopen (ELF class and machine,
-DT_NEEDED libraries, symbol versions), then the Go runtime (module data of another Go
-release, then the plugin's package hashes in the plugin's own order), then the symbol
-lookup. The first failing check is the prediction; every check leaves evidence.
+package compiled out, or the no-cgo stub), then glibc's dlopen (the plugin file itself,
+whatever it holds: `dlopen.py`; then its DT_NEEDED libraries and symbol versions), then
+the Go runtime (module data of another Go release, then the plugin's package hashes in
+the plugin's own order), then the symbol lookup. The first failing check is the
+prediction; every check leaves evidence.
 
 `predict(host, plugin)` returns the stable JSON documented in docs/doctor.md.
 """
@@ -17,45 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from matrix import UserError
-from matrix.diagnose.elf import (
-    PLUGIN_SYMBOL,
-    ElfInfo,
-    env_library_path,
-    expand_origin,
-    find_library,
-    library_dirs,
-    parse,
-)
+from matrix.diagnose import dlopen
+from matrix.diagnose.causes import DISABLE_TAG as DISABLE_TAG
+from matrix.diagnose.causes import SETTING_CAUSES, Mismatch, explain, mismatch
+from matrix.diagnose.elf import PLUGIN_SYMBOL, ElfInfo, parse, version_defs
+from matrix.diagnose.image import FileError
+from matrix.diagnose.libraries import env_library_path, expand_origin, find_library, library_dirs
 
 ERRORS_URL = "https://kustomize-plugin-matrix.github.io/errors/{slug}/"
-DISABLE_TAG = "kustomize_disable_go_plugin_support"
-
-# What changes a package's fingerprint, in the words a person would search for.
-SETTING_CAUSES = {
-    "-trimpath": "-trimpath (it rewrites the source paths recorded in export data)",
-    "-gcflags": "-gcflags (e.g. -N -l for debugging changes the compiled code)",
-    "-race": "-race",
-    "-msan": "-msan",
-    "-asan": "-asan",
-    "-tags": "build tags (-tags)",
-    "GOEXPERIMENT": "GOEXPERIMENT",
-    "GOAMD64": "GOAMD64",
-    "GOARM64": "GOARM64",
-    "GO386": "GO386",
-    "GOARM": "GOARM",
-    "CGO_ENABLED": "CGO_ENABLED",
-    "-compiler": "the compiler",
-}
-
-
-@dataclass
-class Mismatch:
-    package: str
-    host: str
-    plugin: str
-    module: str | None = None
-    host_version: str | None = None
-    plugin_version: str | None = None
 
 
 @dataclass
@@ -86,39 +56,36 @@ class Prediction:
         }
 
 
-def predict(host: Path, plugin: Path, symbol: str = PLUGIN_SYMBOL) -> dict[str, Any]:
+def predict(host: str | Path, plugin: str | Path, symbol: str = PLUGIN_SYMBOL) -> dict[str, Any]:
     """The doctor's stable JSON for loading `plugin` into `host` (see docs/doctor.md).
-    Raises UserError when either file cannot be read or is not a usable ELF file."""
+    Raises UserError (a `FileError` naming the file) when the host cannot be read or is
+    not an executable, or when the plugin file does not exist. A plugin file that is not
+    ELF, or truncated, is a prediction: glibc's own error, or the crash."""
     return diagnose(host, plugin, symbol).as_json()
 
 
-def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) -> Prediction:
-    host = parse(host_path)
-    plugin = parse(plugin_path)
-    _usable(host, "host")
-    if host.is_plugin or host.kind in ("shared-object", "go-shared"):
-        raise UserError(
-            f"{host_path}: is a shared object ({host.kind}), not an executable: "
-            "give the host program first, then the plugin"
-        )
-    p = Prediction("loads", host=host, plugin=plugin)
+def diagnose(host_path: str | Path, plugin_path: str | Path, symbol: str = PLUGIN_SYMBOL) -> Prediction:
+    host_path, plugin_path = Path(host_path), Path(plugin_path)
+    host = parse(host_path, digest=False)
+    _usable_host(host)
+    p = Prediction("loads", host=host)
     ev = p.evidence
     ev.append(f"host: {_describe(host)}")
-    ev.append(f"plugin: {_describe(plugin)}")
     name = str(plugin_path)
     opened = f'plugin.Open("{name}")'
-    realpath = str(plugin_path.resolve())
 
-    # 1. the host's own build
+    # 1. the host's own build: these answers do not depend on the plugin file at all
     if DISABLE_TAG in host.tags and (
         host.imports_plugin is False or (host.imports_plugin is None and _api_at_least(host, (0, 17, 2)))
     ):
         ev.append(f"host was built with -tags {DISABLE_TAG} and does not link Go's plugin package")
         p.fixes.append(f"use a kustomize built without the {DISABLE_TAG} tag")
+        _note_plugin(p, plugin_path)
         return _fail(p, "go-plugin-support-disabled", "plugin load is disabled")
     ok, why = host.can_load_plugins()
     if ok is False:
         ev.append(f"host cannot load plugins: {why}")
+        _note_plugin(p, plugin_path)
         if host.imports_plugin is False and host.dynamic:
             p.fixes.append("this program does not use Go plugins at all")
             return _fail(p, "unknown", None)
@@ -128,38 +95,14 @@ def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) ->
         )
         return _fail(p, "plugin-not-implemented", "plugin: not implemented")
 
-    # 2. dlopen
-    _usable(plugin, "plugin")
-    if plugin.elf_class != host.elf_class:
-        ev.append(f"plugin is ELFCLASS{plugin.elf_class}, host is ELFCLASS{host.elf_class}")
-        p.fixes.append(f"build the plugin for the host's platform (GOARCH={host.goarch})")
-        return _fail(p, "elf-mismatch", f"{opened}: {realpath}: wrong ELF class: ELFCLASS{plugin.elf_class}")
-    if plugin.endian != host.endian:
-        ev.append(f"plugin is {plugin.endian}-endian, host is {host.endian}-endian")
-        p.fixes.append(f"build the plugin for the host's platform (GOARCH={host.goarch})")
-        return _fail(
-            p, "elf-mismatch", f"{opened}: {realpath}: ELF file data encoding not {host.endian}-endian"
-        )
-    if plugin.machine != host.machine:
-        ev.append(
-            f"plugin is for {plugin.machine} ({plugin.goarch}), host is for {host.machine} "
-            f"({host.goarch}); glibc then reports the file as not found"
-        )
-        p.fixes.append(f"build the plugin with GOARCH={host.goarch}")
-        return _fail(
-            p,
-            "elf-mismatch",
-            f"{opened}: {realpath}: cannot open shared object file: No such file or directory",
-        )
-    if plugin.type != "ET_DYN":
-        ev.append(f"plugin is {plugin.type}, not a shared object")
-        p.fixes.append("build the plugin with -buildmode=plugin")
-        text = (
-            "cannot dynamically load position-independent executable"
-            if plugin.pie
-            else "cannot dynamically load executable"
-        )
-        return _fail(p, "elf-mismatch", f"{opened}: {realpath}: {text}")
+    # 2. glibc's dlopen: the file itself (any file: text, empty, truncated ...), then its libraries
+    realpath = str(plugin_path.resolve())
+    verdict = dlopen.verify(plugin_path, dlopen.Host.of(host_path))
+    if verdict is not None and not verdict.late:
+        return _loader_fail(p, verdict, f"{opened}: {realpath}")
+    plugin = parse(plugin_path, digest=False)
+    p.plugin = plugin
+    ev.append(f"plugin: {_describe(plugin)}")
     missing = _missing_library(host, plugin, plugin_path)
     if missing:
         lib, problem = missing
@@ -180,6 +123,8 @@ def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) ->
             "host's, or upgrade glibc where the host runs"
         )
         return _fail(p, "missing-shared-library", f"{opened}: {lib}")
+    if verdict is not None:  # truncated: the loader reads past the end once the libraries are in
+        return _loader_fail(p, verdict, f"{opened}: {realpath}")
 
     # 3. the Go runtime
     bare = name[:-3] if len(name) > 3 and name.endswith(".so") else name
@@ -208,7 +153,7 @@ def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) ->
     for pkg in plugin.check_order or sorted(plugin.pkghashes):
         hh, ph = host.pkghashes.get(pkg), plugin.pkghashes.get(pkg)
         if hh is not None and ph is not None and hh != ph:
-            p.mismatches.append(_mismatch(host, plugin, pkg, hh, ph))
+            p.mismatches.append(mismatch(host, plugin, pkg, hh, ph))
     if p.mismatches:
         first = p.mismatches[0]
         shared = sum(1 for k in plugin.pkghashes if k in host.pkghashes)
@@ -219,7 +164,7 @@ def diagnose(host_path: Path, plugin_path: Path, symbol: str = PLUGIN_SYMBOL) ->
             f"(host {first.host}, plugin {first.plugin})"
         )
         p.package = first.package
-        p.causes, p.fixes = _causes(host, plugin, p.mismatches)
+        p.causes, p.fixes = explain(host, plugin, p.mismatches)
         return _fail(
             p,
             "package-version-mismatch",
@@ -250,14 +195,37 @@ def _fail(p: Prediction, klass: str, message: str | None) -> Prediction:
     return p
 
 
-def _usable(info: ElfInfo, role: str) -> None:
+def _note_plugin(p: Prediction, path: Path) -> None:
+    """The plugin's side of the evidence when the host answers without reading it."""
+    try:
+        p.plugin = parse(path, digest=False)
+        p.evidence.append(f"plugin: {_describe(p.plugin)} (not read by the host)")
+    except UserError as e:
+        p.evidence.append(f"plugin: {e} (not read by the host)")
+
+
+def _loader_fail(p: Prediction, v: dlopen.Verdict, prefix: str) -> Prediction:
+    """glibc refused the file (`plugin.Open("<name>"): <path>: <text>`), or the process
+    dies while loading it (the crash's first line)."""
+    p.evidence.append(f"plugin: {v.evidence}")
+    p.fixes.append(v.fix)
+    return _fail(p, v.klass, v.text if v.crash else f"{prefix}: {v.text}")
+
+
+def _usable_host(info: ElfInfo) -> None:
     if info.truncated:
-        raise UserError(
-            f"{info.path}: truncated ELF file ({info.size} bytes): "
-            f"{next((x for x in info.problems if 'truncated' in x), 'parts are missing')}"
+        raise FileError(
+            info.path,
+            f"truncated ELF file ({info.size} bytes): "
+            f"{next((x for x in info.problems if 'truncated' in x), 'parts are missing')}",
         )
-    if role == "host" and info.type not in ("ET_EXEC", "ET_DYN"):
-        raise UserError(f"{info.path}: an ELF {info.type} file, not an executable host")
+    if info.type not in ("ET_EXEC", "ET_DYN"):
+        raise FileError(info.path, f"an ELF {info.type} file, not an executable host")
+    if info.is_plugin or info.kind in ("shared-object", "go-shared"):
+        raise FileError(
+            info.path,
+            f"is a shared object ({info.kind}), not an executable: give the host program first, then the plugin",
+        )
 
 
 def _describe(i: ElfInfo) -> str:
@@ -314,17 +282,14 @@ def _missing_library(host: ElfInfo, plugin: ElfInfo, plugin_path: Path) -> tuple
         path = found.get(lib)
         if path is None:
             continue
-        try:
-            defs = set(parse(path).version_defs)
-        except UserError:
-            continue
+        defs = set(version_defs(path))
         if not defs:
             continue
         for v in versions:
             if v not in defs:
                 return (
                     f"{path}: version `{v}' not found (required by {plugin_path.resolve()})",
-                    f"plugin needs {v} from {lib}; {path} provides up to {_newest(defs, v)}",
+                    f"plugin needs {v} from {lib}; {path} provides (up to) {_newest(defs, v)}",
                 )
     return None
 
@@ -336,101 +301,4 @@ def _newest(defs: set[str], like: str) -> str:
     def key(v: str) -> tuple[int, ...]:
         return tuple(int(x) for x in re.findall(r"\d+", v))
 
-    return max(vs, key=key) if vs else "none of that family"
-
-
-def module_of(info: ElfInfo, pkg: str) -> tuple[str, str] | None:
-    """(module path, version as linked) that provides `pkg`, from the build info."""
-    bi = info.buildinfo
-    if bi is None:
-        return None
-    best: tuple[str, str] | None = None
-    mods = ([bi.main] if bi.main else []) + bi.deps
-    for d in mods:
-        mp = d["path"]
-        if (pkg == mp or pkg.startswith(mp + "/")) and (best is None or len(mp) > len(best[0])):
-            best = (mp, d.get("replace") or d["version"])
-    return best
-
-
-def _mismatch(host: ElfInfo, plugin: ElfInfo, pkg: str, hh: str, ph: str) -> Mismatch:
-    hm, pm = module_of(host, pkg), module_of(plugin, pkg)
-    mod = (hm or pm or (None, None))[0]
-    return Mismatch(pkg, hh, ph, mod, hm[1] if hm else None, pm[1] if pm else None)
-
-
-def _is_std(pkg: str) -> bool:
-    return "." not in pkg.split("/")[0]
-
-
-def _flags(info: ElfInfo) -> dict[str, str]:
-    if info.buildinfo:
-        return dict(info.buildinfo.settings)
-    out: dict[str, str] = {}
-    for prod in info.producers:  # e.g. "Go cmd/compile go1.19.8; -N -l -shared -dynlink regabi"
-        tail = prod.split(";", 1)[1] if ";" in prod else ""
-        if "-N" in tail.split() or "-l" in tail.split():
-            out["-gcflags"] = "-N -l"
-        if "-race" in tail.split():
-            out["-race"] = "true"
-    return out
-
-
-def _norm(key: str, value: str) -> str:
-    if key == "-gcflags":
-        return "-N -l" if "-N" in value or "-l" in value.split() else ""
-    return "true" if value == "true" else ""
-
-
-def _causes(host: ElfInfo, plugin: ElfInfo, mm: list[Mismatch]) -> tuple[list[str], list[str]]:
-    causes: list[str] = []
-    fixes: list[str] = []
-    if host.go_version and plugin.go_version and host.go_version.split()[0] != plugin.go_version.split()[0]:
-        causes.append(f"another Go release: host {host.go_version}, plugin {plugin.go_version}")
-        fixes.append(f"build the plugin with exactly the host's Go ({host.go_version})")
-    hf, pf = _flags(host), _flags(plugin)
-    known = bool(host.buildinfo) and (bool(plugin.buildinfo) or bool(plugin.producers))
-    keys = list(SETTING_CAUSES)
-    if not (host.buildinfo and plugin.buildinfo):  # one side read from DWARF: compare what it holds
-        keys = ["-gcflags", "-race"]
-        hf, pf = ({k: _norm(k, d.get(k, "")) for k in keys} for d in (hf, pf))
-    for k in keys:
-        label = SETTING_CAUSES[k]
-        hv, pv = hf.get(k, ""), pf.get(k, "")
-        if k == "-tags":
-            hv = ",".join(sorted(t for t in re.split(r"[,\s]+", hv) if t and t != DISABLE_TAG))
-            pv = ",".join(sorted(t for t in re.split(r"[,\s]+", pv) if t))
-        if known and hv.strip('"') != pv.strip('"') and not (k == "-race" and {hv, pv} <= {"", "false"}):
-            causes.append(f"different {label}: host {hv or '(none)'}, plugin {pv or '(none)'}")
-            fixes.append(f"build host and plugin with the same {k} ({hv or 'unset'})")
-    deps = [
-        m
-        for m in mm
-        if m.module and m.host_version and m.plugin_version and m.host_version != m.plugin_version
-    ]
-    for m in deps:
-        causes.append(
-            f"another version of module {m.module}: host {m.host_version}, "
-            f"plugin {m.plugin_version} (package {m.package})"
-        )
-    if deps:
-        fixes.append(
-            "pin every module the host links to the host's version in the plugin's "
-            "go.mod (require the host's kustomize module, or replace directives)"
-        )
-    if not causes:
-        if any(_is_std(m.package) for m in mm):
-            causes.append(
-                "same Go version and flags, but another GOROOT (Go installed elsewhere) "
-                "or another build environment"
-            )
-        else:
-            causes.append(
-                "same module versions and flags, but the sources came from another path "
-                "(another module cache, GOPATH, a vendor directory, a replace to a local "
-                "directory, or edited sources)"
-            )
-        fixes.append(
-            "build host and plugin on the same machine, from the same module cache, with the same flags"
-        )
-    return causes, fixes
+    return max(vs, key=key) if vs else ", ".join(sorted(defs)[:8])

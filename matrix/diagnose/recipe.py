@@ -132,7 +132,7 @@ def derive(host: Path) -> Recipe:
     ok, why = info.can_load_plugins()
     r = Recipe(
         host=str(host),
-        sha256=info.sha256,
+        sha256=info.sha256 or "",  # parse() hashes unless told not to
         can_load=ok,
         why=why,
         go_version=info.go_version,
