@@ -389,7 +389,11 @@ class Builder:
             # build it): downloaded into the module cache, copied here, made writable.
             mod = f"{plan['package']}@{plan['version']}"
             src = Path(env.get("GOMODCACHE") or Path(env.get("GOPATH", "")) / "pkg" / "mod") / _escape(mod)
-            source_steps = [[tc.go, "mod", "download", mod], ["cp", "-R", f"{src}/.", "."], ["chmod", "-R", "u+w", "."]]
+            source_steps = [
+                [tc.go, "mod", "download", mod],
+                ["cp", "-R", f"{src}/.", "."],
+                ["chmod", "-R", "u+w", "."],
+            ]
         else:
             (work / "go.mod").write_text(plan["go_mod"])
         executable = plan["kind"] == "host" or plan.get("mechanism", GO_PLUGIN) != GO_PLUGIN
