@@ -26,11 +26,12 @@ build_command), and these are added:
   host_version, selected, required_by, action, fix}]), `downgrades` ([{module, from, to,
   why}]), `notes` ([str]).
 - `steps` ([{argv, cwd, why}]): the commands in order; `$WORK` is a fresh temporary
-  directory (`cwd` "" : any directory).
+  directory, `$HERE` the directory the script starts in (`cwd` "": any directory).
 - `script` (str): the same steps as a POSIX shell script.
 - `problems` ([{kind, message, fix}]): why no plugin that loads can be built this way, each
   with what to change. Kinds: host-cannot-load, go-too-new (code), dependency-needs-newer-go,
-  version-conflict, build-failed, no-c-compiler, module-cache-path, go-unavailable.
+  version-conflict, build-failed, no-c-compiler, module-cache-path, go-unavailable,
+  host-vendor-paths.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from matrix.diagnose.recipe import render_text as recipe_text
 
 PLAN_FORMAT = 2
 WORK = "$WORK"
+HERE = "$HERE"  # the directory the script was started in
 EXTRA_ENV = {"GOFLAGS": "-mod=mod -buildvcs=false", "GOWORK": "off"}
 
 
@@ -121,7 +123,10 @@ class Plan:
         lines = ["set -e"]
         if self.env:
             lines.append("export " + " ".join(f"{k}={_q(v)}" for k, v in sorted(self.env.items())))
-        if any(WORK in a for s in self.steps for a in [*s.argv, s.cwd]):
+        words = [a for s in self.steps for a in [*s.argv, s.cwd]]
+        if any(HERE in a for a in words):
+            lines.append("HERE=$(pwd)")
+        if any(WORK in a for a in words):
             lines.append("WORK=$(mktemp -d)")
         cwd = None
         for s in self.steps:
@@ -156,8 +161,8 @@ class Plan:
 
 
 def _q(s: str) -> str:
-    """Shell-quote, leaving $WORK expandable."""
-    if s.startswith(WORK) and all(c.isalnum() or c in "$/._-+=@" for c in s):
+    """Shell-quote, leaving $WORK and $HERE expandable."""
+    if s.startswith((WORK, HERE)) and all(c.isalnum() or c in "$/._-+=@" for c in s):
         return s
     return shlex.quote(s)
 
@@ -176,12 +181,28 @@ def go_line_rule(r: Recipe) -> GoLine:
     )
 
 
+def host_problems(p: Plan) -> list[Problem]:
+    """What about the host alone keeps any plugin built by a plan from loading."""
+    r = p.recipe
+    if r.vendor_dir and not r.trimpath:
+        p.problem(
+            "host-vendor-paths",
+            f"the host was built with -mod=vendor and without -trimpath in {r.vendor_dir}: its "
+            f"package fingerprints hold {r.vendor_dir}/vendor/... paths, which a plugin built from "
+            "any other directory (or from the module cache) cannot have.",
+            "use a host built with -trimpath (vendored or not: a -trimpath host and a plugin built "
+            "by this plan load together), or one built from the module cache (`go install`)",
+        )
+    return p.problems
+
+
 def generic(r: Recipe, local_version: str | None, go: str = "go") -> Plan:
     """The plan for a plugin module not yet seen: run in a copy of its module root."""
     gl = go_line_rule(r)
     p = Plan(r, local_version, gl, env=plan_env(r, local_version))
     if r.can_load is False:
         return p
+    host_problems(p)
     src = "PLUGIN_DIR"
     p.steps.append(Step(["cp", "-R", src, f"{WORK}/src"], ".", "work on a copy: these commands edit go.mod"))
     cwd = f"{WORK}/src"
@@ -202,7 +223,9 @@ def generic(r: Recipe, local_version: str | None, go: str = "go") -> Plan:
     pins = pin_args(r)
     if pins:
         p.steps.append(Step([go, "mod", "edit", *pins], cwd, "every module the host links, at its version"))
-    p.steps.append(Step(build_argv(r, "MyKind.so", ".", go), cwd, "the host's Go, flags and environment"))
+    p.steps.append(
+        Step(build_argv(r, f"{HERE}/MyKind.so", ".", go), cwd, "the host's Go, flags and environment")
+    )
     return p
 
 

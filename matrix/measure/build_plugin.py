@@ -88,6 +88,12 @@ def _recipe_toolchain(r: recipe.Recipe, local: str | None) -> Toolchain:
     )
 
 
+class _StepFailed(Exception):
+    def __init__(self, res: proc.Result) -> None:
+        super().__init__(" ".join(res.argv[:3]))
+        self.res = res
+
+
 class _Work:
     """A temporary directory, the plan's steps run in it, and the environment they get."""
 
@@ -103,10 +109,15 @@ class _Work:
     def real(self, s: str) -> str:
         return s.replace(WORK, str(self.root))
 
-    def step(self, argv: list[str], cwd: str, why: str, timeout: float = STEP_TIMEOUT_S) -> proc.Result:
-        """Record a step of the plan and run it."""
+    def step(
+        self, argv: list[str], cwd: str, why: str, timeout: float = STEP_TIMEOUT_S, check: bool = True
+    ) -> proc.Result:
+        """Record a step of the plan and run it; a failure (with `check`) ends the preparation."""
         self.plan.steps.append(Step(argv, cwd, why))
-        return self.run(argv, cwd, timeout)
+        res = self.run(argv, cwd, timeout)
+        if check and res.returncode != 0:
+            raise _StepFailed(res)
+        return res
 
     def run(self, argv: list[str], cwd: str, timeout: float = STEP_TIMEOUT_S) -> proc.Result:
         real = [self.real(a) for a in argv]
@@ -165,7 +176,7 @@ def _run(host: Path, src: Path, out: Path | None, downgrade: bool) -> Outcome:
     local = local_go_release()
     p = Plan(r, local, planmod.go_line_rule(r), env=planmod.plan_env(r, local))
     p.plugin = PluginInfo(
-        dir=source.given,
+        dir=str(source.dir),
         module_root=str(source.root or source.dir),
         package=source.package,
         module=None,
@@ -173,6 +184,8 @@ def _run(host: Path, src: Path, out: Path | None, downgrade: bool) -> Outcome:
     )
     if r.can_load is False:
         p.problem("host-cannot-load", f"{host} cannot load Go plugins: {r.why}.", f"see {r.link}")
+        return Outcome(p)
+    if planmod.host_problems(p):
         return Outcome(p)
     tc = _recipe_toolchain(r, local)
     if not tc.available:
@@ -202,8 +215,12 @@ def _run(host: Path, src: Path, out: Path | None, downgrade: bool) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="plugin-matrix-build-") as tmp:
         w = _Work(Path(tmp), p, tc, out)
         oc = Outcome(p, log=w.log)
-        _prepare(w, source, downgrade)
-        build = _build_steps(w, source)
+        try:
+            _prepare(w, source, downgrade)
+            build = _build_steps(w, source)
+        except _StepFailed as e:
+            _diagnose(w, source, e.res, f"`{' '.join(e.res.argv[1:3])}` failed")
+            return oc
         if out is None:
             if p.go_line.action == "lower" and not p.problems:
                 # Whether the code builds with the host's Go decides between lowering and an error.
@@ -484,6 +501,7 @@ def _versions(w: _Work, s: Source, downgrade: bool) -> None:
             [w.tc.go, "get", *(f"{m}@{r.modules[m]}" for m in conflicts)],
             src_dir,
             "downgrade what raises a module the host links above the host's version",
+            check=False,
         )
         changes = gomod.get_changes(res.output)
         for c in changes:
@@ -565,18 +583,26 @@ def _older_for_go(w: _Work, need: gomod.GoNeed, downgrade: bool) -> bool:
         if older
         else f"use a host built with Go >= {need.go}, or drop {mod} (no older version fits {top})"
     )
-    if older and downgrade:
-        res = w.step(
-            [w.tc.go, "get", f"{mod}@{older}"],
+    # `go get` cannot help: it loads the module graph first, and stops at the same error.
+    # A requirement written in go.mod can be lowered by editing it.
+    direct = mod in w.mod_json(w.root / "src" / "go.mod", "go.mod (copy)").requires
+    if older and downgrade and direct:
+        w.step(
+            [w.editor, "mod", "edit", f"-require={mod}@{older}"],
             f"{WORK}/src",
             f"{mod} {ver} needs go >= {need.go}; {older} is its newest version that does not",
         )
-        if res.returncode == 0:
-            assert p.plugin is not None
-            p.plugin.downgrades.append(
-                {"module": mod, "from": ver, "to": older, "why": f"{mod}@{ver}'s go.mod says go {need.go}"}
-            )
-            return True
+        assert p.plugin is not None
+        p.plugin.downgrades.append(
+            {"module": mod, "from": ver, "to": older, "why": f"{mod}@{ver}'s go.mod says go {need.go}"}
+        )
+        return True
+    if older and not direct:
+        fix = (
+            f"{mod} {ver} is required by another dependency: use an older version of that one "
+            f"(`go mod graph | grep {mod}@{ver}`), or require {mod} {older} and downgrade what "
+            f"requires {ver}, or use a host built with Go >= {need.go}"
+        )
     p.problem(
         "dependency-needs-newer-go",
         f"{mod}@{ver}'s go.mod requires go >= {need.go}; the host's Go is {p.recipe.go_version}.",
@@ -612,11 +638,14 @@ def _build_steps(w: _Work, s: Source) -> Step:
     mode = None
     if s.vendored:
         if r.trimpath:
+            w.step(
+                [w.tc.go, "mod", "tidy"], src_dir, "go.sum for the pinned versions (go mod vendor needs it)"
+            )
             w.step([w.tc.go, "mod", "vendor"], src_dir, "re-vendor at the pinned versions")
             mode = "vendor"
             pi.vendor = {
                 "mode": "vendor",
-                "why": "re-vendored after pinning (`go mod vendor`), built with -mod=vendor: with "
+                "why": "re-vendored after pinning (`go mod tidy && go mod vendor`), built with -mod=vendor: with "
                 "-trimpath, vendored and module-cache sources give the same package fingerprints",
             }
         else:
@@ -632,12 +661,16 @@ def _build_steps(w: _Work, s: Source) -> Step:
     )
     p.steps.append(build)
     p.steps.append(
-        Step(["cp", f"{WORK}/plugin.so", str(w.out.absolute() if w.out else "MyKind.so")], "", "the plugin")
+        Step(
+            ["cp", f"{WORK}/plugin.so", str(w.out.absolute()) if w.out else f"{planmod.HERE}/MyKind.so"],
+            "",
+            "the plugin",
+        )
     )
     return build
 
 
-def _diagnose(w: _Work, s: Source, res: proc.Result) -> None:
+def _diagnose(w: _Work, s: Source, res: proc.Result, what: str = "") -> None:
     """Why the build failed, as a problem with a fix."""
     p, r = w.plan, w.plan.recipe
     out = res.output
@@ -694,7 +727,8 @@ def _diagnose(w: _Work, s: Source, res: proc.Result) -> None:
     first = "; ".join(errors[:4]) or gomod.first_error(w.real(out))
     p.problem(
         "build-failed",
-        f"the plugin does not build with the host's Go and module versions: {first}.{context}",
+        f"{what or 'the plugin does not build with the host' + chr(39) + 's Go and module versions'}: "
+        f"{first}.{context}",
         "make the plugin's code build against the host's module versions (the require block above)"
         + (", or use a host built with the newer versions" if context else ""),
     )
