@@ -7,8 +7,8 @@ commands, in order.
 
 JSON (`--json`), format PLAN_FORMAT. Every key of the recipe stays (host, sha256,
 can_load, why, blocker, link, go_version, goos, goarch, cgo, env, flags, modules,
-replaces, main_module, goroot, gomodcache, assumptions, go_mod_require, build_env,
-build_command), and these are added:
+replaces, main_module, goroot, gomodcache, vendor_dir, assumptions, format, go_mod_require,
+build_env, build_command, see matrix.diagnose.recipe.Recipe), and these are added:
 
 - `plan_format` (int): this format's number.
 - `ok` (bool): the plan should give a plugin that loads; False when `problems` is not empty
@@ -36,6 +36,7 @@ build_command), and these are added:
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -162,9 +163,15 @@ class Plan:
 
 def _q(s: str) -> str:
     """Shell-quote, leaving $WORK and $HERE expandable."""
+    if WORK not in s and HERE not in s:
+        return shlex.quote(s)
     if s.startswith((WORK, HERE)) and all(c.isalnum() or c in "$/._-+=@" for c in s):
         return s
-    return shlex.quote(s)
+    parts = re.split(r"(\$WORK|\$HERE)", s)
+    body = "".join(
+        "${" + x[1:] + "}" if x in (WORK, HERE) else re.sub(r'([\\"$`])', r"\\\1", x) for x in parts
+    )
+    return f'"{body}"'
 
 
 # ---------------------------------------------------------------------- the generic plan

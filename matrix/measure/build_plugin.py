@@ -417,6 +417,8 @@ def _replace(w: _Work, s: Source, rep: gomod.Replace, edits: list[str]) -> None:
     if top and gomod.go_newer(other.go, top):
         i = len([x for x in pi.replaces if x["action"] == "copied, go line lowered"])
         dest = f"{WORK}/replaced/{i}-{target.name}"
+        if i == 0:
+            p.steps.append(Step(["mkdir", "-p", f"{WORK}/replaced"], "", ""))
         p.steps.append(Step(["cp", "-R", str(target), dest], "", f"{target} says go {other.go}"))
         copy_module(target, w.root / "replaced" / f"{i}-{target.name}")
         w.step(
