@@ -81,6 +81,7 @@ class Replace:
     old_version: str | None
     new: str
     new_version: str | None
+    origin: str = "go.mod"  # or "go.work" (a `use` or a `replace` of the workspace)
 
     @property
     def local(self) -> bool:

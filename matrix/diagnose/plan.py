@@ -243,6 +243,7 @@ def _has_toolchain(line: str) -> bool:
 
 def plan_env(r: Recipe, local_version: str | None) -> dict[str, str]:
     env = r.build_env(local_version)
+    env.setdefault("GOTOOLCHAIN", "local")  # a Go older than 1.21 ignores it; `go mod edit` must not switch
     env.update(EXTRA_ENV)
     return env
 

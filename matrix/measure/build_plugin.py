@@ -155,7 +155,8 @@ class _Work:
     def mod_json(self, gomod_file: Path, what: str) -> gomod.ModFile:
         code, out = self.capture([self.editor, "mod", "edit", "-json", str(gomod_file)], "", self.edit_env)
         if code != 0:
-            raise UserError(f"{what}: does not parse: {gomod.first_error(out)}")
+            text = gomod.first_error(out).replace(f"{gomod_file}:", "line ")
+            raise UserError(f"{what}: does not parse: {text}")
         return gomod.ModFile.from_json(json.loads(out))
 
     @functools.cached_property
@@ -262,7 +263,9 @@ def _prepare(w: _Work, s: Source, downgrade: bool) -> None:
     if s.root is None:
         name = "".join(c if c.isalnum() or c in "-_." else "-" for c in s.dir.name) or "plugin"
         w.step([go, "mod", "init", f"example.local/plugin/{name}"], src_dir, "the plugin has no go.mod")
-    mod = w.mod_json(w.root / "src" / "go.mod", f"{copy_from}/go.mod")
+    # Read from the original (the go command only reads it): errors then name the user's file.
+    first = copy_from / "go.mod" if s.root is not None else w.root / "src" / "go.mod"
+    mod = w.mod_json(first, f"{copy_from}/go.mod")
     pi.module = mod.module
     _go_line(w, mod, src_dir)
 
@@ -369,13 +372,12 @@ def _workspace(w: _Work, s: Source, mod: gomod.ModFile, edits: list[str]) -> lis
         other = w.mod_json(d / "go.mod", f"{d}/go.mod")
         if other.module is None:
             continue
-        reps.append(gomod.Replace(other.module, None, str(d), None))
+        reps.append(gomod.Replace(other.module, None, str(d), None, "go.work"))
         if other.module not in mod.requires and other.module not in w.plan.recipe.modules:
             edits.append(f"-require={other.module}@{gomod.ZERO_PSEUDO}")
     for rep in wf.replaces:
-        if rep.local and not os.path.isabs(rep.new):
-            rep = gomod.Replace(rep.old, rep.old_version, str((base / rep.new).resolve()), None)
-        reps.append(rep)
+        new = str((base / rep.new).resolve()) if rep.local and not os.path.isabs(rep.new) else rep.new
+        reps.append(gomod.Replace(rep.old, rep.old_version, new, rep.new_version, "go.work"))
     pi.workspace = {
         "file": str(s.workfile),
         "uses": wf.uses,
@@ -401,12 +403,16 @@ def _replace(w: _Work, s: Source, rep: gomod.Replace, edits: list[str]) -> None:
         )
         return
     if not rep.local:
-        pi.replaces.append({"replace": rep.text(), "action": "kept", "why": "a module, not a directory"})
+        if rep.origin == "go.work":
+            edits += [f"-dropreplace={rep.lhs()}", f"-replace={rep.lhs()}={rep.rhs()}"]
+            pi.replaces.append({"replace": rep.text(), "action": "added from go.work", "why": "a module"})
+        else:
+            pi.replaces.append({"replace": rep.text(), "action": "kept", "why": "a module, not a directory"})
         return
     base = s.root or s.dir
     target = Path(rep.new) if os.path.isabs(rep.new) else (base / rep.new).resolve()
     if not (target / "go.mod").is_file():
-        raise UserError(f"{base}/go.mod: replace {rep.text()}: {target} has no go.mod")
+        raise UserError(f"{base}: replace {rep.text()} (in {rep.origin}): {target} has no go.mod")
     other = w.mod_json(target / "go.mod", f"{target}/go.mod")
     new = str(target)
     action = "kept" if os.path.isabs(rep.new) else "made absolute"
@@ -468,7 +474,7 @@ def _versions(w: _Work, s: Source, downgrade: bool) -> None:
     else:
         return
     linked = gomod.parse_deps(out)
-    host_pkgs = set(elf.parse(Path(r.host)).pkghashes)
+    host_pkgs = set(getattr(elf.parse(Path(r.host)), "pkghashes", None) or ())
     raised = _raised(linked, r.modules, host_pkgs)
     harmless = {m for m in _raised(linked, r.modules, set()) if m not in raised}
     if not raised and not harmless:
