@@ -202,11 +202,14 @@ def reason(oc: Outcome, load: Any, pred: dict[str, Any] | None, scrub: Scrub) ->
     if not oc.built:
         return scrub("build failed: " + (oc.build.output[-800:] if oc.build else "no build"))
     if load is not None and load.outcome != "loads":
-        tail = (load.stderr or load.stdout).strip().splitlines()[-1:] or ["(no output)"]
+        lines = [ln for ln in load.stderr.strip().splitlines() if "Attempting plugin load" not in ln]
+        said = next((ln for ln in lines if "Error" in ln), lines[-1] if lines else "(no output)")
+        if load.exit_code == 0:
+            said = "kustomize exited 0, but the plugin's output (this pair's nonce) is not in what it printed"
         extra = (
             f" (doctor: {pred['class']}: {pred['message']})" if pred and pred["prediction"] != "loads" else ""
         )
-        return scrub(f"built, but kustomize did not load it: {tail[0]}{extra}")
+        return scrub(f"built, but kustomize did not load it: {said}{extra}")
     return None
 
 
@@ -219,7 +222,9 @@ def measure(
     load = pred = None
     if oc.built:
         pred = doctor.predict(binary, out)
-        load = run_load(binary, out, kind, kind, uuid.uuid4().hex[:12])
+        # A nonce YAML reads as a string: all digits, or digits with one "e", is a number
+        # that kustomize prints quoted, and the output check would miss it.
+        load = run_load(binary, out, kind, kind, f"bench-{uuid.uuid4().hex[:12]}")
     pi = oc.plan.plugin
     row: dict[str, Any] = {
         "host": host,

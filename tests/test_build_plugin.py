@@ -170,7 +170,7 @@ def test_each_plugin_shape_really_loads_into_kustomize(
     assert oc.plan.problems == []
     assert oc.built, "\n".join(oc.log)[-3000:]
     assert tree_hash(d) == before
-    nonce = uuid.uuid4().hex[:12]
+    nonce = f"t-{uuid.uuid4().hex[:12]}"  # never a YAML number (kustomize would print it quoted)
     load = run_load(kustomize, so, kind, kind, nonce)
     assert load.outcome == "loads", load.stderr
     pi = oc.plan.plugin
@@ -267,7 +267,7 @@ def test_the_printed_script_is_exactly_what_builds_a_plugin_that_loads(
     assert r.returncode == 0, r.stderr
     so = tmp_path / "MyKind.so"
     assert so.is_file()
-    load = run_load(kustomize, so, "generator", "generator", uuid.uuid4().hex[:12])
+    load = run_load(kustomize, so, "generator", "generator", f"t-{uuid.uuid4().hex[:12]}")
     assert load.outcome == "loads", load.stderr
 
 
@@ -282,7 +282,7 @@ def test_recipe_prints_the_complete_plan(kustomize: Path, capsys: pytest.Capture
         "GOWORK=off",
         "go mod edit -go=1.26.8 -toolchain=none",
         "-require=sigs.k8s.io/kustomize/api@v0.21.2",
-        "go build -buildmode=plugin -o $HERE/MyKind.so .",
+        'go build -buildmode=plugin -o "$HERE/MyKind.so" .',
     ):
         assert want in text, want
     assert main(["recipe", "--for", str(kustomize), "--json"]) == 0

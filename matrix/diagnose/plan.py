@@ -26,7 +26,8 @@ build_env, build_command, see matrix.diagnose.recipe.Recipe), and these are adde
   host_version, selected, required_by, action, fix}]), `downgrades` ([{module, from, to,
   why}]), `notes` ([str]).
 - `steps` ([{argv, cwd, why}]): the commands in order; `$WORK` is a fresh temporary
-  directory, `$HERE` the directory the script starts in (`cwd` "": any directory).
+  directory, `$HERE` the directory the script starts in, `$PLUGIN_DIR` (the plan without
+  --plugin) the plugin module's directory; `cwd` "": any directory.
 - `script` (str): the same steps as a POSIX shell script.
 - `problems` ([{kind, message, fix}]): why no plugin that loads can be built this way, each
   with what to change. Kinds: host-cannot-load, go-too-new (code), dependency-needs-newer-go,
@@ -48,6 +49,8 @@ from matrix.diagnose.recipe import render_text as recipe_text
 PLAN_FORMAT = 2
 WORK = "$WORK"
 HERE = "$HERE"  # the directory the script was started in
+PLUGIN_DIR = "$PLUGIN_DIR"  # the generic plan: the plugin module's directory, set by the user
+PLACEHOLDERS = (WORK, HERE, PLUGIN_DIR)
 EXTRA_ENV = {"GOFLAGS": "-mod=mod -buildvcs=false", "GOWORK": "off"}
 
 
@@ -125,17 +128,19 @@ class Plan:
         if self.env:
             lines.append("export " + " ".join(f"{k}={_q(v)}" for k, v in sorted(self.env.items())))
         words = [a for s in self.steps for a in [*s.argv, s.cwd]]
+        if any(PLUGIN_DIR in a for a in words):
+            lines.append(': "${PLUGIN_DIR:?set PLUGIN_DIR to the plugin module directory}"')
         if any(HERE in a for a in words):
             lines.append("HERE=$(pwd)")
         if any(WORK in a for a in words):
             lines.append("WORK=$(mktemp -d)")
         cwd = None
         for s in self.steps:
-            if s.why:
-                lines.append(f"# {s.why}")
             if s.cwd and s.cwd != cwd:
                 lines.append(f"cd {_q(s.cwd)}")
                 cwd = s.cwd
+            if s.why:
+                lines.append(f"# {s.why}")
             lines.append(s.shell())
         return "\n".join(lines) + "\n"
 
@@ -162,15 +167,17 @@ class Plan:
 
 
 def _q(s: str) -> str:
-    """Shell-quote, leaving $WORK and $HERE expandable."""
-    if WORK not in s and HERE not in s:
+    """Shell-quote, leaving $WORK, $HERE and $PLUGIN_DIR expandable (in double quotes)."""
+    if not any(p in s for p in PLACEHOLDERS):
         return shlex.quote(s)
-    if s.startswith((WORK, HERE)) and all(c.isalnum() or c in "$/._-+=@" for c in s):
-        return s
-    parts = re.split(r"(\$WORK|\$HERE)", s)
-    body = "".join(
-        "${" + x[1:] + "}" if x in (WORK, HERE) else re.sub(r'([\\"$`])', r"\\\1", x) for x in parts
-    )
+    parts = re.split(r"(\$WORK|\$HERE|\$PLUGIN_DIR)", s)
+    body = ""
+    for i, x in enumerate(parts):
+        if x in PLACEHOLDERS:
+            follows = parts[i + 1][:1] if i + 1 < len(parts) else ""
+            body += "${" + x[1:] + "}" if (follows.isalnum() or follows == "_") else x
+        else:
+            body += re.sub(r'([\\"$`])', r"\\\1", x)
     return f'"{body}"'
 
 
@@ -210,8 +217,13 @@ def generic(r: Recipe, local_version: str | None, go: str = "go") -> Plan:
     if r.can_load is False:
         return p
     host_problems(p)
-    src = "PLUGIN_DIR"
-    p.steps.append(Step(["cp", "-R", src, f"{WORK}/src"], ".", "work on a copy: these commands edit go.mod"))
+    p.steps.append(
+        Step(
+            ["cp", "-R", PLUGIN_DIR, f"{WORK}/src"],
+            "",
+            "work on a copy of the plugin's module: these commands edit go.mod",
+        )
+    )
     cwd = f"{WORK}/src"
     if gl.max:
         p.steps.append(
@@ -224,7 +236,7 @@ def generic(r: Recipe, local_version: str | None, go: str = "go") -> Plan:
                     *(["-toolchain=none"] if _has_toolchain(gl.max) else []),
                 ],
                 cwd,
-                f"only when go.mod's go line is newer than {gl.max}",
+                f"run this one only when go.mod's go line is newer than {gl.max}",
             )
         )
     pins = pin_args(r)

@@ -748,7 +748,10 @@ def _newer_go_check(w: _Work, s: Source) -> list[tuple[str, str, str]] | None:
     gt = _newer_go(w)
     if gt is None:
         return None
-    _code, out = w.capture(["go", "vet", s.package], f"{WORK}/src", {**w.env, "GOTOOLCHAIN": gt})
+    # The machine's module cache, where the toolchain module was found (a host built with
+    # another module cache gets its plugin built with that one; this check is no build).
+    env = {**w.env, "GOTOOLCHAIN": gt, **{k: v for k, v in shared_caches().items() if k == "GOMODCACHE"}}
+    _code, out = w.capture(["go", "vet", s.package], f"{WORK}/src", env)
     return gomod.newer_go_uses(out)
 
 
