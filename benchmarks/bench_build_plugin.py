@@ -41,6 +41,7 @@ import datetime as dt
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -139,9 +140,14 @@ def build_hosts(work: Path, rebuild: bool) -> dict[str, dict[str, Any]]:
             fill = {"bin": str(binary), "work": str(work)}
             a = [x.format(**fill) for x in argv]
             e = {k: v.format(**fill) for k, v in extra.items()}
-            shown = " ".join([*(f"{k}={v}" for k, v in e.items()), *a])
-            out[name]["commands"].append(f"CGO_ENABLED=1 {shown}" + (f"  (in {where}/)" if where else ""))
+            cgo = {"CGO_ENABLED": "1"} if a[1] in ("build", "install") else {}
+            shown = " ".join([*(f"{k}={shlex.quote(v)}" for k, v in {**cgo, **e}.items()), shlex.join(a)])
+            out[name]["commands"].append(shown + (f"  (in {where}/)" if where else ""))
+        meta = hdir / "build.json"
         if binary.is_file() and not rebuild:
+            out[name]["reused"] = True
+            if meta.is_file():
+                out[name]["build_s"] = json.loads(meta.read_text()).get("build_s")
             continue
         hdir.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
@@ -159,6 +165,8 @@ def build_hosts(work: Path, rebuild: bool) -> dict[str, dict[str, Any]]:
             print(f"building host {name}: {' '.join(a)}", file=sys.stderr)
             run(a, cwd, e)
         out[name]["build_s"] = round(time.perf_counter() - t, 1)
+        out[name]["reused"] = False
+        meta.write_text(json.dumps({"build_s": out[name]["build_s"]}))
     return out
 
 
@@ -300,7 +308,11 @@ def main() -> int:
         "kustomize": VERSION,
         "go": subprocess.run(["go", "version"], env=go_env(), capture_output=True, text=True).stdout.strip(),
         "hosts": {
-            h: {"commands": [scrub(c) for c in v["commands"]], "build_s": v.get("build_s")}
+            h: {
+                "commands": [scrub(c) for c in v["commands"]],
+                "build_s": v.get("build_s"),
+                "reused_from_work": v.get("reused"),
+            }
             for h, v in hosts.items()
         },
         "plugins": {n: f"tests/plugins/{d}" for n, (d, _) in PLUGIN_SET.items()},

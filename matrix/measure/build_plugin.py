@@ -135,7 +135,7 @@ class _Work:
         try:
             r = subprocess.run(
                 [self.real(a) for a in argv],
-                cwd=self.real(cwd) or None,
+                cwd=self.real(cwd) or self.root,  # never the user's directory
                 env=env or self.env,
                 capture_output=True,
                 text=True,
@@ -204,7 +204,7 @@ def _run(host: Path, src: Path, out: Path | None, downgrade: bool) -> Outcome:
             f"install {cc} (Debian: apt-get install {'gcc' if cc == 'gcc' else 'gcc-' + cc.rsplit('-', 1)[0]})",
         )
         return Outcome(p)
-    if r.gomodcache and not r.trimpath and not _usable_dir(Path(r.gomodcache)):
+    if r.gomodcache and not r.trimpath and not _usable_dir(Path(r.gomodcache), create=out is not None):
         p.problem(
             "module-cache-path",
             f"the host was built without -trimpath with its module cache at {r.gomodcache}, so its "
@@ -242,11 +242,13 @@ def _run(host: Path, src: Path, out: Path | None, downgrade: bool) -> Outcome:
         return oc
 
 
-def _usable_dir(d: Path) -> bool:
-    with contextlib.suppress(OSError):
-        d.mkdir(parents=True, exist_ok=True)
-        return os.access(d, os.W_OK)
-    return False
+def _usable_dir(d: Path, create: bool) -> bool:
+    """Whether the go command can use directory `d` (made only when `create`)."""
+    if create:
+        with contextlib.suppress(OSError):
+            d.mkdir(parents=True, exist_ok=True)
+    top = next((a for a in [d, *d.parents] if a.exists()), Path("/"))
+    return top.is_dir() and os.access(top, os.W_OK)
 
 
 # ---------------------------------------------------------------------- preparing the copy
