@@ -21,6 +21,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "to load; 1: the host cannot load plugins, no plugin that loads can be built from DIR "
         "(the problem says why and what to change), or doctor predicts a failure; 2: bad input."
     )
+    p.epilog = (
+        "--json prints the plan's keys (as `recipe --json`, documented in matrix/diagnose/plan.py) "
+        "and `result`: {built, out, build_output (when the build failed), doctor (its prediction)}."
+    )
     p.add_argument("--for", dest="host", type=Path, required=True, metavar="HOST")
     p.add_argument("dir", type=Path, metavar="DIR", help="the plugin's source directory")
     p.add_argument("-o", dest="out", type=Path, required=True, metavar="OUT.so")

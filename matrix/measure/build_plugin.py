@@ -304,7 +304,7 @@ def _copy_why(s: Source) -> str:
     parts = ["work on a copy: the plugin's directory is never written to"]
     if s.root is not None and s.root != s.dir:
         parts.append(f"the plugin is package {s.package} of the module at {s.root}")
-    parts.append("left out: .git, vendor/, *.so, nested modules")
+    parts.append("build-plugin leaves out .git, vendor/, *.so and nested modules, which change nothing here")
     return "; ".join(parts)
 
 
