@@ -315,6 +315,8 @@ def main() -> int:
             }
             for h, v in hosts.items()
         },
+        "hosts_note": "build_s: seconds the host's build took when it was built (reused_from_work: by an "
+        "earlier run, into --work); Go's build cache is the machine's, so a warm cache makes it mostly linking",
         "plugins": {n: f"tests/plugins/{d}" for n, (d, _) in PLUGIN_SET.items()},
         "summary": {
             "pairs": len(pairs),
