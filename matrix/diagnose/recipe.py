@@ -33,6 +33,10 @@ CROSS_CC = {
 RECIPE_FORMAT = 1
 
 _GOROOT = re.compile(rb"(/[\x21-\x7e]{1,300}?)/src/runtime/proc\.go")
+_VENDOR = re.compile(
+    rb"(/[\x21-\x7e]{1,300}?)/vendor/(?:golang\.org/x|sigs\.k8s\.io|github\.com|gopkg\.in"
+    rb"|go\.yaml\.in|k8s\.io|google\.golang\.org)/"
+)
 _MODCACHE = re.compile(
     rb"(/[\x21-\x7e]{1,300}?)/(?:golang\.org/x|sigs\.k8s\.io|github\.com|gopkg\.in"
     rb"|go\.yaml\.in|k8s\.io)/[\x21-\x3f\x41-\x7e]{1,200}@v[0-9]"
@@ -57,6 +61,7 @@ class Recipe:
     main_module: str | None = None  # e.g. "sigs.k8s.io/kustomize/kustomize/v5 v5.8.2"
     goroot: str | None = None  # source paths an untrimmed host was built with
     gomodcache: str | None = None
+    vendor_dir: str | None = None  # an untrimmed host built with -mod=vendor: its module root
     assumptions: list[str] = field(default_factory=list)
     format: int = RECIPE_FORMAT
 
@@ -147,7 +152,7 @@ def derive(host: Path) -> Recipe:
     _read_settings(info, r)
     _read_modules(info, r)
     if not r.trimpath:
-        r.goroot, r.gomodcache = _source_paths(host)
+        r.goroot, r.gomodcache, r.vendor_dir = _source_paths(host)
         if not r.goroot:
             r.assumptions.append("the host's GOROOT path is not in the file: assumed it does not matter")
     return r
@@ -196,12 +201,19 @@ def _read_modules(info: ElfInfo, r: Recipe) -> None:
         r.modules[d["path"]] = d["version"]
 
 
-def _source_paths(host: Path) -> tuple[str | None, str | None]:
-    """GOROOT and module cache as written into an untrimmed binary's file table."""
+def _source_paths(host: Path) -> tuple[str | None, str | None, str | None]:
+    """GOROOT, module cache and vendor tree as written into an untrimmed binary's file table."""
     data = host.read_bytes()
     g = _GOROOT.search(data)
     m = _MODCACHE.search(data)
-    return (g.group(1).decode() if g else None), (m.group(1).decode() if m else None)
+    goroot = g.group(1).decode() if g else None
+    vendor = None
+    for v in _VENDOR.finditer(data):  # GOROOT/src/vendor holds the standard library's own
+        d = v.group(1).decode(errors="replace")
+        if d != f"{goroot}/src" and "@v" not in d:
+            vendor = d
+            break
+    return goroot, (m.group(1).decode() if m else None), vendor
 
 
 def render_text(r: Recipe, local_version: str | None) -> str:
@@ -228,7 +240,12 @@ def render_text(r: Recipe, local_version: str | None) -> str:
     ]
     if r.main_module:
         out.append(f"host module     {r.main_module}")
-    if not r.trimpath and (r.goroot or r.gomodcache):
+    if not r.trimpath and r.vendor_dir:
+        out += [
+            "source paths    the host was built with -mod=vendor and without -trimpath, so its package",
+            f"                fingerprints hold {r.vendor_dir}/vendor/...: a plugin built elsewhere cannot match",
+        ]
+    elif not r.trimpath and (r.goroot or r.gomodcache):
         out += [
             "source paths    the host was built without -trimpath, so its package fingerprints",
             f"                hold paths: GOROOT={r.goroot}  GOMODCACHE={r.gomodcache}",

@@ -1,0 +1,3 @@
+module example.com/bigrepo/tools
+
+go 1.27.3

@@ -1,0 +1,3 @@
+module example.com/nonce
+
+go 1.22
