@@ -182,9 +182,9 @@ def main() -> int:
         "machine": machine(),
         "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "pair": {
-            "host": str(host),
+            "host": host.name,  # file names only: no path of this machine in results
             "host_bytes": host.stat().st_size,
-            "plugin": str(plugin),
+            "plugin": plugin.name,
             "plugin_bytes": plugin.stat().st_size,
             "cell": cell.get("cell"),
             "host_release": cell.get("host", {}).get("release") or kustomize_release(host),
