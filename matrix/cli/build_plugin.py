@@ -8,7 +8,8 @@ from pathlib import Path
 
 from matrix.diagnose import doctor
 from matrix.diagnose import plan as planmod
-from matrix.measure.build_plugin import EXIT_CANNOT_LOAD, build_plugin
+from matrix.measure.build_plugin import build_plugin
+from matrix.measure.plugin_work import EXIT_CANNOT_LOAD
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 
 from matrix.diagnose import plan as planmod
-from matrix.measure.build_plugin import EXIT_CANNOT_LOAD, plan_only
+from matrix.measure.build_plugin import plan_only
+from matrix.measure.plugin_work import EXIT_CANNOT_LOAD
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
