@@ -20,10 +20,9 @@ from matrix.core.catalog import (
     check_catalog,
     load_catalog,
     lost_slugs,
-    portability_problem,
     published_slugs,
-    re2_problem,
 )
+from matrix.core.matching import portability_problem, re2_problem
 from matrix.diagnose.classify import classify
 
 ROOT = Path(__file__).resolve().parent.parent

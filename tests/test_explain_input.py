@@ -26,8 +26,9 @@ import pytest
 
 from matrix.cli import main
 from matrix.cli.explain import MAX_INPUT, explain, explain_all
-from matrix.core.catalog import WHOLE_LOG_FROM, load_catalog
-from matrix.diagnose import classify as classify_mod
+from matrix.core.catalog import load_catalog
+from matrix.core.matching import WHOLE_LOG_FROM
+from matrix.diagnose import gates, unwrap
 from matrix.diagnose.classify import classify, scan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -311,7 +312,7 @@ def test_the_prefilter_changes_no_answer(monkeypatch: pytest.MonkeyPatch) -> Non
     assert len(log) >= WHOLE_LOG_FROM
     cat = load_catalog()
     fast = scan(cat, log)
-    monkeypatch.setattr(classify_mod, "_candidates", lambda *_: None)  # every line read
+    monkeypatch.setattr(gates, "candidates", lambda *_: None)  # every line read
     slow = scan(cat, log)
     assert [(m.slug, m.package, m.lineno, m.count) for m in fast] == [
         (m.slug, m.package, m.lineno, m.count) for m in slow
@@ -327,12 +328,12 @@ def test_every_gate_is_in_every_text_its_pattern_matches() -> None:
     assert m is not None
     for text in texts():
         for line in text.splitlines():
-            for part in classify_mod._parts(m, line):
-                for view in classify_mod._views(m, part):
+            for part in unwrap.parts(m, line):
+                for view in unwrap.views(m, part):
                     for where, p in cat.all_patterns():
                         if p.needs and p.rx.search(view):
-                            assert classify_mod._holds(view, p.needs), (where, p.source, view)
-                            assert classify_mod._holds(part, p.needs), (where, p.source, part)
+                            assert gates.holds(view, p.needs), (where, p.source, view)
+                            assert gates.holds(part, p.needs), (where, p.source, part)
 
 
 def test_stdin_log_json_is_a_list(

@@ -2,7 +2,7 @@
 each is recorded for what it did, output stays bounded, the grid goes on, and nothing
 outside the cell's throw-away directory changes; no secret of the caller reaches a record.
 
-The loads run in the bubblewrap sandbox (matrix.measure.load); the last test turns it off to show
+The loads run in the bubblewrap sandbox (matrix.measure.sandbox); the last test turns it off to show
 what the hostile plugins do without it, and that the records say so.
 """
 
@@ -22,7 +22,7 @@ import pytest
 
 from matrix import UserError
 from matrix.core import records
-from matrix.measure import load, proc
+from matrix.measure import load, proc, sandbox
 from tests.hostile.harness import cli_env, count, processes_with, run_cli, tree, wait_for, write_grid
 
 HOSTILE = ["panicinit", "hang", "segv", "sigsegv", "escape", "noisy", "snoop"]
@@ -95,7 +95,7 @@ def stderr(rec: dict[str, Any]) -> str:
 
 
 def sandboxed() -> bool:
-    return load.sandbox().kind == "bwrap"
+    return sandbox.sandbox().kind == "bwrap"
 
 
 @pytest.mark.slow
@@ -105,7 +105,7 @@ def test_every_hostile_cell_is_recorded_and_the_grid_goes_on(hostile: Run) -> No
     assert len(re.findall(r"\] c[0-9a-f]{12}: (?:loads|fails)", hostile.log)) == len(HOSTILE)
     for rec in hostile.recs.values():
         records.check(rec, rec["cell"])
-        assert rec["runner"]["sandbox"]["kind"] == load.sandbox().kind
+        assert rec["runner"]["sandbox"]["kind"] == sandbox.sandbox().kind
         assert not rec["load"]["seen"] or rec["outcome"] == "loads"
 
 
@@ -168,7 +168,7 @@ def test_output_stays_bounded_and_truncation_is_marked(hostile: Run) -> None:
 @pytest.mark.slow
 def test_writes_outside_the_cell_fail(hostile: Run) -> None:
     if not sandboxed():
-        pytest.skip(f"loads are not sandboxed here: {load.sandbox().reason}")
+        pytest.skip(f"loads are not sandboxed here: {sandbox.sandbox().reason}")
     rec = hostile.recs["escape"]
     assert rec["outcome"] == "loads"  # it ran: its ConfigMap is in kustomize's output
     tries = [ln for ln in stderr(rec).splitlines() if ln.startswith("ESCAPE ")]
@@ -184,7 +184,7 @@ def test_loads_change_nothing_outside_their_cell(hostile: Run) -> None:
     """All hostile loads again (artifacts cached: no build) on a fresh data directory:
     every file of the test's tree and the artifact cache is as it was."""
     if not sandboxed():
-        pytest.skip(f"loads are not sandboxed here: {load.sandbox().reason}")
+        pytest.skip(f"loads are not sandboxed here: {sandbox.sandbox().reason}")
     data2 = hostile.root / "again"
     skip = [data2, hostile.root / "again-tmp"]
     before = {**tree(hostile.root, skip), **tree(hostile.cache)}
@@ -257,63 +257,65 @@ def test_without_the_sandbox_the_record_says_so(hostile: Run) -> None:
 
 # ------------------------------------------------------------------ no Go needed
 def test_sandbox_falls_back_and_says_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    load.sandbox.cache_clear()
+    sandbox.sandbox.cache_clear()
     try:
         monkeypatch.setattr("shutil.which", lambda _name: None)
-        box = load.sandbox()
+        box = sandbox.sandbox()
         assert box.kind == "none"
         assert box.reason == "bwrap is not installed (apt-get install -y bubblewrap)"
-        load.sandbox.cache_clear()
-        monkeypatch.setenv(load.SANDBOX_ENV, "bwrap")
+        sandbox.sandbox.cache_clear()
+        monkeypatch.setenv(sandbox.SANDBOX_ENV, "bwrap")
         with pytest.raises(UserError, match="cannot be sandboxed here"):
-            load.sandbox()
-        load.sandbox.cache_clear()
+            sandbox.sandbox()
+        sandbox.sandbox.cache_clear()
         fake = tmp_path / "bwrap"  # a bwrap that cannot run: found by really trying it
         fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
         fake.chmod(0o755)
         monkeypatch.setattr("shutil.which", lambda name: str(fake) if name == "bwrap" else None)
-        monkeypatch.setenv(load.SANDBOX_ENV, "auto")
-        box = load.sandbox()
+        monkeypatch.setenv(sandbox.SANDBOX_ENV, "auto")
+        box = sandbox.sandbox()
         assert box.kind == "none"
         assert box.reason == "bwrap cannot run here: bwrap: No permissions to create new namespace"
-        load.sandbox.cache_clear()
-        monkeypatch.setenv(load.SANDBOX_ENV, "sometimes")
+        sandbox.sandbox.cache_clear()
+        monkeypatch.setenv(sandbox.SANDBOX_ENV, "sometimes")
         with pytest.raises(UserError, match="expected auto, bwrap or none"):
-            load.sandbox()
+            sandbox.sandbox()
     finally:
-        load.sandbox.cache_clear()
+        sandbox.sandbox.cache_clear()
 
 
 @pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 def test_the_sandbox_really_confines(tmp_path: Path) -> None:
-    load.sandbox.cache_clear()
-    box = load.sandbox()
+    sandbox.sandbox.cache_clear()
+    box = sandbox.sandbox()
     assert box.kind == "bwrap", box.reason  # installed, so it must work here
     cell = tmp_path / "cell"
     cell.mkdir()
     outside = tmp_path / "outside"
     script = (
-        f"echo in > {load.INSIDE_CELL}/in; echo out > {outside} || echo denied; "
+        f"echo in > {sandbox.INSIDE_CELL}/in; echo out > {outside} || echo denied; "
         "echo pids $(ls -d /proc/[0-9]* | wc -l); "
         "(exec 3<>/dev/tcp/127.0.0.1/22) 2>/dev/null && echo net || echo no-net; id -u"
     )
-    r, status = load.run_boxed(box, cell, Path("/bin/sh"), ["/bin/bash", "-c", script], proc.base_env(), 60)
+    r, status = sandbox.run_boxed(
+        box, cell, Path("/bin/sh"), ["/bin/bash", "-c", script], proc.base_env(), 60
+    )
     assert status == "exit 0", r
     assert (cell / "in").read_text() == "in\n"
     assert not outside.exists()
     assert "denied" in r.stdout
     assert "no-net" in r.stdout
     assert int(re.search(r"pids (\d+)", r.stdout).group(1)) < 10  # type: ignore[union-attr]
-    assert r.stdout.strip().endswith(str(load.SANDBOX_UID if os.geteuid() == 0 else os.getuid()))
+    assert r.stdout.strip().endswith(str(sandbox.SANDBOX_UID if os.geteuid() == 0 else os.getuid()))
 
 
 def test_the_reported_ending_is_trusted_only_when_it_agrees() -> None:
-    assert load._ending(0, "exit 0", True) == (0, None)
-    assert load._ending(139, "signal 11", True) == (None, 11)
-    assert load._ending(0, "signal 11", True) == (0, None)  # a forged report: bwrap said 0
-    assert load._ending(2, None, True) == (2, None)
-    assert load._ending(None, None, True) == (None, None)  # timed out
-    assert load._ending(-9, None, False) == (None, 9)
+    assert sandbox.ending(0, "exit 0", True) == (0, None)
+    assert sandbox.ending(139, "signal 11", True) == (None, 11)
+    assert sandbox.ending(0, "signal 11", True) == (0, None)  # a forged report: bwrap said 0
+    assert sandbox.ending(2, None, True) == (2, None)
+    assert sandbox.ending(None, None, True) == (None, None)  # timed out
+    assert sandbox.ending(-9, None, False) == (None, 9)
 
 
 @pytest.mark.stress

@@ -1,7 +1,9 @@
 """The error catalog (matrix/catalog/errors.toml, a link to data/errors.toml), as data.
 
 Loading, checking and publishing the catalog live here, where every layer can read it;
-matching texts against it is `matrix.diagnose.classify`. A class's `slug` is its name
+its patterns and the matching rule are `matrix.core.matching`, the cache of the packaged
+catalog `matrix.core.catalog_cache`; matching texts against it is
+`matrix.diagnose.classify`. A class's `slug` is its name
 everywhere in code and data: the permalink /errors/<slug>/.
 
 Besides the classes, the catalog holds how a pasted text is read before it is matched
@@ -12,26 +14,22 @@ class claims ([[fallbacks]]), and per class the other classes the same text can 
 context (`contexts`). All of it is published in errors.json, so the site's in-browser
 explainer applies the very same rules.
 
-Every pattern must mean the same in Python's `re`, RE2 (Go) and JavaScript: no
-look-around or back-references (RE2), no `\\d`, `\\w`, `\\b` or inline flags (their
-meaning differs between Python and JavaScript).
+Every pattern must mean the same in Python's `re`, RE2 (Go) and JavaScript (checked by
+`check_catalog`, see matrix.core.matching).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import marshal
-import os
 import re
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from matrix import UserError
-from matrix.core import facts
+from matrix.core import catalog_cache, facts, matching
+from matrix.core.matching import Matching, Pattern, pattern_of, pattern_problems, patterns_of
 
 LINK_BASE = facts.ERRORS_URL
 UNKNOWN = "unknown"
@@ -42,364 +40,12 @@ PUBLISHED_NAME = "published-slugs.txt"
 # matrix/catalog/ holds symlinks to data/errors.toml and data/published-slugs.txt: one
 # source in the repository, and a wheel (which copies the files) carries the catalog too.
 DEFAULT_CATALOG = (Path(__file__).parents[1] / "catalog" / CATALOG_NAME).resolve()
-# The fixed numbers of the matching rule (errors.json publishes them with the rules, so
-# the site's explainer uses the same): spaces stripped around a view; at most this many
-# views per line and rounds of prefix removal; texts from this long (in characters) are
-# whole logs (narrowed by literals first, no lines joined); the host is looked for this
-# many lines around an error; a matched line is shown up to this long.
-WS = " \t\r\n\x0b\x0c"
-MAX_VIEWS = 12
-MAX_PREFIX_ROUNDS = 12
-WHOLE_LOG_FROM = 64 * 1024
-CONTEXT_LINES = 50
-MAX_LINE_SHOWN = 4000
-# The named groups a pattern may capture: they fill `{name}` in checks and fixes.
-GROUPS = ("package", "path", "library", "symbol", "module", "need", "have")
-
-# Constructs Python's re accepts but RE2 (Go, Rust) does not: patterns are published in
-# errors.json for other tools, so they must stay portable.
-_NOT_RE2 = [
-    (r"\(\?[=!]|\(\?<[=!]", "look-around"),
-    (r"\(\?P=|\\[1-9]", "back-reference"),
-    (r"\(\?>|[*+?}]\+", "atomic group or possessive quantifier"),
-    (r"\(\?\(", "conditional group"),
-]
-# Constructs whose meaning differs between Python and JavaScript (the site's explainer).
-_NOT_JS = [
-    (r"(?<!\\)(?:\\\\)*\\[dDwWbB]", r"\d, \w or \b (Unicode in Python, ASCII in JavaScript)"),
-    (r"\(\?[aiLmsux-]+[:)]", "an inline flag"),
-]
+# What the cache of the packaged catalog depends on besides the file: the code reading it.
+_CODE = (Path(__file__), Path(matching.__file__))
 
 
 def link(slug: str) -> str:
     return facts.error_link(slug)
-
-
-# ---------------------------------------------------------------- patterns
-
-
-class Pattern:
-    """A catalog pattern, compiled on first use.
-
-    `needs`: what every text the pattern matches holds: each item is a tuple of literal
-    strings one of which is there (None: nothing known). `gate` is the rarest-looking of
-    them. A line without a gate is ruled out by a substring test, before any regular
-    expression runs; the whole-log prefilter checks all the needs."""
-
-    __slots__ = ("_rx", "gate", "needs", "source")
-
-    def __init__(self, source: str, needs: Any = False) -> None:
-        self.source = source
-        self.needs = literal_needs(source) if needs is False else needs
-        self.gate = max(self.needs, key=_gate_score) if self.needs else None
-        self._rx: re.Pattern[str] | None = None
-
-    @property
-    def rx(self) -> re.Pattern[str]:
-        if self._rx is None:
-            self._rx = re.compile(self.source)
-        return self._rx
-
-    def search(self, text: str) -> re.Match[str] | None:
-        g = self.gate
-        if g is not None:
-            for s in g:
-                if s in text:
-                    break
-            else:
-                return None
-        return self.rx.search(text)
-
-    def __repr__(self) -> str:
-        return f"Pattern({self.source!r})"
-
-
-# Literals already worked out for a pattern source (from the catalog cache): Pattern
-# objects for them skip literal_needs.
-_KNOWN_NEEDS: dict[str, Any] = {}
-
-
-def _pattern(source: str) -> Pattern:
-    return Pattern(source, _KNOWN_NEEDS.get(source, False))
-
-
-def _pats(sources: Iterable[str]) -> tuple[Pattern, ...]:
-    return tuple(_pattern(s) for s in sources)
-
-
-# Characters a gate never holds: a line may have them only after its escapes were
-# decoded (JSON `\"`, `\\`, `\/`, `\n`, `\t`; HTML `&quot;`, `&lt;`...; markdown `\_`,
-# `\*`), and gates are looked for in the raw line.
-_GATE_BREAK = frozenset("\"\\/\t\n\r_*`'<>&")
-_QUANT = re.compile(r"\{([0-9]*)(?:,([0-9]*))?\}")
-_SPECIAL = frozenset("\\[](){}.*+?^$|") | _GATE_BREAK
-_MIN_GATE = 2
-
-
-# Words that are everywhere in logs: a literal made of them rules few lines out.
-COMMON_WORDS = frozenset(
-    [
-        "error",
-        "errors",
-        "failed",
-        "fail",
-        "file",
-        "load",
-        "loading",
-        "loaded",
-        "type",
-        "class",
-        "version",
-        "module",
-        "found",
-        "find",
-        "import",
-        "runtime",
-        "plugin",
-        "plugins",
-        "valid",
-        "invalid",
-        "defined",
-        "supported",
-        "timeout",
-        "exit",
-        "status",
-        "build",
-        "requires",
-        "unknown",
-        "cannot",
-        "open",
-        "system",
-        "read",
-        "reading",
-        "generator",
-        "transformer",
-        "symbol",
-        "library",
-        "package",
-        "server",
-        "start",
-        "not",
-        "no",
-        "with",
-        "the",
-        "and",
-        "for",
-        "from",
-        "is",
-        "in",
-        "of",
-        "to",
-        "on",
-        "at",
-        "be",
-        "by",
-        "a",
-        "an",
-    ]
-)
-_WORD = re.compile(r"[A-Za-z]+")
-
-
-def _rarity(lit: str) -> float:
-    common = sum(len(w) for w in _WORD.findall(lit) if w.lower() in COMMON_WORDS)
-    return len(lit.encode()) - 0.8 * common
-
-
-def _gate_score(g: tuple[str, ...]) -> tuple[float, int]:
-    return (min(map(_rarity, g)), -len(g))
-
-
-def literal_gate(pattern: str) -> tuple[str, ...] | None:
-    """The pattern's gate: literal strings of which every text it matches holds one."""
-    needs = literal_needs(pattern)
-    return max(needs, key=_gate_score) if needs else None
-
-
-def literal_needs(pattern: str) -> tuple[tuple[str, ...], ...] | None:
-    """What every text the pattern matches holds: tuples of literals (2+ characters), one
-    of each tuple at least. None when nothing is known."""
-    if re.search(r"\(\?[a-zA-Z-]*i", pattern):
-        return None
-    return _needs_of(pattern)
-
-
-def _needs_of(p: str) -> tuple[tuple[str, ...], ...] | None:
-    branches = _top_level_branches(p)
-    if len(branches) == 1:
-        only = _branch_needs(branches[0])
-        return tuple(only) if only else None
-    gates: list[str] = []
-    for b in branches:  # an alternation: one literal per alternative, the rarest
-        needs: list[tuple[str, ...]] = _branch_needs(b)
-        if not needs:
-            return None
-        rarest: tuple[str, ...] = max(needs, key=_gate_score)
-        gates.extend(rarest)
-    return (tuple(dict.fromkeys(gates)),)
-
-
-_MAX_EXPANSION = 16
-
-
-def _branch_needs(branch: str) -> list[tuple[str, ...]]:
-    runs, groups = _literal_runs(branch)
-    needs: list[tuple[str, ...]] = [(r,) for r in runs if len(r) >= _MIN_GATE]
-    for inner in groups:
-        g = _needs_of(inner)
-        if g and len(g) == 1:
-            needs.append(g[0])
-    return needs
-
-
-def _skip_class(p: str, i: int) -> int:
-    """Index after the character class starting at p[i] == '['."""
-    j = i + 1
-    if j < len(p) and p[j] == "^":
-        j += 1
-    if j < len(p) and p[j] == "]":
-        j += 1
-    while j < len(p) and p[j] != "]":
-        j += 2 if p[j] == "\\" else 1
-    return j + 1
-
-
-def _skip_group(p: str, i: int) -> int:
-    """Index after the group starting at p[i] == '('."""
-    depth, j = 0, i
-    while j < len(p):
-        c = p[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "[":
-            j = _skip_class(p, j)
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-        j += 1
-    return j
-
-
-def _top_level_branches(p: str) -> list[str]:
-    out, start, j = [], 0, 0
-    while j < len(p):
-        c = p[j]
-        if c == "\\":
-            j += 2
-        elif c == "[":
-            j = _skip_class(p, j)
-        elif c == "(":
-            j = _skip_group(p, j)
-        elif c == "|":
-            out.append(p[start:j])
-            j += 1
-            start = j
-        else:
-            j += 1
-    out.append(p[start:])
-    return out
-
-
-def _literal_runs(p: str) -> tuple[list[str], list[str]]:
-    """(the runs of literal characters every match of `p` (one alternative) contains,
-    the contents of the groups every match goes through)."""
-    runs: list[str] = []
-    groups: list[str] = []
-    run: list[str] = []
-    expanded: list[tuple[str, tuple[str, ...]]] = []
-
-    def cut() -> None:
-        if run:
-            runs.append("".join(run))
-            run.clear()
-
-    i, n = 0, len(p)
-    while i < n:
-        c = p[i]
-        lit: str | None
-        group: str | None = None
-        if c == "\\":
-            d = p[i + 1] if i + 1 < n else ""
-            if d == "x":
-                lit, i = None, i + 4
-            elif d.isalnum() or not d:
-                lit, i = None, i + 2
-            else:
-                lit, i = d, i + 2
-        elif c == "[":
-            lit, i = None, _skip_class(p, i)
-        elif c == "(":
-            j = _skip_group(p, i)
-            inner = p[i + 1 : j - 1]
-            m = re.match(r"\?(?::|P<[A-Za-z_][A-Za-z0-9_]*>)", inner)
-            if m:
-                inner = inner[m.end() :]
-            group = inner if (not inner.startswith("?")) else None
-            lit, i = None, j
-            words = inner.split("|") if group is not None else []
-            q = p[i] if i < n else ""
-            plain = all(w and not (set(w) & _SPECIAL) for w in words)
-            if plain and q not in ("*", "?", "+", "{") and len(words) * max(1, len(run)) <= _MAX_EXPANSION:
-                # a choice of plain words: every match holds the run so far followed by one
-                expanded.append(("".join(run), tuple(words)))
-
-        elif c in ".^$":
-            lit, i = None, i + 1
-        else:
-            lit, i = c, i + 1
-        q = p[i] if i < n else ""
-        m = _QUANT.match(p, i) if q == "{" else None
-        required = not (q in ("*", "?") or (m and m.group(1) in ("", "0")))
-        if group is not None and required:
-            groups.append(group)
-        if q in ("*", "?"):
-            cut()  # the atom is optional
-            i += 1
-        elif q == "+" or (m and m.group(1) not in ("", "0")):
-            if lit is not None and lit not in _GATE_BREAK:
-                run.append(lit)  # required once, repeated maybe: the run ends here
-            cut()
-            i = m.end() if m else i + 1
-        elif m:
-            cut()
-            i = m.end()
-        elif lit is None or lit in _GATE_BREAK:
-            cut()
-            continue
-        else:
-            run.append(lit)
-            continue
-        if i < n and p[i] == "?":  # lazy quantifier
-            i += 1
-    cut()
-    for before, alts in expanded:  # "go (build|get)" also needs "go build" or "go get"
-        if before:
-            groups.append("|".join(re.escape(before + a) for a in alts))
-    return runs, groups
-
-
-def re2_problem(pattern: str) -> str | None:
-    """Why a pattern would not compile with RE2 (Go's regexp), or None."""
-    for rx, what in _NOT_RE2:
-        if re.search(rx, pattern):
-            return f"uses a {what}, which RE2 (Go, Rust) does not support"
-    return None
-
-
-def portability_problem(pattern: str) -> str | None:
-    """Why a pattern would not mean the same in RE2, Python and JavaScript, or None."""
-    why = re2_problem(pattern)
-    if why:
-        return why
-    for rx, what in _NOT_JS:
-        if re.search(rx, pattern):
-            return f"uses {what}: write the characters out, e.g. [0-9] or [A-Za-z0-9_]"
-    return None
 
 
 # ---------------------------------------------------------------- the catalog's parts
@@ -468,20 +114,6 @@ class Marker(NamedTuple):
     name: str
     pats: tuple[Pattern, ...]
     stage: str | None = None  # a host of errors of this stage only
-
-
-class Matching(NamedTuple):
-    """How a pasted text becomes the lines that are matched (the same in explain.js)."""
-
-    strip: Pattern  # removed from the whole text (terminal colour codes)
-    decode_when: Pattern  # a line with JSON/logfmt escapes is also read decoded
-    decode: Pattern
-    decode_map: Mapping[str, str]
-    prefixes: tuple[Pattern, ...]  # log framing removed from the start of a line, repeatedly
-    splits: tuple[Pattern, ...]  # the text after each match is also matched on its own
-    gap: int  # lines with hits at most this far apart are one stretch of the log
-    max_line: int  # longer lines are matched in overlapping pieces of this length
-    placeholders: Mapping[str, str]  # for `{group}` of a check or fix when the text has none
 
 
 @dataclass(frozen=True, eq=False)  # compared (and cached) by identity
@@ -571,8 +203,8 @@ def check_catalog(path: Path | None = None) -> Catalog:
 
 @functools.cache
 def _load(path: Path) -> Catalog:
-    if path == DEFAULT_CATALOG:
-        cached = _cached(path)
+    if path == DEFAULT_CATALOG:  # kept parsed in the user's cache directory (catalog_cache)
+        cached = catalog_cache.load(path, _CODE, lambda doc: _build(path, doc, strict=False))
         if cached is not None:
             return cached
         doc = _read(path)
@@ -582,70 +214,9 @@ def _load(path: Path) -> Catalog:
             raise
         except Exception:  # damaged in a way _build does not expect: the schema says how
             return _checked(path, doc)
-        _save(path, doc, cat)
+        catalog_cache.save(path, _CODE, doc, (p for _, p in cat.all_patterns()))
         return cat
     return _checked(path, _read(path))
-
-
-# The packaged catalog, parsed and with every pattern's literals, is kept in the user's
-# cache directory, keyed by the catalog's and this module's size and modification time:
-# a fresh `plugin-matrix explain` then reads it in a millisecond instead of parsing TOML
-# and working out ~400 patterns' literals. It is only an optimisation: any problem with
-# it (missing, old, unwritable) means the catalog is read as usual.
-_CACHE_FORMAT = 1
-
-
-def user_cache_dir() -> Path:
-    """$PLUGIN_MATRIX_CACHE, else $XDG_CACHE_HOME (or ~/.cache)/kustomize-plugin-matrix."""
-    base = os.environ.get("PLUGIN_MATRIX_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kustomize-plugin-matrix"
-    )
-    return Path(base)
-
-
-def _cache_key(path: Path) -> list[Any]:
-    out: list[Any] = [_CACHE_FORMAT, str(path)]
-    for p in (path, Path(__file__)):
-        try:
-            st = p.stat()
-        except OSError:
-            return []
-        out += [st.st_size, st.st_mtime_ns]
-    return out
-
-
-def _cache_file(path: Path) -> Path:
-    return user_cache_dir() / "explain" / f"catalog-{zlib.crc32(str(path).encode()):08x}.marshal"
-
-
-def _cached(path: Path) -> Catalog | None:
-    key = _cache_key(path)
-    try:
-        doc = marshal.loads(_cache_file(path).read_bytes())
-        if not key or doc.get("key") != key:
-            return None
-        _KNOWN_NEEDS.update(doc["needs"])
-        return _build(path, doc["doc"], strict=False)
-    except Exception:  # anything wrong with the cache: read the catalog itself
-        return None
-    finally:
-        _KNOWN_NEEDS.clear()
-
-
-def _save(path: Path, doc: dict[str, Any], cat: Catalog) -> None:
-    key = _cache_key(path)
-    if not key:
-        return
-    needs = {p.source: p.needs for _, p in cat.all_patterns()}
-    target = _cache_file(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(marshal.dumps({"key": key, "doc": doc, "needs": needs}))
-        os.replace(tmp, target)
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            tmp.unlink()
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -679,7 +250,7 @@ def clear_cache() -> None:
 def _alternatives(items: Iterable[Mapping[str, Any]]) -> tuple[Alternative, ...]:
     return tuple(
         Alternative(
-            when=_pattern(a["when"]) if a.get("when") else None,
+            when=pattern_of(a["when"]) if a.get("when") else None,
             slug=a["class"],
             why=_para(a["why"]),
             check=a["check"],
@@ -719,15 +290,15 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
                 alternatives=_alternatives(c.get("alternatives", [])),
                 contexts=tuple(
                     ContextFix(
-                        when=_pattern(x["when"]) if x.get("when") else None,
+                        when=pattern_of(x["when"]) if x.get("when") else None,
                         host=x.get("host"),
                         fix=_para(x["fix"]),
                     )
                     for x in c.get("contexts", [])
                 ),
                 unless=tuple(c.get("unless", [])),
-                pats=_pats(c["patterns"]),
-                unless_pats=_pats(c.get("unless", [])),
+                pats=patterns_of(c["patterns"]),
+                unless_pats=patterns_of(c.get("unless", [])),
             )
         )
     slugs = set(seen)
@@ -756,7 +327,7 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
             slug=f["class"],
             stage=f.get("stage"),
             why=_para(f["why"]),
-            pats=_pats(f["patterns"]),
+            pats=patterns_of(f["patterns"]),
             alternatives=_alternatives(f.get("alternatives", [])),
         )
         for f in doc.get("fallbacks", [])
@@ -764,7 +335,7 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
     for k, fb in enumerate(fbs):
         if fb.slug not in slugs:
             problems.append(f"fallbacks[{k}].class: no class {fb.slug!r}")
-    hosts = tuple(Marker(h["name"], _pats(h["patterns"]), h.get("stage")) for h in doc.get("hosts", []))
+    hosts = tuple(Marker(h["name"], patterns_of(h["patterns"]), h.get("stage")) for h in doc.get("hosts", []))
     host_names = {h.name for h in hosts}
     for i, c in enumerate(classes):
         for j, x in enumerate(c.contexts):
@@ -773,14 +344,14 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
                     f"classes[{i}] ({c.slug}).contexts[{j}].host: no host {x.host!r} in [[hosts]]"
                 )
     m = doc.get("matching")
-    matching = (
+    unwrap = (
         Matching(
-            strip=_pattern(m["strip"]),
-            decode_when=_pattern(m["decode_when"]),
-            decode=_pattern(m["decode"]),
+            strip=pattern_of(m["strip"]),
+            decode_when=pattern_of(m["decode_when"]),
+            decode=pattern_of(m["decode"]),
             decode_map=dict(m["decode_map"]),
-            prefixes=_pats(m.get("prefixes", [])),
-            splits=_pats(m.get("splits", [])),
+            prefixes=patterns_of(m.get("prefixes", [])),
+            splits=patterns_of(m.get("splits", [])),
             gap=int(m.get("gap", 8)),
             max_line=int(m.get("max_line", 16384)),
             placeholders=dict(m.get("placeholders", {})),
@@ -792,36 +363,16 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
         path,
         classes,
         redirects,
-        matching=matching,
-        stages=tuple(Marker(s["name"], _pats(s["patterns"])) for s in doc.get("stages", [])),
+        matching=unwrap,
+        stages=tuple(Marker(s["name"], patterns_of(s["patterns"])) for s in doc.get("stages", [])),
         hosts=hosts,
         fallbacks=fbs,
     )
     if strict:
-        problems += _pattern_problems(cat)
+        problems += pattern_problems(cat.all_patterns(), cat.matching)
     if problems:
         raise UserError("\n".join(f"{path}: {p}" for p in problems))
     return cat
-
-
-def _pattern_problems(cat: Catalog) -> list[str]:
-    problems = []
-    for where, p in cat.all_patterns():
-        try:
-            rx = p.rx
-        except re.error as e:
-            problems.append(f"{where}: not a valid regular expression: {e}")
-            continue
-        why = portability_problem(p.source)
-        if why:
-            problems.append(f"{where}: {why}")
-        if rx.groupindex.keys() - set(GROUPS):
-            problems.append(f"{where}: the only named groups allowed are {', '.join(GROUPS)}")
-    if cat.matching:
-        for i, p in enumerate(cat.matching.prefixes):
-            if not p.source.startswith("^"):
-                problems.append(f"matching.prefixes[{i}]: a prefix pattern starts with ^")
-    return problems
 
 
 def _para(text: str) -> str:
@@ -846,23 +397,6 @@ def lost_slugs(catalog: Catalog, published: Iterable[str] | None = None) -> list
     return [s for s in pub if s not in catalog.by_slug and catalog.redirects.get(s) not in catalog.by_slug]
 
 
-MATCHING_RULE = (
-    "1. remove `matching.strip` from the text; split it into lines (Python's str.splitlines); "
-    "a line longer than `max_line` is cut into pieces of `max_line` overlapping by a tenth. "
-    "2. a line matching `decode_when` is also read decoded (`decode`, each escape replaced by "
-    "`decode_map`, then split at newlines). 3. each such line's views: the line, and the text "
-    "after each match of a `splits` pattern; from each view the `prefixes` are removed from "
-    "the start, again and again, and spaces and tabs around it. 4. a line's hit is the first "
-    "class (in this order) with a pattern matching one of its views; else the fallbacks that "
-    "match. 5. hits at most `gap` lines apart form a stretch; in a stretch each specific class "
-    "and package is one error; the lines of a `generic` class join the nearest specific error "
-    "of the same stage; a fallback becomes its class when its `stage` (from the [[stages]] "
-    "lines in or before the stretch) fits; a `repeats` error is dropped when the error it "
-    "repeats is there too. 6. errors are reported in the order of their first line; the "
-    "first one names the text. explain.js on the site is the reference implementation."
-)
-
-
 def _pattern_list(pats: Iterable[Pattern]) -> list[str]:
     return [p.source for p in pats]
 
@@ -884,7 +418,7 @@ def catalog_json(catalog: Catalog | None = None) -> dict[str, Any]:
         "schema": 1,
         "base_url": LINK_BASE,
         "matching": "search each line; the first class (in this order) with a matching pattern wins",
-        "matching_rule": MATCHING_RULE,
+        "matching_rule": matching.MATCHING_RULE,
         "classes": [
             {
                 "slug": c.slug,
@@ -934,11 +468,11 @@ def catalog_json(catalog: Catalog | None = None) -> dict[str, Any]:
             "gap": m.gap,
             "max_line": m.max_line,
             "placeholders": dict(m.placeholders),
-            "whitespace": WS,
-            "max_views": MAX_VIEWS,
-            "max_prefix_rounds": MAX_PREFIX_ROUNDS,
-            "whole_log_from": WHOLE_LOG_FROM,
-            "context_lines": CONTEXT_LINES,
-            "max_line_shown": MAX_LINE_SHOWN,
+            "whitespace": matching.WS,
+            "max_views": matching.MAX_VIEWS,
+            "max_prefix_rounds": matching.MAX_PREFIX_ROUNDS,
+            "whole_log_from": matching.WHOLE_LOG_FROM,
+            "context_lines": matching.CONTEXT_LINES,
+            "max_line_shown": matching.MAX_LINE_SHOWN,
         }
     return doc

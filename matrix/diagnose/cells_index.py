@@ -47,9 +47,10 @@ def _stamp(path: Path) -> list[int]:
 
 def _key(cat: Catalog) -> list[Any]:
     """What every cached class depends on besides the record: the catalog and the code."""
-    from matrix.diagnose import classify
+    from matrix.diagnose import classify, gates, hits, unwrap
 
-    return [INDEX_FORMAT, str(cat.path), *_stamp(cat.path), *_stamp(Path(classify.__file__))]
+    code = (classify.__file__, unwrap.__file__, gates.__file__, hits.__file__)
+    return [INDEX_FORMAT, str(cat.path), *_stamp(cat.path), *(x for f in code for x in _stamp(Path(f)))]
 
 
 def load(data: Path, cat: Catalog) -> dict[str, Any] | None:

@@ -1,16 +1,15 @@
 """Building kustomize hosts and Go plugins, each in a generated module, content-keyed.
 
 Every artifact has a key: the hash of everything that decides its bytes (toolchain's
-exact version, module versions, flags, environment, plugin sources). A built or
-failed artifact is stored under that key in the cache directory and is never built
-again, in this run or the next, unless `force` is set.
+exact version, module versions, flags, environment, plugin sources; its plan,
+matrix.measure.buildplan). A built or failed artifact is stored under that key in the
+cache directory and is never built again, in this run or the next, unless `force` is set.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import hashlib
 import json
 import os
@@ -25,13 +24,10 @@ from matrix import UserError
 from matrix.core import jsonio
 from matrix.core.grid import GO_PLUGIN, Grid, HostSpec, PluginSpec
 from matrix.diagnose import recipe
-from matrix.measure import proc
+from matrix.measure import buildplan, proc
 from matrix.measure.toolchains import Toolchain, go_release, redact_services, shared_caches
 
-# Bump when the way artifacts are built changes, so old cache entries are not reused.
-BUILD_FORMAT = 2
 BUILD_TIMEOUT_S = 1800.0
-MODULE_PREFIX = "matrix.local"
 COMPANIONS = "companions"  # the cache directory beside an artifact holding its companions
 
 # The module proxy refusing a module (version): the input is unavailable here.
@@ -91,15 +87,6 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-@functools.cache
-def sources_digest(src: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(src.rglob("*")):
-        if p.is_file():
-            h.update(p.relative_to(src).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def default_cache_dir() -> Path:
     base = os.environ.get("PLUGIN_MATRIX_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kustomize-plugin-matrix"
@@ -138,107 +125,15 @@ class Builder:
         self._memo: dict[str, Artifact] = {}
         self._rebuilt: set[str] = set()
 
-    # ------------------------------------------------------------------ keys
-    def _platform_env(self, platform: str, cgo: bool) -> dict[str, str]:
-        p = self.grid.platforms[platform]
-        env = {"GOOS": p["goos"], "GOARCH": p["goarch"], "CGO_ENABLED": "1" if cgo else "0"}
-        if cgo and p.get("cc"):
-            env["CC"] = p["cc"]
-        return env
-
-    def _variant(self, name: str, platform: str) -> tuple[list[str], dict[str, str], str | None]:
-        v = self.grid.variants[name]
-        plats = v.get("platforms")
-        problem = (
-            f"variant {name!r} applies only to {', '.join(plats)}"
-            if plats and platform not in plats
-            else None
-        )
-        return list(v.get("flags", [])), dict(v.get("env", {})), problem
-
-    def host_plan(self, spec: HostSpec) -> tuple[str, dict[str, Any]]:
-        tc = self.toolchains[spec.toolchain]
-        rel = self.grid.releases[spec.release]
-        flags, venv, _ = self._variant(spec.variant, spec.platform)
-        flags = [f.replace("{release}", spec.release) for f in flags]  # e.g. -X ...provenance.version=
-        env = self._platform_env(spec.platform, venv.get("CGO_ENABLED", "1") == "1")
-        env.update(venv)
-        go_mod = f"module {MODULE_PREFIX}/host\n\ngo 1.18\n\nrequire {rel['module']} {spec.release}\n"
-        v = self.grid.variants[spec.variant]
-        plan = {
-            "kind": "host",
-            "format": BUILD_FORMAT,
-            "go": tc.version,
-            "gotoolchain": tc.gotoolchain,
-            "go_mod": go_mod,
-            "flags": flags,
-            "env": env,
-            "package": rel["module"],
-        }
-        # How users build kustomize (only keyed when not the default, so existing keys stay).
-        if v.get("style", "module") != "module":
-            plan["style"] = v["style"]
-            plan["version"] = spec.release
-        if v.get("modcache"):
-            plan["modcache"] = v["modcache"]
-        return _key(plan), plan
-
-    def plugin_plan(self, spec: PluginSpec) -> tuple[str, dict[str, Any]]:
-        tc = self.toolchains[spec.toolchain]
-        pin = self.grid.pins[spec.pins]
-        pdef = self.grid.plugins[spec.plugin]
-        rel_name = spec.release
-        if pin.get("release") == "previous":
-            rel_name = self.grid.previous_release(spec.release) or spec.release
-        rel = self.grid.releases[rel_name]
-        module = pdef.get("module") or f"{MODULE_PREFIX}/plugin/{spec.plugin}"
-        lines = [f"module {module}", "", "go 1.18", ""]
-        if spec.pins in ("api-only", "api-other"):
-            lines.append(f"require sigs.k8s.io/kustomize/api {rel['api']}")
-            if spec.pins == "api-other":
-                lines.append(f"require sigs.k8s.io/kustomize/kyaml {rel['kyaml']}")
-        else:
-            # Requiring the kustomize module itself makes every module the host links
-            # resolve (by MVS) to the host's version.
-            lines.append(f"require {rel['module']} {rel_name}")
-            lines.append(f"require sigs.k8s.io/kustomize/api {rel['api']}")
-        for mod, ver in sorted(pin.get("replace", {}).items()):
-            lines.append(f"replace {mod} => {mod} {ver}")
-        flags, venv, _ = self._variant(spec.variant, spec.platform)
-        env = self._platform_env(spec.platform, venv.get("CGO_ENABLED", "1") == "1")
-        env.update(venv)
-        src = self.grid.plugin_source(spec.plugin, spec.mechanism)
-        plan = {
-            "kind": "plugin",
-            "format": BUILD_FORMAT,
-            "go": tc.version,
-            "gotoolchain": tc.gotoolchain,
-            "go_mod": "\n".join(lines) + "\n",
-            "flags": flags,
-            "env": env,
-            "sources": sources_digest(src),
-            "vendor": bool(pin.get("vendor")),
-            "files": bool(pin.get("files")),
-            "source_dir": str(src),
-        }
-        # Keys only where they are set: the plans (and cache keys) of the Go plugins built
-        # before these existed stay the same.
-        if spec.mechanism != GO_PLUGIN:
-            plan["mechanism"] = spec.mechanism  # an executable: `go build`, no -buildmode=plugin
-        for k in ("prebuild", "companions"):
-            if pdef.get(k):
-                plan[k] = pdef[k]
-        return _key({k: v for k, v in plan.items() if k != "source_dir"}), plan
-
     # ------------------------------------------------------------------ builds
     def host(self, spec: HostSpec) -> Artifact:
         tc = self.toolchains[spec.toolchain]
         if not tc.available:
             return _skipped("host", tc)
-        _, _, problem = self._variant(spec.variant, spec.platform)
+        _, _, problem = buildplan.variant(self.grid, spec.variant, spec.platform)
         if problem:
             return Artifact("host", "", "skipped", reason=problem)
-        key, plan = self.host_plan(spec)
+        key, plan = buildplan.host_plan(self.grid, tc, spec)
         return self._get(
             key,
             plan,
@@ -250,10 +145,10 @@ class Builder:
         tc = self.toolchains[spec.toolchain]
         if not tc.available:
             return _skipped("plugin", tc)
-        _, _, problem = self._variant(spec.variant, spec.platform)
+        _, _, problem = buildplan.variant(self.grid, spec.variant, spec.platform)
         if problem:
             return Artifact("plugin", "", "skipped", reason=problem)
-        key, plan = self.plugin_plan(spec)
+        key, plan = buildplan.plugin_plan(self.grid, tc, spec)
         mech = "" if spec.mechanism == GO_PLUGIN else f" as {spec.mechanism}"
         return self._get(
             key,
@@ -288,43 +183,8 @@ class Builder:
                 "skipped",
                 reason=f"recipe asks for {r.go_version}, which no grid toolchain provides",
             )
-        key, plan = self.recipe_plan(spec, r, tc)
+        key, plan = buildplan.recipe_plan(self.grid, self.cache, spec, r, tc)
         return self._get(key, plan, tc, f"plugin {spec.plugin} by the recipe of host {r.sha256[:12]}")
-
-    def recipe_plan(self, spec: PluginSpec, r: recipe.Recipe, tc: Toolchain) -> tuple[str, dict[str, Any]]:
-        src = self.grid.plugin_source(spec.plugin)
-        env = {
-            k: v
-            for k, v in r.build_env(go_release(tc.version)).items()
-            if k not in ("GOTOOLCHAIN", "GOMODCACHE")
-        }  # the toolchain's env has both; a module cache of the host's own is below
-        go_mod = f"module {MODULE_PREFIX}/plugin/{spec.plugin}\n\ngo 1.18\n\n{r.require_block()}"
-        # The recipe's module cache path (an untrimmed host bakes its source paths in): one
-        # of this cache's other module caches by name, so keys stay the same on any machine.
-        modcache = None
-        wanted = r.build_env(go_release(tc.version)).get("GOMODCACHE")
-        gopaths = self.cache / "gopaths"
-        if wanted and Path(wanted).parent.parent.parent == gopaths:
-            modcache = Path(wanted).parent.parent.name
-        elif wanted and wanted != shared_caches().get("GOMODCACHE"):
-            env["GOMODCACHE"] = wanted  # a path of this machine: the recipe asks for it
-        plan = {
-            "kind": "plugin",
-            "format": BUILD_FORMAT,
-            "recipe": recipe.RECIPE_FORMAT,
-            "go": tc.version,
-            "gotoolchain": tc.gotoolchain,
-            "go_mod": go_mod,
-            "flags": r.flags,
-            "env": env,
-            "sources": sources_digest(src),
-            "vendor": False,
-            "files": False,
-            "source_dir": str(src),
-        }
-        if modcache:
-            plan["modcache"] = modcache
-        return _key({k: v for k, v in plan.items() if k != "source_dir"}), plan
 
     def _get(self, key: str, plan: dict[str, Any], tc: Toolchain, label: str) -> Artifact:
         if key in self._memo:
@@ -518,10 +378,6 @@ def _key_lock(cache: Path, key: str) -> Iterator[None]:
     with (locks / f"{key[:20]}.lock").open("a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         yield
-
-
-def _key(plan: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
 
 
 def _skipped(kind: str, tc: Toolchain) -> Artifact:

@@ -28,15 +28,10 @@ from matrix.core.grid import GO_PLUGIN, STANDARD, Cell, Grid
 from matrix.diagnose.classify import classify_record
 from matrix.measure import placeholders, toolchains
 from matrix.measure import shard as shardmod
-from matrix.measure.build import TRANSIENT, Artifact, Builder, default_cache_dir, sources_digest, transient
-from matrix.measure.load import (
-    Piece,
-    clean_stale_cells,
-    installed_companions,
-    run_load,
-    runner_provenance,
-    timeout_for,
-)
+from matrix.measure.build import TRANSIENT, Artifact, Builder, default_cache_dir, transient
+from matrix.measure.buildplan import sources_digest
+from matrix.measure.load import Piece, installed_companions, run_load, runner_provenance, timeout_for
+from matrix.measure.sandbox import clean_stale_cells
 from matrix.measure.toolchains import shared_caches
 
 

@@ -1,0 +1,158 @@
+"""Hits and the errors they make (steps 3 and 4 of matrix.diagnose.classify).
+
+Hits at most `gap` lines apart are one stretch. In a stretch, each specific class and
+package is one error; the lines of a generic class (a goroutine dump, `# pkg` headers)
+join the nearest specific error of the same stage; a fallback becomes its class when the
+stage seen around it fits; a repeat (`(previous failure)`) is dropped when what it
+repeats is in the text. The errors are listed in the order of their first line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from matrix.core.catalog import Catalog
+from matrix.diagnose.unwrap import Line
+
+
+class Hit:
+    """A line a class matched (`slug`), or only fallbacks (their indexes in the catalog)."""
+
+    __slots__ = ("fallbacks", "line", "match", "slug", "view")
+
+    def __init__(
+        self,
+        line: Line,
+        slug: str | None,
+        fallbacks: tuple[int, ...],
+        match: re.Match[str] | None,
+        view: str | None,
+    ) -> None:
+        self.line = line
+        self.slug = slug  # None: only fallbacks matched
+        self.fallbacks = fallbacks
+        self.match = match
+        self.view = view
+
+
+class TextError:
+    """One error of the text: its class, its first hit and all its hits."""
+
+    __slots__ = ("count", "fallback", "first", "hits", "slug", "stage")
+
+    def __init__(
+        self, slug: str, first: Hit, hits: list[Hit], fallback: int | None = None, stage: str | None = None
+    ) -> None:
+        self.slug = slug
+        self.first = first
+        self.hits = hits
+        self.fallback = fallback
+        self.count = 1
+        self.stage = stage
+
+
+def stretches(hits: Iterable[Hit], gap: int) -> list[list[Hit]]:
+    """The hits in runs whose neighbours are at most `gap` lines apart."""
+    runs: list[list[Hit]] = []
+    for h in hits:
+        if runs and h.line.lineno - runs[-1][-1].line.lineno <= gap:
+            runs[-1].append(h)
+        else:
+            runs.append([h])
+    return runs
+
+
+def stretch_errors(cat: Catalog, run: list[Hit], stage: str | None) -> list[TextError]:
+    """The errors of one stretch whose lines show `stage`: one per specific class and
+    package; a generic class's or a fallback's hits join the nearest specific error of the
+    same stage, else make an error of their own."""
+    by = cat.by_slug
+    specific: dict[tuple[str, str | None], TextError] = {}
+    generic: list[tuple[Hit, str, int | None]] = []
+    for h in run:
+        if h.slug is not None and not by[h.slug].generic:
+            key = (h.slug, package_of(h))
+            if key in specific:
+                specific[key].hits.append(h)
+                specific[key].count += 1
+            else:
+                specific[key] = TextError(h.slug, h, [h], stage=stage)
+        elif h.slug is not None:
+            generic.append((h, h.slug, None))
+        else:
+            for fk in h.fallbacks:
+                fb = cat.fallbacks[fk]
+                if fb.stage is None or fb.stage == stage:
+                    generic.append((h, fb.slug, fk))
+                    break
+    errors = list(specific.values())
+    loose: dict[str, TextError] = {}
+    for h, slug, k in generic:
+        own = by[slug].stage
+        near = [e for e in errors if own == "fallback" or by[e.slug].stage == own]
+        if near:
+            best = min(near, key=lambda e: min(abs(x.line.lineno - h.line.lineno) for x in e.hits))
+            best.hits.append(h)
+        elif slug in loose:
+            loose[slug].hits.append(h)
+        else:
+            loose[slug] = TextError(slug, h, [h], fallback=k, stage=stage)
+    return errors + list(loose.values())
+
+
+def drop_repeats(cat: Catalog, found: list[TextError]) -> list[TextError]:
+    """A repeat of a first failure that is in the text is not an error of its own."""
+    by = cat.by_slug
+    firsts = [e for e in found if not by[e.slug].repeats and not by[e.slug].generic]
+    keep = []
+    for err in found:
+        if by[err.slug].repeats:
+            pkg = package_of(err.first)
+            same = [e for e in firsts if by[e.slug].stage == by[err.slug].stage]
+            if any(package_of(e.first) == pkg for e in same) or (pkg is None and same):
+                continue
+        keep.append(err)
+    return keep
+
+
+def merged(errors: Iterable[TextError]) -> list[TextError]:
+    """The same error in several stretches (same class, package and line but for its
+    numbers) is one, counted."""
+    out: dict[tuple[str, str | None, str], TextError] = {}
+    for err in errors:
+        key = (err.slug, package_of(err.first), _norm(err.first))
+        if key in out:
+            out[key].count += err.count
+        else:
+            out[key] = err
+    return list(out.values())
+
+
+def ranked(cat: Catalog, errors: list[TextError]) -> list[TextError]:
+    """Text order, except: a repeat never comes before a first failure, and an error
+    that follows a stage (a plugin file missing because its build failed) comes after
+    that stage's errors."""
+    by = cat.by_slug
+    stages = {by[e.slug].stage for e in errors if not by[e.slug].repeats}
+    firsts = any(not by[e.slug].repeats and not by[e.slug].generic for e in errors)
+
+    def key(e: TextError) -> tuple[int, tuple[int, int]]:
+        c = by[e.slug]
+        late = (c.repeats and firsts) or (c.follows is not None and c.follows in stages)
+        return (1 if late else 0, e.first.line.order)
+
+    return sorted(errors, key=key)
+
+
+def package_of(h: Hit) -> str | None:
+    if h.match is None:
+        return None
+    return h.match.groupdict().get("package") or None
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _norm(h: Hit) -> str:
+    return _DIGITS.sub("#", h.view if h.view is not None else h.line.text)

@@ -1,0 +1,108 @@
+"""Unwrapping a pasted text into the lines that are matched (step 1 of
+matrix.diagnose.classify; the rules are data: the catalog's [matching], matrix.core.matching).
+
+Terminal colour codes go (the caller strips them from the whole text); a line longer
+than `max_line` is matched in overlapping pieces; a piece holding JSON/logfmt escapes is
+also read decoded (a JSON log line can hold a whole multi-line error); each part has
+views: itself and the text after each wrapper or log field (`splits`), each with its log
+framing removed (`prefixes`: timestamps, levels, klog/journal headers, BuildKit steps...).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from matrix.core.matching import MAX_PREFIX_ROUNDS, MAX_VIEWS, WS, Matching, Pattern
+
+
+@functools.cache
+def default_matching() -> Matching:
+    """For a catalog without [matching] (an older one in a data directory): colour codes only."""
+    never = Pattern("[^\\s\\S]")
+    return Matching(
+        strip=Pattern(r"\x1b\[[0-9;?]*[A-Za-z]"),
+        decode_when=never,
+        decode=never,
+        decode_map={},
+        prefixes=(),
+        splits=(),
+        gap=8,
+        max_line=16384,
+        placeholders={},
+    )
+
+
+class Line:
+    """One line as it is matched: a piece of a physical line, or a decoded part of one."""
+
+    __slots__ = ("lineno", "order", "present", "src", "views")
+
+    def __init__(self, lineno: int, order: tuple[int, int], src: str, views: list[str]) -> None:
+        self.lineno = lineno  # 1-based physical line
+        self.order = order  # (physical line, part): the order of the text
+        self.src = src
+        self.views = views  # parts of `src`, framing removed
+        self.present: set[Pattern] | None = None  # the patterns whose gate is in `src`
+
+    @property
+    def text(self) -> str:
+        return self.views[0]
+
+
+def _strip_prefixes(m: Matching, s: str) -> str:
+    s = s.strip(WS)
+    for _ in range(MAX_PREFIX_ROUNDS):
+        for p in m.prefixes:
+            mm = p.search(s)
+            if mm and mm.end() > 0:
+                s = s[mm.end() :].strip(WS)
+                break
+        else:
+            break
+    return s
+
+
+def views(m: Matching, s: str) -> list[str]:
+    """The texts `s` is matched as: itself and the text after each `splits` match, each
+    with its log framing removed (at most MAX_VIEWS)."""
+    out = [_strip_prefixes(m, s)]
+    for sp in m.splits:
+        if sp.gate is not None and not any(g in s for g in sp.gate):
+            continue
+        for mm in sp.rx.finditer(s):
+            v = _strip_prefixes(m, s[mm.end() :])
+            if v and v not in out:
+                out.append(v)
+                if len(out) >= MAX_VIEWS:
+                    return out
+    return out
+
+
+def _pieces(m: Matching, line: str) -> list[str]:
+    n = m.max_line
+    if len(line) <= n:
+        return [line]
+    step = n - n // 10
+    return [line[i : i + n] for i in range(0, len(line) - n // 10, step)]
+
+
+def _decoded(m: Matching, s: str) -> list[str]:
+    table = m.decode_map
+
+    def one(mm: re.Match[str]) -> str:
+        key = next((g for g in mm.groups() if g is not None), None)
+        return table.get(key, mm.group(0)) if key is not None else mm.group(0)
+
+    return m.decode.rx.sub(one, s).split("\n")
+
+
+def parts(m: Matching, line: str) -> list[str]:
+    """The texts one physical line is matched as: its pieces, and each piece's decoded
+    lines when it holds escapes."""
+    out = []
+    for piece in _pieces(m, line):
+        out.append(piece)
+        if m.decode_when.search(piece):
+            out += _decoded(m, piece)
+    return [p for p in out if p.strip(WS)]
