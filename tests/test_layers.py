@@ -70,3 +70,21 @@ def test_cycles_are_found(tmp_path: Path) -> None:
     assert r.returncode == 1
     assert "matrix.core.grid" in r.stdout
     assert "matrix.core.records" in r.stdout
+
+
+def test_facts_are_written_once() -> None:
+    """The site URL and the outcomes have one source (matrix.core.facts): the record
+    schema's enum, the frame and mkdocs agree with it."""
+    import json
+
+    from matrix.core import facts
+    from matrix.dataset import frame
+
+    schema = json.loads((ROOT / "matrix" / "core" / "schemas" / "record.schema.json").read_text())
+    assert tuple(schema["properties"]["outcome"]["enum"]) == facts.OUTCOMES
+    assert tuple(frame.OUTCOMES) == facts.OUTCOMES
+    assert "site_url:" not in (ROOT / "mkdocs.yml").read_text()  # set by docs/hooks.py from facts
+    sources = [
+        p for p in (ROOT / "matrix").rglob("*.py") if "kustomize-plugin-matrix.github.io" in p.read_text()
+    ]
+    assert [p.relative_to(ROOT).as_posix() for p in sources] == ["matrix/core/facts.py"]

@@ -115,7 +115,7 @@ def render_doctor(p: doctor.Prediction) -> str:
     if p.prediction == "loads":
         out.append("prediction: loads")
     else:
-        out.append(f"prediction: fails ({p.klass})")
+        out.append(f"prediction: fails ({p.error_class})")
         if p.message:
             out.append(f"  expected error: {p.message}")
     if p.mismatches:

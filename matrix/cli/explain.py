@@ -107,7 +107,7 @@ def _usable(text: str, where: str) -> str:
 
 def answer(match: Match, catalog: Catalog, index: dict[str, Any] | None) -> dict[str, Any]:
     """The stable JSON answer for one error."""
-    cls = catalog.get(match.slug)
+    error_class = catalog.get(match.slug)
     cells = cells_for(index, match) if index is not None else []
     out: dict[str, Any] = {
         "class": match.slug,
@@ -115,10 +115,10 @@ def answer(match: Match, catalog: Catalog, index: dict[str, Any] | None) -> dict
         "package": match.package,
         "family": match.family,
         "link": match.link,
-        "cause": cls.cause,
-        "fix": cls.fix,
+        "cause": error_class.cause,
+        "fix": error_class.fix,
         "fixes": list(match.fixes),
-        "family_hint": cls.families.get(match.family) if match.family else None,
+        "family_hint": error_class.families.get(match.family) if match.family else None,
         "stage": match.stage,
         "host": match.host,
         "line": match.line,
@@ -128,7 +128,7 @@ def answer(match: Match, catalog: Catalog, index: dict[str, Any] | None) -> dict
             {"class": a.slug, "why": a.why, "check": a.check, "link": link(a.slug)}
             for a in match.alternatives
         ],
-        "related": list(cls.related),
+        "related": list(error_class.related),
         "cells": cells,
         "observed": observed_causes(cells, index["variants"] if index else {}),
     }

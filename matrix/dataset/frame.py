@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from matrix.core import facts
 from matrix.dataset.read import read_records
 
 # Public columns, in order. Changing a name breaks people's notebooks: add, don't rename.
@@ -114,7 +115,7 @@ KEY_COLUMNS: list[str] = [
     "plugin_scenario",
 ]
 
-OUTCOMES = ["loads", "fails", "build-failed", "skipped", "not-run", "harness-error"]
+OUTCOMES = list(facts.OUTCOMES)  # written once, in matrix.core.facts
 
 _LOG_LINE = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ")  # Go's log package prefix
 _GO_VERSION = re.compile(r"\bgo\d+(?:\.\d+)*(?:(?:rc|beta)\d+)?\b")
@@ -260,7 +261,7 @@ def _sandbox(sb: Any) -> str:
 def row(rec: dict[str, Any]) -> dict[str, Any]:
     """One record as one flat row (see COLUMNS). The error class is the one recorded
     (`plugin-matrix reclassify` recomputes them after the catalog changes)."""
-    cls, pkg = rec.get("class"), rec.get("package")
+    error_class, pkg = rec.get("class"), rec.get("package")
     h, p, ld, run = rec["host"], rec["plugin"], rec.get("load") or {}, rec["runner"]
     scenario = p.get("scenario") or {}
     hb, pb = h["build"], p["build"]
@@ -268,7 +269,7 @@ def row(rec: dict[str, Any]) -> dict[str, Any]:
     r: dict[str, Any] = {
         "cell": rec["cell"],
         "outcome": rec["outcome"],
-        "class": cls or "",
+        "class": error_class or "",
         "package": pkg or "",
         "error": error_text(rec),
         "reason": rec.get("reason") or "",

@@ -57,11 +57,11 @@ def load(data: Path) -> dict[str, Any]:
     return doc
 
 
-def error_key(cls: str, package: str, error: str) -> str:
+def error_key(error_class: str, package: str, error: str) -> str:
     """What makes two errors "the same error": the class (and package) when classified,
     else the first line of the text with addresses blanked."""
-    if cls:
-        return f"{cls}:{package}" if package else cls
+    if error_class:
+        return f"{error_class}:{package}" if package else error_class
     first = next((ln.strip() for ln in error.splitlines() if ln.strip()), "")
     return _HEX.sub("0x…", first)
 
@@ -163,9 +163,11 @@ def seen_dates(doc: dict[str, Any], df: pd.DataFrame) -> dict[str, dict[str, dic
         d["first_seen"] = min(d["first_seen"], date)
         d["last_seen"] = max(d["last_seen"], date)
 
-    for cell, cls, pkg, date in zip(df["cell"], df["class"], df["package"], df["recorded_at"], strict=True):
+    for cell, error_class, pkg, date in zip(
+        df["cell"], df["class"], df["package"], df["recorded_at"], strict=True
+    ):
         see("cells", str(cell), str(date))
-        see("classes", str(cls), str(date))
+        see("classes", str(error_class), str(date))
         see("packages", str(pkg), str(date))
     return {k: dict(sorted(v.items())) for k, v in out.items()}
 

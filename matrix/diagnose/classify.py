@@ -252,30 +252,30 @@ class _Scan:
         return [self._answer(err) for err in ranked(self.cat, merged(drop_repeats(self.cat, found)))]
 
     def _answer(self, err: TextError) -> Match:
-        cls = self.cat.by_slug[err.slug]
+        error_class = self.cat.by_slug[err.slug]
         first = err.first
         linenos = [h.line.lineno for h in err.hits]
-        stage = cls.stage if cls.stage != "fallback" else err.stage
+        stage = error_class.stage if error_class.stage != "fallback" else err.stage
         host = self.context(min(linenos), max(linenos), 1, stage)
         groups: dict[str, str] = {}
         if first.match is not None:
             groups.update({k: v for k, v in first.match.groupdict().items() if v})
         views = [v for h in err.hits for v in h.line.views]
         fb = self.cat.fallbacks[err.fallback] if err.fallback is not None else None
-        alts = _alternatives(fb.alternatives if fb else cls.alternatives, views, groups, self.m)
+        alts = _alternatives(fb.alternatives if fb else error_class.alternatives, views, groups, self.m)
         fixes = tuple(
             _fill(x.fix, {**_when_groups(x.when, views), **groups}, self.m)
-            for x in cls.contexts
+            for x in error_class.contexts
             if (x.host is None or x.host == host) and (x.when is None or _any_match(x.when, views))
         )
         pkg = groups.get("package")
         return Match(
-            slug=cls.slug,
-            title=cls.title,
+            slug=error_class.slug,
+            title=error_class.title,
             package=pkg,
             family=package_family(pkg),
             line=first.line.text[:_MAX_LINE],
-            link=cls.link,
+            link=error_class.link,
             lineno=first.line.lineno,
             count=err.count,
             stage=stage,

@@ -68,7 +68,7 @@ class Host(NamedTuple):
 
 class Verdict(NamedTuple):
     text: str  # the loader's words: after `<path>: ` in dlerror, or the crash's first line
-    klass: str  # elf-mismatch | runtime-crash
+    error_class: str  # elf-mismatch | runtime-crash
     evidence: str
     fix: str
     crash: bool = False  # the process dies (SIGBUS): no `plugin.Open(...)` error is returned

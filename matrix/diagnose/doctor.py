@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from matrix import UserError
+from matrix.core import facts
 from matrix.diagnose import dlopen
 from matrix.diagnose.causes import DISABLE_TAG as DISABLE_TAG
 from matrix.diagnose.causes import SETTING_CAUSES, Mismatch, explain, mismatch
@@ -25,13 +26,13 @@ from matrix.diagnose.elf import PLUGIN_SYMBOL, ElfInfo, parse, version_defs
 from matrix.diagnose.image import FileError
 from matrix.diagnose.libraries import env_library_path, expand_origin, find_library, library_dirs
 
-ERRORS_URL = "https://kustomize-plugin-matrix.github.io/errors/{slug}/"
+ERRORS_URL = facts.ERRORS_URL + "{slug}/"  # the site address is written once, in matrix.core.facts
 
 
 @dataclass
 class Prediction:
     prediction: str  # loads | fails
-    klass: str | None = None
+    error_class: str | None = None
     package: str | None = None
     message: str | None = None
     evidence: list[str] = field(default_factory=list)
@@ -43,12 +44,12 @@ class Prediction:
 
     @property
     def link(self) -> str | None:
-        return ERRORS_URL.format(slug=self.klass) if self.klass else None
+        return ERRORS_URL.format(slug=self.error_class) if self.error_class else None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "prediction": self.prediction,
-            "class": self.klass,
+            "class": self.error_class,
             "package": self.package,
             "message": self.message,
             "evidence": list(self.evidence),
@@ -190,8 +191,8 @@ def diagnose(host_path: str | Path, plugin_path: str | Path, symbol: str = PLUGI
     return p
 
 
-def _fail(p: Prediction, klass: str, message: str | None) -> Prediction:
-    p.prediction, p.klass, p.message = "fails", klass, message
+def _fail(p: Prediction, error_class: str, message: str | None) -> Prediction:
+    p.prediction, p.error_class, p.message = "fails", error_class, message
     return p
 
 
@@ -209,7 +210,7 @@ def _loader_fail(p: Prediction, v: dlopen.Verdict, prefix: str) -> Prediction:
     dies while loading it (the crash's first line)."""
     p.evidence.append(f"plugin: {v.evidence}")
     p.fixes.append(v.fix)
-    return _fail(p, v.klass, v.text if v.crash else f"{prefix}: {v.text}")
+    return _fail(p, v.error_class, v.text if v.crash else f"{prefix}: {v.text}")
 
 
 def _usable_host(info: ElfInfo) -> None:

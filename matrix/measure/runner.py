@@ -22,8 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from matrix import UserError, __version__
+from matrix.core import facts, records
 from matrix.core import grid as gridmod
-from matrix.core import records
 from matrix.core.grid import GO_PLUGIN, STANDARD, Cell, Grid
 from matrix.diagnose.classify import classify_record
 from matrix.measure import placeholders, toolchains
@@ -439,7 +439,7 @@ def host_emulator(g: Grid, cell: Cell) -> list[str] | None:
 
 
 def summary_table(s: Summary) -> Table:
-    cols = ["loads", "fails", "build-failed", "skipped", "not-run", "harness-error"]
+    cols = list(facts.OUTCOMES)
     t = Table(title=f"{s.cells} cells: {s.measured} measured now, {s.reused} already recorded")
     for c in ["release", "host toolchain", "variant", "platform", *cols]:
         t.add_column(c, justify="right" if c in cols else "left")
