@@ -184,8 +184,8 @@ def _survival(ev: Evidence, df: pd.DataFrame, change: str, mechs: Sequence[str])
     return out
 
 
-def _scenarios(df: pd.DataFrame, mechs: Sequence[str]) -> list[dict[str, Any]]:
-    s = mech.scenarios(df)
+def _scenarios(s: pd.DataFrame, mechs: Sequence[str]) -> list[dict[str, Any]]:
+    """mechanisms.scenarios' rows as one row per scenario, a list of cells per mechanism."""
     rows: dict[str, dict[str, Any]] = {}
     for r in s.to_dict("records"):
         row = rows.setdefault(str(r["scenario"]), {"scenario": str(r["scenario"]), "by": {}})
@@ -212,7 +212,8 @@ def page_data(df: pd.DataFrame) -> dict[str, Any]:
         ),
         "upgrades": (mech.by_upgrade(df), ["change", "direction"], ["what changed", "direction"]),
     }
-    mechs = _mechanisms(summary, *(t for t, _, _ in tables.values()))
+    scenarios = mech.scenarios(df)
+    mechs = _mechanisms(summary, scenarios, *(t for t, _, _ in tables.values()))
     glance = []
     for dim, (title, what) in DIMENSIONS.items():
         s = summary[summary["dimension"] == dim]
@@ -249,7 +250,7 @@ def page_data(df: pd.DataFrame) -> dict[str, Any]:
         "sections": sections,
         "survival": survival,
         "changes": CHANGES,
-        "scenarios": _scenarios(df, mechs),
+        "scenarios": _scenarios(scenarios, mechs),
         "evidence": ev.entries,
         "cells": len(mech.sweep(df)),
     }
