@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from matrix.core import facts
 from matrix.dataset.mechanisms import version_key
 from matrix.dataset.read import read_records
 from matrix.site import render
@@ -287,7 +288,19 @@ def readme(ex: Example) -> str:
     ]
     for n, (step, title) in enumerate(STEPS.items(), 1):
         parts += [f"## {n}. {title}", "", notes[step], "", "```sh", cmd[step], "```", ""]
-    parts += ["Output:", "", "```yaml", expected_output(ex).rstrip("\n"), "```", ""]
+    site = Links(ex.src, base=facts.SITE_URL)
+    parts += [
+        "Output:",
+        "",
+        "```yaml",
+        expected_output(ex).rstrip("\n"),
+        "```",
+        "",
+        f"- This example on the site: {site.md(ex.src)}",
+        f"- The cell it follows: {site.cell_md(ex.cell)}",
+        f"- If kustomize prints an error instead, its page is among {facts.ERRORS_URL}",
+        "",
+    ]
     return "\n".join(parts)
 
 
