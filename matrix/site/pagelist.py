@@ -17,8 +17,10 @@ from matrix.site.pages import (
     checklists,
     doctor,
     errors,
+    examples,
     history,
     home,
+    mechanisms,
     overview,
     releases,
     toolchains,
@@ -43,6 +45,7 @@ def text_pages(
     put(links.RECIPE_PROOF_SRC, releases.recipe_proof_page(df))
     for rel in rels:
         put(links.release_src(rel), releases.release_page(df, ctx, rel))
+    examples.pages(put, df, ctx, data)
     put("toolchains/index.md", toolchains.index_page(df, ctx))
     for tc in frames.toolchain_ids(df):
         put(links.toolchain_src(tc), toolchains.page(df, ctx, tc))
@@ -59,6 +62,7 @@ def text_pages(
         put(links.error_src(old), errors.redirect_page(old, new))
     put("errors.json", jsonio.dumps(catalog.catalog_json(cat)))
     put(links.DOCTOR_PAGE, doctor.page(df, ctx))
+    put(mechanisms.SRC, mechanisms.page(df, ctx))
     newest = frames.newest_release(df, ctx)
     for who, src in CHECKLISTS:
         put(src, checklists.page(df, ctx, newest, who, src))
