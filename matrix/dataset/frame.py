@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from matrix.core import records
 from matrix.dataset.read import read_records
 
 # Public columns, in order. Changing a name breaks people's notebooks: add, don't rename.
@@ -91,6 +92,12 @@ COLUMNS: list[str] = [
     "inputs",
     "emulator_kind",
     "sandbox",
+    "package_module",
+    "package_host_version",
+    "package_plugin_version",
+    "observations",
+    "observation_count",
+    "disagreement",
 ]
 
 # The inputs that make a cell: two cells equal on all of these are the same cell.
@@ -244,6 +251,29 @@ def _doctor(doc: Any) -> dict[str, Any]:
     return out
 
 
+def package_module(package: str, *modules: dict[str, str]) -> str:
+    """The module (of any of `modules`) that provides `package`: the longest module path
+    that is the package's path or a prefix of it ("" for the standard library)."""
+    if not package:
+        return ""
+    best = ""
+    for mods in modules:
+        for m in mods:
+            if (package == m or package.startswith(m + "/")) and len(m) > len(best):
+                best = m
+    return best
+
+
+def _observations(rec: dict[str, Any]) -> tuple[str, int, str]:
+    """The record's observations as JSON text, their number, and how they disagree."""
+    obs = rec.get("observations") or []
+    return (
+        json.dumps(obs, sort_keys=True, separators=(",", ":")) if obs else "",
+        len(obs),
+        records.disagreement(rec) or "",
+    )
+
+
 def _sandbox(sb: Any) -> str:
     if not isinstance(sb, dict):
         return ""
@@ -257,6 +287,8 @@ def row(rec: dict[str, Any]) -> dict[str, Any]:
     h, p, ld, run = rec["host"], rec["plugin"], rec.get("load") or {}, rec["runner"]
     hb, pb = h["build"], p["build"]
     emu = run.get("emulator") or {}
+    mod = package_module(pkg or "", hb["modules"], pb["modules"])
+    observations, n_obs, disagree = _observations(rec)
     r: dict[str, Any] = {
         "cell": rec["cell"],
         "outcome": rec["outcome"],
@@ -321,11 +353,17 @@ def row(rec: dict[str, Any]) -> dict[str, Any]:
         # "emulator" (qemu-user) or "loader" (the platform's own ld.so: native code)
         "emulator_kind": (emu.get("kind") or "emulator") if emu else "",
         "sandbox": _sandbox(run.get("sandbox")),
+        "package_module": mod,
+        "package_host_version": hb["modules"].get(mod, "") if mod else "",
+        "package_plugin_version": pb["modules"].get(mod, "") if mod else "",
+        "observations": observations,
+        "observation_count": n_obs,
+        "disagreement": disagree,
     }
     return r
 
 
-_INT_COLUMNS = ("exit_code", "signal")
+_INT_COLUMNS = ("exit_code", "signal", "observation_count")
 _BOOL_COLUMNS = ("timed_out", "seen", "truncated", "native")
 _DTYPES: dict[str, str] = {c: "str" for c in COLUMNS}
 _DTYPES.update({c: "Int64" for c in _INT_COLUMNS})

@@ -10,7 +10,6 @@ import pandas as pd
 from matrix.core import catalog, jsonio
 from matrix.site import frames, links
 from matrix.site.context import AXES, Context
-from matrix.site.drawing import Pictures
 from matrix.site.pages import (
     axes,
     cells,
@@ -21,8 +20,10 @@ from matrix.site.pages import (
     home,
     overview,
     releases,
+    tested,
     toolchains,
 )
+from matrix.site.pictures import Pictures
 
 Put = Callable[[str, str | bytes], None]
 CHECKLISTS = (("packager", "checklists/kustomize-release.md"), ("author", "checklists/plugin-authors.md"))
@@ -35,14 +36,17 @@ def text_pages(
     as HTML when the shards made them, frames.TABLE_ROW)."""
     rels = frames.releases_in(df, ctx)
     put("index.md", home.page(df, ctx, pics.overview))
-    put("matrix/index.md", overview.page(df, ctx, pics.releases, pics.axes, pics.grids))
+    put("matrix/index.md", overview.page(df, ctx, pics))
     put("matrix/cells.md", cells.index_page(df, ctx))
+    present = frames.uniq(df["cell"])
+    put("cells/renamed.json", jsonio.dumps({old: new for old, new in ctx.renamed.items() if new in present}))
     for rel, d in tables.groupby("host_release", sort=False):
         put(links.cells_table_src(str(rel)), cells.table_page(d, ctx, str(rel)))
     put("releases/index.md", releases.index_page(df, ctx))
     put(links.RECIPE_PROOF_SRC, releases.recipe_proof_page(df))
+    put(links.TESTED_SRC, tested.page(df, ctx))
     for rel in rels:
-        put(links.release_src(rel), releases.release_page(df, ctx, rel))
+        put(links.release_src(rel), releases.release_page(df, ctx, rel, pics.releases.get(rel)))
     put("toolchains/index.md", toolchains.index_page(df, ctx))
     for tc in frames.toolchain_ids(df):
         put(links.toolchain_src(tc), toolchains.page(df, ctx, tc))
@@ -59,7 +63,7 @@ def text_pages(
         put(links.error_src(old), errors.redirect_page(old, new))
     put("errors.json", jsonio.dumps(catalog.catalog_json(cat)))
     put(links.DOCTOR_PAGE, doctor.page(df, ctx))
-    newest = frames.newest_release(df, ctx)
+    target = frames.newest_with_recipe(df, ctx) or frames.newest_release(df, ctx)
     for who, src in CHECKLISTS:
-        put(src, checklists.page(df, ctx, newest, who, src))
-    put("history.md", history.page(ctx, frames.uniq(df["cell"])))
+        put(src, checklists.page(df, ctx, target, who, src))
+    put("history.md", history.page(df, ctx, present))
