@@ -4,7 +4,6 @@ deterministic inline SVG whose squares link to their cells."""
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from matrix.dataset import frame as dataset
 from matrix.site import heatmap, pictures
@@ -59,7 +58,9 @@ def test_figure_is_deterministic_svg_with_text_not_pixels() -> None:
     a = pictures.figure(g, Links("matrix/index.md"), "x")
     b = pictures.figure(g, Links("matrix/index.md"), "x")
     assert a == b
-    assert "<svg" in a and "<text" in a and "<img" not in a
+    assert "<svg" in a
+    assert "<text" in a
+    assert "<img" not in a
     lay = heatmap.layout(g)
     assert f'width="{lay.width}" height="{lay.height}"' in a  # drawn at its own size, not scaled
     assert "build<tspan" not in a  # no failed build among v5.8.2's baseline cells here
@@ -68,5 +69,6 @@ def test_figure_is_deterministic_svg_with_text_not_pixels() -> None:
 def test_grey_squares_say_why_on_two_lines() -> None:
     g = heatmap.release_grid(frame(), "v5.7.1")
     fig = pictures.figure(g, Links("matrix/index.md"), "x")
-    assert ">build<tspan" in fig and ">failed</tspan>" in fig
+    assert ">build<tspan" in fig
+    assert ">failed</tspan>" in fig
     assert 'class="o-build-failed"' in fig

@@ -225,7 +225,11 @@ def test_links() -> None:
 
 
 SIZES = {
-    "files": {"kustomize-plugin-matrix.csv.gz": 2048, "kustomize-plugin-matrix.parquet": 1024, "dataset.csv": 9000},
+    "files": {
+        "kustomize-plugin-matrix.csv.gz": 2048,
+        "kustomize-plugin-matrix.parquet": 1024,
+        "dataset.csv": 9000,
+    },
     "raw": {"kustomize-plugin-matrix.csv.gz": 9000, "kustomize-plugin-matrix.parquet": 1024},
     "old": {"dataset.csv": "copy"},
 }
@@ -388,11 +392,14 @@ def test_home_starts_with_the_go_rule_and_the_check_of_a_binary(df: pd.DataFrame
 
 
 def test_release_recipe_comes_from_cells_that_loaded(df: pd.DataFrame) -> None:
-    ctx = Context(**{**CTX.__dict__, "release_go": {"v5.8.2": {"go": "1.26.0", "source": "https://e.org/go.mod"}}})
+    ctx = Context(
+        **{**CTX.__dict__, "release_go": {"v5.8.2": {"go": "1.26.0", "source": "https://e.org/go.mod"}}}
+    )
     page = releases.release_page(df, ctx, "v5.8.2")
     assert "needs Go 1.26.0 or newer" in page
     assert "[as published](https://e.org/go.mod)" in page
-    assert "(../releases/tested.md)" not in page and "(tested.md)" in page
+    assert "(../releases/tested.md)" not in page
+    assert "(tested.md)" in page
     assert "## To build a plugin that loads into kustomize v5.8.2" in page
     assert "### With go1.26.8" in page
     assert "### With go1.19.8" in page
@@ -537,7 +544,10 @@ def test_data_and_history_pages(df: pd.DataFrame) -> None:
     from matrix.dataset import columns
 
     data = downloads.page(df, CTX, SIZES, "data/record.schema.json")
-    assert "[kustomize-plugin-matrix.csv.gz](kustomize-plugin-matrix.csv.gz) | 2 KiB (9 KiB uncompressed)" in data
+    assert (
+        "[kustomize-plugin-matrix.csv.gz](kustomize-plugin-matrix.csv.gz) | 2 KiB (9 KiB uncompressed)"
+        in data
+    )
     assert "[kustomize-plugin-matrix.parquet](kustomize-plugin-matrix.parquet) | 1 KiB |" in data
     assert "[dataset.csv](dataset.csv)" in data  # the old name, still answering
     assert "dataset.csv: the same data as kustomize-plugin-matrix.csv.gz" in data
@@ -545,7 +555,10 @@ def test_data_and_history_pages(df: pd.DataFrame) -> None:
     assert "glibc 2.36" in data
     for col in dataset.COLUMNS:  # every column, described
         assert columns.DOCS[col]
-        assert f"| <code>{render.markdown_text(col)}</code> | {render.markdown_text(columns.DOCS[col])} |" in data
+        assert (
+            f"| <code>{render.markdown_text(col)}</code> | {render.markdown_text(columns.DOCS[col])} |"
+            in data
+        )
     assert "No history recorded yet" in history.page(df, CTX, set())
     ctx = Context(
         **{

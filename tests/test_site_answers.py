@@ -14,7 +14,7 @@ import pytest
 
 from matrix.dataset import downloads as dl
 from matrix.dataset import frame as dataset
-from matrix.site import causes, frames, heatmap, links, pictures
+from matrix.site import causes, heatmap, links, pictures, rules
 from matrix.site.context import Context
 from matrix.site.links import Links
 from matrix.site.pages import cells, checklists, errors, history, releases, tested
@@ -87,19 +87,22 @@ def test_each_mismatching_package_is_mapped_to_its_cause() -> None:
             ),
         ]
     )
-    rows = causes.mismatch_rows(d, ctx)
+    rows = causes.mismatch_rows(d, ctx, frozenset({"debug"}))
     by = {(r["package"], r["cause"]["text"]): r for r in rows}
     abi = by[("internal/abi", "build flag -gcflags=all=-N -l on kustomize only")]
     assert abi["kind"].startswith("Go toolchain")
     assert abi["cause"]["src"] == links.variant_src("debug")
-    assert abi["first"] and abi["anchor"] == "pkg-internal-abi"
+    assert abi["first"]
+    assert abi["anchor"] == "pkg-internal-abi"
     assert ("internal/abi", "build flag -gcflags=all=-N -l on the plugin only") in by
     version = next(r for r in rows if r["cells"] == ["c3"])
     assert version["cause"]["text"].startswith("module version: kustomize v1.5.1, plugin v1.4.2")
     assert "previous api" in version["cause"]["text"]
     assert "require github.com/go-errors/errors v1.5.1" in version["fix"]
     path = next(r for r in rows if r["cells"] == ["c4"])
-    assert path["cause"]["text"].startswith("same version v1.5.1 on both sides, compiled from another source path")
+    assert path["cause"]["text"].startswith(
+        "same version v1.5.1 on both sides, compiled from another source path"
+    )
     assert "vendored tree" in path["cause"]["text"]
     assert "no GOPATH" in path["fix"]
     assert [r["first"] for r in rows].count(True) == 2  # one anchor per package
@@ -109,8 +112,8 @@ def test_other_classes_say_what_differed(df: pd.DataFrame) -> None:
     d = df[df["class"] == "no-plugin-module-data"]
     groups = causes.cause_rows(d, CTX)
     assert groups[0]["text"] == "Go release: kustomize go1.26.8, plugin go1.19.8 (another minor)"
-    assert frames.go_relation("go1.26.8", "go1.26.7") == frames.OTHER_PATCH
-    assert frames.go_relation("go1.26.8", "go1.26.8") == frames.SAME_GO
+    assert rules.go_relation("go1.26.8", "go1.26.7") == rules.OTHER_PATCH
+    assert rules.go_relation("go1.26.8", "go1.26.8") == rules.SAME_GO
 
 
 def test_the_mismatch_page_names_the_flag_and_links_the_axes(df: pd.DataFrame) -> None:
@@ -119,7 +122,8 @@ def test_the_mismatch_page_names_the_flag_and_links_the_axes(df: pd.DataFrame) -
     assert "Packages: [sigs.k8s.io/yaml](#pkg-sigs.k8s.io-yaml)" in page
     assert 'id="pkg-sigs.k8s.io-yaml"' in page
     assert "build flag -trimpath on kustomize only (the module is at" in page
-    assert "(../axes/host-variant.md)" in page and "(../axes/pins.md)" in page
+    assert "(../axes/host-variant.md)" in page
+    assert "(../axes/pins.md)" in page
     assert "## Compare your two files" in page
     assert "diff &lt;(go version -m $(command -v kustomize)) &lt;(go version -m MyKind.so)" in page
     assert "plugin-matrix doctor $(command -v kustomize) MyKind.so" in page
@@ -137,7 +141,8 @@ def test_a_class_page_shows_public_reports_escaped_with_their_source(df: pd.Data
     assert "Not observed in this dataset" in page
     assert "## Seen elsewhere" in page
     assert "[example/project](https://github.com/example/project/issues/1)" in page
-    assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>" not in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page
+    assert "<b>" not in page
     with pytest.raises(ValueError, match="https"):
         links.external("javascript:alert(1)")
 
@@ -164,7 +169,10 @@ def test_checklists_target_the_newest_release_that_loaded_and_lead_with_the_go_r
         synthetic_record("v5.8.2"),
         synthetic_record("v5.8.2", plugin_tc="go1.19.8"),
         synthetic_record(
-            "v5.8.2", host_tc="go1.19.8", outcome="build-failed", build_output="x.go:8:2: package cmp is not in GOROOT"
+            "v5.8.2",
+            host_tc="go1.19.8",
+            outcome="build-failed",
+            build_output="x.go:8:2: package cmp is not in GOROOT",
         ),
         synthetic_record(
             "v5.8.3",
@@ -178,7 +186,9 @@ def test_checklists_target_the_newest_release_that_loaded_and_lead_with_the_go_r
     text = checklists.markdown(d, ctx, "v5.8.2", "author", Links("x.md"))
     lines = text.splitlines()
     assert "For kustomize v5.8.2, the newest release into which a plugin loaded here." in text
-    assert "kustomize v5.8.3 is newer but not the target: no plugin loaded into it here (1 build-failed" in text
+    assert (
+        "kustomize v5.8.3 is newer but not the target: no plugin loaded into it here (1 build-failed" in text
+    )
     assert "requires go &gt;= 1.27.0" in text
     first = next(ln for ln in lines if ln.startswith("- [ ] "))
     assert "exactly the Go release that built kustomize: the same minor and the same patch release" in first
@@ -207,7 +217,8 @@ def test_tested_configurations_per_platform_and_release(df: pd.DataFrame) -> Non
     assert r["libc"].startswith("glibc")
     native = (df["host_platform"] == "linux/amd64") & (df["plugin_platform"] == "linux/amd64")
     assert r["cells"] == int(((df["host_release"] == "v5.8.2") & native).sum())
-    assert amd["v5.7.1"]["loaded"] == [] and "build-failed" in amd["v5.7.1"]["why"]
+    assert amd["v5.7.1"]["loaded"] == []
+    assert "build-failed" in amd["v5.7.1"]["why"]
     page = tested.page(df, ctx)
     assert '<table class="compact cards">' in page
     assert 'data-label="minimum Go">1.26.0<' in page
@@ -220,16 +231,23 @@ def test_heatmap_squares_link_to_their_cell_or_filtered_table(df: pd.DataFrame) 
     g = heatmap.release_grid(df, "v5.8.2", CTX)
     sq = {(r, c): g.squares[i][j] for i, r in enumerate(g.rows) for j, c in enumerate(g.cols)}
     one = sq[("go1.26.8", "go1.19.8")]
-    assert one.target == {"cell": str(df[(df["plugin_go"] == "go1.19.8") & (df["host_go"] == "go1.26.8")]["cell"].iloc[0])}
+    assert one.target == {
+        "cell": str(df[(df["plugin_go"] == "go1.19.8") & (df["host_go"] == "go1.26.8")]["cell"].iloc[0])
+    }
     many = sq[("go1.26.8", "go1.26.8")]
-    assert many.cells == 2 and many.outcome == "loads"
-    assert many.target is not None and many.target["release"] == "v5.8.2"
-    assert many.target["filter"]["host-go"] == "go1.26.8" and many.target["filter"]["pins"] == "host"
+    assert many.cells == 2
+    assert many.outcome == "loads"
+    assert many.target is not None
+    assert many.target["release"] == "v5.8.2"
+    assert many.target["filter"]["host-go"] == "go1.26.8"
+    assert many.target["filter"]["pins"] == "host"
     fig = str(pictures.figure(g, Links("matrix/index.md"), pictures.release_id("v5.8.2")))
     assert 'id="heatmap-v5-8-2"' in fig
     assert 'href="cells/v5.8.2/?kustomize=v5.8.2&amp;host-go=go1.26.8' in fig
-    assert 'class="o-loads"' in fig and 'class="o-fails"' in fig
-    assert "<svg" in fig and 'font-size' not in fig  # text size comes from the stylesheet (12 px)
+    assert 'class="o-loads"' in fig
+    assert 'class="o-fails"' in fig
+    assert "<svg" in fig
+    assert "font-size" not in fig
 
 
 def test_heatmap_fits_a_phone_and_mixed_squares_show_both_colours() -> None:
@@ -245,7 +263,8 @@ def test_heatmap_fits_a_phone_and_mixed_squares_show_both_colours() -> None:
     assert heatmap.layout(g).width <= 358  # a 390 px phone, less the page's margins
     fig = str(pictures.figure(g, Links("index.md"), "x"))
     mixed = fig.split(">1/2<")[0].rsplit("<g ", 1)[1]
-    assert 'class="o-loads"' in mixed and 'class="o-fails"' in mixed
+    assert 'class="o-loads"' in mixed
+    assert 'class="o-fails"' in mixed
     assert heatmap.wrap("CGO_ENABLED=0 -ldflags=-s -w") == ["CGO_ENABLED=0", "-ldflags=-s -w"]
     assert heatmap.wrap("build\nfailed") == ["build", "failed"]
 
@@ -264,14 +283,18 @@ def test_a_cell_shows_each_run_and_says_when_runs_disagree() -> None:
     assert row["disagreement"] == "fails (no-plugin-module-data) vs loads"
     ctx = Context(
         classes=CLASSES,
-        history={"cells": {rec["cell"]: {"first_seen": "2026-11-01T00:00:00+00:00", "last_seen": "2026-12-05"}}},
+        history={
+            "cells": {rec["cell"]: {"first_seen": "2026-11-01T00:00:00+00:00", "last_seen": "2026-12-05"}}
+        },
     )
     page = cells.group_page(rec["cell"][:3], [row], ctx)
     assert "The runs of this cell disagree:" in page
     assert "fails (no-plugin-module-data) vs loads" in page
     assert "2 runs (one per runner)" in page
     assert "kernel 6.1.0-ci, glibc 2.39" in page
-    assert "host gotoolchain" in page or "host local" in page or "host path" in page or "Go resolved by" in page
+    assert (
+        "host gotoolchain" in page or "host local" in page or "host path" in page or "Go resolved by" in page
+    )
     assert "first seen 2026-11-01T00:00:00+00:00, last seen 2026-12-05" in page
     table_row = cells.table_row(row, ctx)
     assert 'class="disagree"' in table_row
@@ -285,7 +308,10 @@ def test_the_table_of_cells_has_the_package_and_the_whole_error(df: pd.DataFrame
     table = str(cells.cells_table(d, CTX, Links("x.md")))
     assert '<th data-key="package">package</th>' in table
     assert "<td>sigs.k8s.io/yaml</td>" in table
-    assert '<div class="gist">plugin was built with a different version of package sigs.k8s.io/yaml</div>' in table
+    assert (
+        '<div class="gist">plugin was built with a different version of package sigs.k8s.io/yaml</div>'
+        in table
+    )
     assert '<div class="clamp">plugin.Open(&#34;x&#34;): plugin was built' in table
 
 
@@ -297,7 +323,9 @@ def test_history_page_shows_first_and_last_seen(df: pd.DataFrame) -> None:
         "cells": {},
     }
     page = history.page(df, Context(**{**CTX.__dict__, "history": h}), set())
-    assert "| [package-version-mismatch](errors/package-version-mismatch.md) | 2026-11-01 | 2026-12-04 |" in page
+    assert (
+        "| [package-version-mismatch](errors/package-version-mismatch.md) | 2026-11-01 | 2026-12-04 |" in page
+    )
     assert "| <code>internal/abi</code> | 2026-11-02 | 2026-12-03 |" in page
 
 
@@ -305,12 +333,17 @@ def test_history_page_shows_first_and_last_seen(df: pd.DataFrame) -> None:
 
 
 def test_downloads_compressed_typed_and_the_old_names_kept(tmp_path: Path) -> None:
-    recs = [synthetic_record(), synthetic_record(plugin_tc="go1.19.8"), synthetic_record("v5.8.3", outcome="build-failed")]
+    recs = [
+        synthetic_record(),
+        synthetic_record(plugin_tc="go1.19.8"),
+        synthetic_record("v5.8.3", outcome="build-failed"),
+    ]
     got = downloads_of(data_dir_of(recs, tmp_path / "d"), tmp_path / "out")
     assert sorted(got) == sorted(dl.DOWNLOAD_NAMES)
     csv = gzip.decompress(got[dl.CSV])
     back = pd.read_csv(io.BytesIO(csv), keep_default_na=False)
-    assert list(back.columns) == dataset.COLUMNS and len(back) == 3
+    assert list(back.columns) == dataset.COLUMNS
+    assert len(back) == 3
     assert len(json.loads(gzip.decompress(got[dl.JSON]))) == 3
     pq = pd.read_parquet(io.BytesIO(got[dl.PARQUET]))
     assert str(pq["recorded_at"].dtype).startswith("datetime64")

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from matrix.core import records
+from matrix.dataset.derived import observations_of, package_module
 from matrix.dataset.read import read_records
 
 # Public columns, in order. Changing a name breaks people's notebooks: add, don't rename.
@@ -251,29 +251,6 @@ def _doctor(doc: Any) -> dict[str, Any]:
     return out
 
 
-def package_module(package: str, *modules: dict[str, str]) -> str:
-    """The module (of any of `modules`) that provides `package`: the longest module path
-    that is the package's path or a prefix of it ("" for the standard library)."""
-    if not package:
-        return ""
-    best = ""
-    for mods in modules:
-        for m in mods:
-            if (package == m or package.startswith(m + "/")) and len(m) > len(best):
-                best = m
-    return best
-
-
-def _observations(rec: dict[str, Any]) -> tuple[str, int, str]:
-    """The record's observations as JSON text, their number, and how they disagree."""
-    obs = rec.get("observations") or []
-    return (
-        json.dumps(obs, sort_keys=True, separators=(",", ":")) if obs else "",
-        len(obs),
-        records.disagreement(rec) or "",
-    )
-
-
 def _sandbox(sb: Any) -> str:
     if not isinstance(sb, dict):
         return ""
@@ -288,7 +265,7 @@ def row(rec: dict[str, Any]) -> dict[str, Any]:
     hb, pb = h["build"], p["build"]
     emu = run.get("emulator") or {}
     mod = package_module(pkg or "", hb["modules"], pb["modules"])
-    observations, n_obs, disagree = _observations(rec)
+    observations, n_obs, disagree = observations_of(rec)
     r: dict[str, Any] = {
         "cell": rec["cell"],
         "outcome": rec["outcome"],

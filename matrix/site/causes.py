@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from matrix.site import frames, links
+from matrix.site import frames, links, rules
 from matrix.site.context import AXIS_TITLES, Context
 
 COLUMNS = [
@@ -50,16 +50,18 @@ def _flags(ctx: Context, variant: str) -> str:
     return "no extra flags" if variant == "default" else frames.variant_desc(ctx, variant)
 
 
-def differences(r: dict[str, Any], ctx: Context) -> list[dict[str, Any]]:
+def differences(r: dict[str, Any], ctx: Context, pages: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """What differed between the two builds of a cell, one dict per difference: `what`
-    (the kind: go, flags, pins, platform), `text`, and `src`/`anchor`: the page about it."""
+    (the kind: go, flags, pins, platform), `text`, and `src`/`anchor`: the page about it
+    (a build variant's own page when it is in `pages`, the variants with a page, else
+    the axis page)."""
     out: list[dict[str, Any]] = []
     hgo, pgo = _go(r, "host"), _go(r, "plugin")
     if hgo != pgo:
         out.append(
             {
                 "what": "go",
-                "text": f"Go release: kustomize {hgo}, plugin {pgo} ({frames.go_relation(hgo, pgo)})",
+                "text": f"Go release: kustomize {hgo}, plugin {pgo} ({rules.go_relation(hgo, pgo)})",
                 "src": links.toolchain_src(str(r["plugin_toolchain"])),
                 "anchor": "",
             }
@@ -67,9 +69,11 @@ def differences(r: dict[str, Any], ctx: Context) -> list[dict[str, Any]]:
     hv, pv = str(r["host_variant"]), str(r["plugin_variant"])
     if hv != pv:
         if pv == "default":
-            text, src = f"build flag {frames.variant_desc(ctx, hv)} on kustomize only", links.variant_src(hv)
+            text = f"build flag {frames.variant_desc(ctx, hv)} on kustomize only"
+            src = links.variant_src(hv) if hv in pages else links.axis_src("host-variant")
         elif hv == "default":
-            text, src = f"build flag {frames.variant_desc(ctx, pv)} on the plugin only", links.variant_src(pv)
+            text = f"build flag {frames.variant_desc(ctx, pv)} on the plugin only"
+            src = links.variant_src(pv) if pv in pages else links.axis_src("plugin-variant")
         else:
             text = f"build flags: kustomize {_flags(ctx, hv)}, plugin {_flags(ctx, pv)}"
             src = links.axis_src("matched-variant")
@@ -93,10 +97,10 @@ def differences(r: dict[str, Any], ctx: Context) -> list[dict[str, Any]]:
     return out
 
 
-def _mismatch_cause(r: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def _mismatch_cause(r: dict[str, Any], ctx: Context, pages: frozenset[str]) -> dict[str, Any]:
     """Why one cell's package mismatched: the difference that explains it and the fix."""
     pkg, mod = str(r["package"]), str(r["package_module"])
-    diffs = differences(r, ctx)
+    diffs = differences(r, ctx, pages)
     if toolchain_package(pkg, mod):
         kind = "Go toolchain (standard library)"
         main = next((d for d in diffs if d["what"] == "flags"), None) or next(
@@ -143,12 +147,13 @@ def _mismatch_cause(r: dict[str, Any], ctx: Context) -> dict[str, Any]:
     return {"kind": kind, "cause": main, "fix": fix}
 
 
-def mismatch_rows(d: pd.DataFrame, ctx: Context) -> list[dict[str, Any]]:
+def mismatch_rows(d: pd.DataFrame, ctx: Context, pages: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Per package and cause, for the cells `d` of package-version-mismatch: the package,
-    its kind, what differed, the fix, the cells, first and last seen (history)."""
+    its kind, what differed, the fix, the cells, first and last seen (history). `pages`:
+    the build variants with a page of their own."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for r in frames.records(d.sort_values(["package", "cell"]), [c for c in COLUMNS if c in d.columns]):
-        c = _mismatch_cause(r, ctx)
+        c = _mismatch_cause(r, ctx, pages)
         key = (str(r["package"]), c["cause"]["text"])
         row = rows.setdefault(
             key,
@@ -173,12 +178,14 @@ def mismatch_rows(d: pd.DataFrame, ctx: Context) -> list[dict[str, Any]]:
     return out
 
 
-def cause_rows(d: pd.DataFrame, ctx: Context, limit: int = 20) -> list[dict[str, Any]]:
+def cause_rows(
+    d: pd.DataFrame, ctx: Context, pages: frozenset[str] = frozenset(), limit: int = 20
+) -> list[dict[str, Any]]:
     """For the cells `d` of any class: what differed between the two builds, grouped (most
     cells first), with the cells."""
     groups: dict[str, dict[str, Any]] = {}
     for r in frames.records(d.sort_values("cell"), [c for c in COLUMNS if c in d.columns]):
-        diffs = differences(r, ctx)
+        diffs = differences(r, ctx, pages)
         key = "; ".join(x["text"] for x in diffs) or "nothing: both built the same way"
         g = groups.setdefault(key, {"text": key, "diffs": diffs, "cells": []})
         g["cells"].append(str(r["cell"]))

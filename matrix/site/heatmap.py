@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from matrix.site import frames
+from matrix.site import frames, rules
 from matrix.site.context import NATIVE, Context
 
 _SHORT = {  # a line break: two lines in the square
@@ -180,10 +180,10 @@ def overview_grid(df: pd.DataFrame, releases: list[str], ctx: Context | None = N
         & (df["plugin_pins"] == "host")
         & df["axes"].str.contains("baseline")
     ]
-    rel = [frames.go_relation(h, p) for h, p in zip(_go(d, "host"), _go(d, "plugin"), strict=True)]
+    rel = [rules.go_relation(h, p) for h, p in zip(_go(d, "host"), _go(d, "plugin"), strict=True)]
     d = d.assign(_rel=pd.array(rel, dtype="str"))
     have = set(rel)
-    cols = [c for c in frames.GO_RELATIONS if c in have]
+    cols = [c for c in rules.GO_RELATIONS if c in have]
     have_rels = set(d["host_release"].unique().tolist())
     rows = [r for r in releases if r in have_rels]
     g = pivot(
@@ -197,11 +197,11 @@ def overview_grid(df: pd.DataFrame, releases: list[str], ctx: Context | None = N
         cols,
         ctx,
     )
-    g.col_notes = dict(frames.GO_RELATIONS)
+    g.col_notes = dict(rules.GO_RELATIONS)
     g.col_labels = {
-        frames.SAME_GO: "same Go",
-        frames.OTHER_PATCH: "other patch",
-        frames.OTHER_MINOR: "other minor",
+        rules.SAME_GO: "same Go",
+        rules.OTHER_PATCH: "other patch",
+        rules.OTHER_MINOR: "other minor",
     }
     return g
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from matrix.site import frames, render
+from matrix.site import frames, render, rules
 from matrix.site.context import Context
 from matrix.site.links import Links
 
@@ -34,7 +34,7 @@ class Item:
 
 def _variant_items(df: pd.DataFrame, ctx: Context, side: str) -> list[Item]:
     items = []
-    no_cgo = set(frames.no_cgo_variants(ctx))
+    no_cgo = set(rules.no_cgo_variants(ctx))
     for v, res in frames.variant_rows(df, ctx).items():
         if v in no_cgo:
             continue  # the cgo item says it
@@ -60,10 +60,10 @@ def _variant_items(df: pd.DataFrame, ctx: Context, side: str) -> list[Item]:
 
 def _go_item(df: pd.DataFrame, release: str, who: str) -> Item | None:
     """The same-Go-release rule: this release's numbers and the whole dataset's."""
-    rel = frames.go_rule(df[df["host_release"] == release])
+    rel = rules.go_rule(df[df["host_release"] == release])
     if not rel["relations"]:
         return None
-    everywhere = frames.go_rule(df)
+    everywhere = rules.go_rule(df)
     cells = [c for r in rel["relations"] for c in r["examples"]]
     data = {"who": who, "release": rel, "all": everywhere}
     return Item("go", cells, rel["other_loads"] == rel["other"], data)
@@ -88,7 +88,7 @@ def _min_go_item(df: pd.DataFrame, ctx: Context, release: str) -> Item | None:
 
 
 def _cgo_item(df: pd.DataFrame, ctx: Context, who: str) -> Item | None:
-    d = frames.official_cells(df, ctx)
+    d = rules.official_cells(df, ctx)
     if d.empty:
         return None
     v = str(d["host_variant"].iloc[0])
@@ -175,7 +175,7 @@ def _data(df: pd.DataFrame, ctx: Context, release: str, who: str, links: Links) 
         "links": links,
         "proven": proven,
         "loaded_here": not frames.recipe_cells(df, release).empty,
-        "newer": frames.newer_than_target(df, ctx, release),
+        "newer": rules.newer_than_target(df, ctx, release),
     }
 
 

@@ -53,7 +53,9 @@ def prose(text: str) -> list[list[tuple[bool, str]]]:
     return out
 
 
-def _seen(d: pd.DataFrame, ctx: Context, here: Links, slug: str) -> dict[str, Any] | None:
+def _seen(
+    d: pd.DataFrame, ctx: Context, here: Links, slug: str, pages: frozenset[str]
+) -> dict[str, Any] | None:
     """What the page says of the cells `d` of one class (None: none)."""
     if d.empty:
         return None
@@ -71,8 +73,8 @@ def _seen(d: pd.DataFrame, ctx: Context, here: Links, slug: str) -> dict[str, An
     capped = len(d) > frames.TABLE_CAP
     per = d["host_release"].value_counts() if capped else None
     seen = ctx.seen("classes", slug)
-    mismatch = causes.mismatch_rows(d, ctx) if slug == PACKAGE_MISMATCH else []
-    other = causes.cause_rows(d, ctx) if not mismatch else []
+    mismatch = causes.mismatch_rows(d, ctx, pages) if slug == PACKAGE_MISMATCH else []
+    other = causes.cause_rows(d, ctx, pages) if not mismatch else []
     kinds = {row["cause"]["what"] for row in mismatch} | {x["what"] for g in other for x in g["diffs"]}
     return {
         "cells": len(d),
@@ -123,7 +125,7 @@ def page(df: pd.DataFrame, ctx: Context, c: ErrorClass) -> str:
         c=c,
         cause=prose(c.cause) if c.cause else [],
         fix=prose(c.fix) if c.fix else [],
-        seen=_seen(d, ctx, here, c.slug),
+        seen=_seen(d, ctx, here, c.slug, frozenset(frames.variant_rows(df, ctx))),
         related=related,
         cap=frames.TABLE_CAP,
         examples=list(c.examples),

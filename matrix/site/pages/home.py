@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from matrix.site import frames, links, pictures, render
+from matrix.site import frames, links, pictures, render, rules
 from matrix.site.context import PACKAGE_MISMATCH, Context
 from matrix.site.heatmap import Grid
 from matrix.site.links import Links
@@ -64,7 +64,7 @@ def summary(df: pd.DataFrame, ctx: Context) -> dict[str, Any]:
 
 def official(df: pd.DataFrame, ctx: Context) -> dict[str, Any] | None:
     """What was measured of kustomize built as official releases are (without cgo)."""
-    d = frames.official_cells(df, ctx)
+    d = rules.official_cells(df, ctx)
     if d.empty:
         return None
     v = str(d["host_variant"].iloc[0])
@@ -90,9 +90,9 @@ def page(df: pd.DataFrame, ctx: Context, overview: Grid | None) -> str:
         ctx=ctx,
         figure=pictures.figure(overview, here, "heatmap-overview") if overview is not None else None,
         s=summary(df, ctx),
-        rule=frames.go_rule(df) if not df.empty else None,
+        rule=rules.go_rule(df) if not df.empty else None,
         proven=target,
-        newer=frames.newer_than_target(df, ctx, target) if target else [],
+        newer=rules.newer_than_target(df, ctx, target) if target else [],
         official=official(df, ctx),
         mismatch=PACKAGE_MISMATCH if ctx.cls(PACKAGE_MISMATCH) else None,
         repository=Markup(links.REPOSITORY_URL),

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from matrix.site import frames, links, pictures, render
+from matrix.site import frames, links, pictures, render, rules
 from matrix.site.context import Context
 from matrix.site.heatmap import Grid
 from matrix.site.links import RECIPE_PROOF_SRC, Links, release_src
@@ -178,7 +178,7 @@ def release_page(df: pd.DataFrame, ctx: Context, release: str, picture: Grid | N
     d = df[df["host_release"] == release]
     meta = ctx.releases.get(release, {})
     ok = frames.recipe_cells(d, release)
-    official = frames.official_cells(df, ctx)
+    official = rules.official_cells(df, ctx)
     here = Links(release_src(release))
     return render.page(
         "releases/release.md.j2",
@@ -190,7 +190,7 @@ def release_page(df: pd.DataFrame, ctx: Context, release: str, picture: Grid | N
         min_go=ctx.min_go(release),
         min_go_source=_source(ctx, release),
         figure=pictures.figure(picture, here, pictures.release_id(release)) if picture is not None else None,
-        why=frames.why_not_loaded(d) if ok.empty else None,
+        why=rules.why_not_loaded(d) if ok.empty else None,
         api=meta.get("api") or (d["host_api"].iloc[0] if not d.empty else "?"),
         kyaml=meta.get("kyaml") or (d["host_kyaml"].iloc[0] if not d.empty else "?"),
         cells=len(d),

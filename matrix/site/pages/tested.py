@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from matrix.site import frames, links, render
+from matrix.site import frames, links, render, rules
 from matrix.site.context import NATIVE, Context
 from matrix.site.links import Links
 from matrix.site.render import clip
@@ -71,7 +71,7 @@ def _row(d: pd.DataFrame, ctx: Context, rel: str) -> dict[str, Any]:
 
 
 def _why(d: pd.DataFrame) -> str:
-    w = frames.why_not_loaded(d)
+    w = rules.why_not_loaded(d)
     return "; ".join(f"{o['cells']} {o['outcome']}: {clip(o['why'], 70)}" for o in w["outcomes"][:2])
 
 
