@@ -22,8 +22,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: Any = {"width": 1280, "height": 900}
+PHONE: Any = {"width": 390, "height": 844}
 # name -> (page, what to show: a CSS selector to scroll to, or "" for the top)
 SHOTS = {
     "checklist": ("checklists/plugin-authors/", ""),
