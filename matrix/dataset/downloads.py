@@ -41,7 +41,7 @@ OLD_NAMES = {"dataset.csv": CSV, "dataset.json": JSON, "dataset.parquet": PARQUE
 FULL_COPY_MAX = 64 << 20  # uncompressed bytes up to which an old name holds the same data
 ROW_GROUP = 8192  # Parquet rows per group, however the rows arrive
 MEMBER_KEY = 2  # a gzip member per run of cell ids sharing this many first characters (16 runs)
-GZIP_LEVEL = 6
+GZIP_LEVEL = 3  # 5 to 6 times smaller at about 190 MB/s (level 6: 7.5 times, half the speed)
 
 
 def member_key(cell: str) -> str:

@@ -34,6 +34,7 @@ _side = _cached(render.macro("cells/_parts.html.j2", "side"), 1 << 14)
 _build = _cached(render.macro("cells/_parts.html.j2", "build"), 1 << 14)
 _load = _cached(render.macro("cells/_parts.html.j2", "load"), 4096)
 _runner = _cached(render.macro("cells/_parts.html.j2", "runner"), 1024)
+_words = _cached(render.macro("cells/table.html.j2", "words"), 4096)  # flags, platforms: few values
 
 
 def _block(text: Any, cls: str) -> Markup | str:
@@ -56,10 +57,10 @@ def _row_data(row: Any, ctx: Context, here: Links) -> SimpleNamespace:
         host_go=frames.go_of(row, "host"),
         plugin_go=frames.go_of(row, "plugin"),
         plugin=row["plugin_name"],
-        host_flags=_flags(ctx, str(row["host_variant"])),
-        plugin_flags=_flags(ctx, str(row["plugin_variant"])),
+        host_flags=_words(_flags(ctx, str(row["host_variant"]))),
+        plugin_flags=_words(_flags(ctx, str(row["plugin_variant"]))),
         pins=row["plugin_pins"],
-        platform=frames.platform_of(row),
+        platform=_words(frames.platform_of(row)),
         cls=cls,
         cls_href=_class_href(ctx, here, cls),
         package=str(row.get("package") or ""),
