@@ -45,6 +45,19 @@ def test_checklist_for_one_audience(data: Path, capsys: pytest.CaptureFixture[st
     assert "kustomize-plugin-matrix.github.io/cells/" in out
 
 
+def test_checklist_without_a_release_targets_the_newest_that_loaded(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (data / "cells" / "extra.json").unlink(missing_ok=True)
+    r = synthetic_record("v5.8.3", outcome="build-failed")
+    (data / "cells" / f"{r['cell']}.json").write_text(json.dumps(r))
+    assert main(["checklist", "--data", str(data), "--for", "author"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("## Before you publish a Go plugin: kustomize v5.8.2")
+    assert "kustomize v5.8.3 is newer but not the target" in out
+    assert "the same minor and the same patch release" in out.split("- [ ] ", 2)[1]
+
+
 def test_checklist_unknown_release_is_one_clear_line(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["checklist", "--data", str(data), "--kustomize", "v5.8.9"]) == 2
     err = capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from pathlib import Path
@@ -122,20 +123,24 @@ def test_downloads_are_deterministic_and_round_trip(tmp_path: Path) -> None:
     a = downloads_of(data_dir_of(recs, tmp_path / "a"), tmp_path / "out-a")
     b = downloads_of(data_dir_of(list(reversed(recs)), tmp_path / "b"), tmp_path / "out-b")
     assert a == b
-    back = pd.read_csv(io.BytesIO(a["dataset.csv"]), keep_default_na=False)
+    back = pd.read_csv(io.BytesIO(gzip.decompress(a[downloads.CSV])), keep_default_na=False)
     assert list(back["cell"]) == list(df["cell"])
     assert list(back["error"]) == list(df["error"])
-    rows = json.loads(a["dataset.json"])
+    rows = json.loads(gzip.decompress(a[downloads.JSON]))
     assert [r["cell"] for r in rows] == list(df["cell"])
     assert list(rows[0]) == dataset.COLUMNS
-    pq = pd.read_parquet(io.BytesIO(a["dataset.parquet"]))
+    pq = pd.read_parquet(io.BytesIO(a[downloads.PARQUET]))
     assert list(pq.columns) == dataset.COLUMNS
     assert len(pq) == 3
 
 
 def test_write_downloads(tmp_path: Path) -> None:
     got = downloads_of(data_dir_of([synthetic_record()], tmp_path / "data"), tmp_path / "out")
-    assert sorted(got) == ["dataset.csv", "dataset.json", "dataset.parquet"]
+    assert sorted(got) == [
+        "kustomize-plugin-matrix.csv.gz",
+        "kustomize-plugin-matrix.json.gz",
+        "kustomize-plugin-matrix.parquet",
+    ]
 
 
 def test_isolating_pairs_differ_in_one_input_only() -> None:

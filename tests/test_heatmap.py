@@ -1,12 +1,13 @@
-"""matrix.site.heatmap: grids from small frames, deterministic PNG and SVG pictures."""
+"""matrix.site.heatmap and matrix.site.pictures: grids from small frames, drawn as
+deterministic inline SVG whose squares link to their cells."""
 
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from matrix.dataset import frame as dataset
-from matrix.site import heatmap
+from matrix.site import heatmap, pictures
+from matrix.site.links import Links
 from tests.sitekit import synthetic_record
 
 
@@ -44,20 +45,30 @@ def test_grey_cells_say_why() -> None:
     assert heatmap.summarise(frame().iloc[0:0]) == ("", None)
 
 
-def test_overview_grid_puts_matched_pairs_first() -> None:
+def test_overview_grid_has_a_column_per_go_relation() -> None:
     g = heatmap.overview_grid(frame(), ["v5.7.1", "v5.8.2"])
     assert g.rows == ["v5.7.1", "v5.8.2"]
-    assert g.cols[:2] == ["go1.19.8 → go1.19.8", "go1.26.8 → go1.26.8"]
+    assert g.cols == ["same Go release", "another minor"]
+    assert g.labels == [["", "build\nfailed"], ["3/3", "0/2"]]  # 3/3: trimpath on one side left out
+    assert heatmap.col_label(g, "same Go release") == "same Go"
 
 
-@pytest.mark.parametrize(("fmt", "magic"), [("png", b"\x89PNG"), ("svg", b"<?xml")])
-def test_draw_is_deterministic(fmt: str, magic: bytes) -> None:
+def test_figure_is_deterministic_svg_with_text_not_pixels() -> None:
     g = heatmap.release_grid(frame(), "v5.8.2")
-    a, b = heatmap.draw(g, fmt), heatmap.draw(g, fmt)
-    assert a.startswith(magic)
+    a = pictures.figure(g, Links("matrix/index.md"), "x")
+    b = pictures.figure(g, Links("matrix/index.md"), "x")
     assert a == b
+    assert "<svg" in a
+    assert "<text" in a
+    assert "<img" not in a
+    lay = heatmap.layout(g)
+    assert f'width="{lay.width}" height="{lay.height}"' in a  # drawn at its own size, not scaled
+    assert "build<tspan" not in a  # no failed build among v5.8.2's baseline cells here
 
 
-def test_draw_rejects_other_formats() -> None:
-    with pytest.raises(ValueError, match="png or svg"):
-        heatmap.draw(heatmap.release_grid(frame(), "v5.8.2"), "gif")
+def test_grey_squares_say_why_on_two_lines() -> None:
+    g = heatmap.release_grid(frame(), "v5.7.1")
+    fig = pictures.figure(g, Links("matrix/index.md"), "x")
+    assert ">build<tspan" in fig
+    assert ">failed</tspan>" in fig
+    assert 'class="o-build-failed"' in fig

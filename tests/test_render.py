@@ -11,7 +11,7 @@ import pytest
 from markupsafe import Markup
 
 from matrix.dataset import frame as dataset
-from matrix.site import frames, links, render
+from matrix.site import frames, links, pagelist, pictures, render
 from matrix.site.context import AXES, Context, ErrorClass
 from matrix.site.links import Links
 from matrix.site.pages import (
@@ -25,6 +25,7 @@ from matrix.site.pages import (
     home,
     overview,
     releases,
+    tested,
     toolchains,
 )
 from tests.sitekit import DATA, HTML_ERROR, synthetic_record
@@ -223,10 +224,23 @@ def test_links() -> None:
     assert absolute.md("cells/c1.md") == "https://e.org/cells/c1/"
 
 
+SIZES = {
+    "files": {
+        "kustomize-plugin-matrix.csv.gz": 2048,
+        "kustomize-plugin-matrix.parquet": 1024,
+        "dataset.csv": 9000,
+    },
+    "raw": {"kustomize-plugin-matrix.csv.gz": 9000, "kustomize-plugin-matrix.parquet": 1024},
+    "old": {"dataset.csv": "copy"},
+}
+
+
 def _all_pages(df: pd.DataFrame, ctx: Context) -> dict[str, str]:
+    pics = pictures.plan(df, ctx, frames.releases_in(df, ctx))
     pages = {
-        "index.md": home.page(df, ctx, "matrix/img/overview.png"),
-        "matrix/index.md": overview.page(df, ctx, {}, {}),
+        "index.md": home.page(df, ctx, pics.overview),
+        "matrix/index.md": overview.page(df, ctx, pics),
+        links.TESTED_SRC: tested.page(df, ctx),
         "matrix/cells.md": cells.index_page(df, ctx),
         "releases/index.md": releases.index_page(df, ctx),
         links.RECIPE_PROOF_SRC: releases.recipe_proof_page(df),
@@ -234,25 +248,25 @@ def _all_pages(df: pd.DataFrame, ctx: Context) -> dict[str, str]:
         "axes/index.md": axes.index_page(df, ctx),
         "errors/index.md": errors.index_page(df, ctx),
         links.DOCTOR_PAGE: doctor.page(df, ctx),
-        "data/index.md": downloads.page(df, ctx, {"dataset.csv": 10}, "data/record.schema.json"),
-        "history.md": history.page(ctx, set(df["cell"])),
+        "data/index.md": downloads.page(df, ctx, SIZES, "data/record.schema.json"),
+        "history.md": history.page(df, ctx, set(df["cell"])),
     }
     for group, rows in cells.groups(df):
         pages[f"cells/{group}.md"] = cells.group_page(group, rows, ctx)
     for rel, d in df.groupby("host_release"):
         pages[links.cells_table_src(str(rel))] = cells.table_page(d, ctx, str(rel))
     for rel in frames.releases_in(df, ctx):
-        pages[links.release_src(rel)] = releases.release_page(df, ctx, rel)
+        pages[links.release_src(rel)] = releases.release_page(df, ctx, rel, pics.releases.get(rel))
     for tc in frames.toolchain_ids(df):
         pages[links.toolchain_src(tc)] = toolchains.page(df, ctx, tc)
     for axis in AXES:
-        pages[links.axis_src(axis)] = axes.axis_page(df, ctx, axis, None)
+        pages[links.axis_src(axis)] = axes.axis_page(df, ctx, axis, pics.axes.get(axis))
     for v in frames.variant_rows(df, ctx):
         pages[links.variant_src(v)] = axes.variant_page(df, ctx, v)
     for c in ctx.classes:
         pages[links.error_src(c.slug)] = errors.page(df, ctx, c)
-    for who in ("packager", "author"):
-        pages[f"checklists/{who}.md"] = checklists.page(df, ctx, "v5.8.2", who, f"checklists/{who}.md")
+    for who, src in pagelist.CHECKLISTS:
+        pages[src] = checklists.page(df, ctx, "v5.8.2", who, src)
     return pages
 
 
@@ -312,8 +326,10 @@ def test_every_link_points_to_a_rendered_page_and_anchor(df: pd.DataFrame) -> No
         "errors.json",
         "data/record.schema.json",
         "data/dataset.csv",
-        "matrix/img/overview.png",
+        "data/kustomize-plugin-matrix.csv.gz",
+        "data/kustomize-plugin-matrix.parquet",
         "data/index.md",
+        "install.md",
     }
     by_url = {links.url_of(src): src for src in known}
     ids = {src: set(re.findall(r' id="([^"]+)"', text)) for src, text in pages.items()}
@@ -330,6 +346,7 @@ def test_every_link_points_to_a_rendered_page_and_anchor(df: pd.DataFrame) -> No
             if href.startswith(("http", "#")):
                 continue
             path, _, anchor = href.partition("#")
+            path = path.partition("?")[0]  # a table of cells filtered by its columns
             url = posixpath.normpath(
                 posixpath.join(here if here.endswith("/") else posixpath.dirname(here), path)
             )
@@ -345,7 +362,7 @@ def test_every_link_points_to_a_rendered_page_and_anchor(df: pd.DataFrame) -> No
 
 
 def test_home_says_three_things_and_links_the_two_newcomer_pages(df: pd.DataFrame) -> None:
-    page = home.page(df, CTX, "matrix/img/overview.png")
+    page = home.page(df, CTX, pictures.plan(df, CTX, frames.releases_in(df, CTX)).overview)
     said = next(ln for ln in page.splitlines() if ln.startswith("Of "))
     assert said.startswith(f"Of {len(df)} cells measured")
     assert said.count(". ") == 2  # three sentences
@@ -355,19 +372,42 @@ def test_home_says_three_things_and_links_the_two_newcomer_pages(df: pd.DataFram
     assert "Plugin built with a different version of a package" in said
     assert "(releases/v5.8.2.md)" in page  # newest release with cells
     assert "(errors/package-version-mismatch.md)" in page
-    assert "![" in page
-    assert "(matrix/img/overview.png)" in page
+    assert '<figure class="heatmap" id="heatmap-overview">' in page
     assert "No cell has been measured yet." in home.page(df.iloc[0:0], CTX, None)
 
 
+def test_home_starts_with_the_go_rule_and_the_check_of_a_binary(df: pd.DataFrame) -> None:
+    page = home.page(df, CTX, None)
+    start = page.split("## Start here", 1)[1]
+    rule = start.split("\n\n", 2)[1]
+    assert "exactly the Go release that built kustomize" in rule
+    assert "the same minor *and* patch release" in rule
+    assert "another Go release loaded in 0 of 1 cells" in rule
+    assert "`go version -m $(command -v kustomize) | grep CGO_ENABLED`" in start
+    assert "not a downloaded release binary" in start  # what was measured, exactly
+    assert "(releases/tested.md)" in start
+    assert links.REPOSITORY_URL in page
+    assert links.KUSTOMIZE_PLUGIN_DOCS in page
+    assert "(install.md)" in page
+
+
 def test_release_recipe_comes_from_cells_that_loaded(df: pd.DataFrame) -> None:
-    page = releases.release_page(df, CTX, "v5.8.2")
+    ctx = Context(
+        **{**CTX.__dict__, "release_go": {"v5.8.2": {"go": "1.26.0", "source": "https://e.org/go.mod"}}}
+    )
+    page = releases.release_page(df, ctx, "v5.8.2")
+    assert "needs Go 1.26.0 or newer" in page
+    assert "[as published](https://e.org/go.mod)" in page
+    assert "(../releases/tested.md)" not in page
+    assert "(tested.md)" in page
     assert "## To build a plugin that loads into kustomize v5.8.2" in page
     assert "### With go1.26.8" in page
     assert "### With go1.19.8" in page
     assert "require sigs.k8s.io/kustomize/api v0.21.2" in page
     assert "-buildmode=plugin" in page
-    assert "Official release binaries cannot load Go plugins" in page
+    assert "A kustomize built without cgo cannot load Go plugins" in page
+    assert "not a downloaded release binary" in page
+    assert "`go version -m $(command -v kustomize) | grep CGO_ENABLED`" in page
     assert "## What fails and why" in page
     assert "no-plugin-module-data" in page
     # the flags table of the reference release
@@ -399,9 +439,10 @@ def test_axis_pairs_and_variant_verdicts(df: pd.DataFrame) -> None:
 
 
 def test_axis_page_counts_changed_pairs(df: pd.DataFrame) -> None:
-    page = axes.axis_page(df, CTX, "host-variant", "matrix/img/axis-host-variant.png")
+    page = axes.axis_page(df, CTX, "host-variant", pictures.axis_grid(df, CTX, "host-variant"))
     assert "3 pairs; the change altered the outcome in 2." in page
-    assert "(../matrix/img/axis-host-variant.png)" in page
+    assert '<figure class="heatmap" id="heatmap-host-variant">' in page
+    assert ">CGO&#95;ENABLED=0<tspan" in page or ">CGO_ENABLED=0<tspan" in page  # the flags, not "official"
     empty = axes.axis_page(df.iloc[0:1], CTX, "pins", None)
     assert "No pair of cells for this axis" in empty
 
@@ -422,7 +463,7 @@ def test_error_page_lists_raw_messages_and_reproduction(df: pd.DataFrame) -> Non
     assert "<code>the same Go</code>" in errors.page(df, CTX, CLASSES[0])
     assert "(package-version-mismatch.md)" in errors.page(df, CTX, CLASSES[0])  # related
     unseen = errors.page(df[df["outcome"] == "loads"], CTX, CLASSES[1])
-    assert "Not observed in this dataset." in unseen
+    assert "Not observed in this dataset" in unseen
     assert "## Not classified yet" not in errors.index_page(df, CTX)
     odd = synthetic_record(
         "v5.8.2",
@@ -459,7 +500,8 @@ def test_checklists_are_backed_by_cells(df: pd.DataFrame) -> None:
         assert all(it.cells for it in items)
         assert all(set(it.cells) <= set(df["cell"]) for it in items)
     packager = checklists.markdown(df, CTX, "v5.8.2", "packager", Links("x.md", base="https://s/"))
-    assert "Do not build with <code>CGO&#95;ENABLED=0 -ldflags=-s -w</code>" in packager
+    assert "Build kustomize with cgo" in packager
+    assert "<code>CGO&#95;ENABLED=0 -ldflags=-s -w</code>, not a downloaded binary" in packager
     assert "(https://s/cells/" in packager
     assert "Recipe: [v5.8.2](https://s/releases/v5.8.2/)" in packager
     author = checklists.markdown(df, CTX, "v5.8.2", "author", Links("x.md"))
@@ -499,15 +541,25 @@ def test_cells_tables_and_cell_sections(df: pd.DataFrame) -> None:
 
 
 def test_data_and_history_pages(df: pd.DataFrame) -> None:
-    sizes = {"dataset.csv": 2048, "dataset.parquet": 1024}
-    data = downloads.page(df, CTX, sizes, "data/record.schema.json")
-    assert "[dataset.csv](dataset.csv)" in data
-    assert "2 KiB" in data
+    from matrix.dataset import columns
+
+    data = downloads.page(df, CTX, SIZES, "data/record.schema.json")
+    assert (
+        "[kustomize-plugin-matrix.csv.gz](kustomize-plugin-matrix.csv.gz) | 2 KiB (9 KiB uncompressed)"
+        in data
+    )
+    assert "[kustomize-plugin-matrix.parquet](kustomize-plugin-matrix.parquet) | 1 KiB |" in data
+    assert "[dataset.csv](dataset.csv)" in data  # the old name, still answering
+    assert "dataset.csv: the same data as kustomize-plugin-matrix.csv.gz" in data
     assert "(record.schema.json)" in data
     assert "glibc 2.36" in data
-    for col in dataset.COLUMNS:
-        assert f"<code>{render.markdown_text(col)}</code>" in data
-    assert "No history recorded yet" in history.page(CTX, set())
+    for col in dataset.COLUMNS:  # every column, described
+        assert columns.DOCS[col]
+        assert (
+            f"| <code>{render.markdown_text(col)}</code> | {render.markdown_text(columns.DOCS[col])} |"
+            in data
+        )
+    assert "No history recorded yet" in history.page(df, CTX, set())
     ctx = Context(
         **{
             **CTX.__dict__,
@@ -531,7 +583,7 @@ def test_data_and_history_pages(df: pd.DataFrame) -> None:
             },
         }
     )
-    page = history.page(ctx, set())
+    page = history.page(df, ctx, set())
     assert page.index("2026-11-26") < page.index("2026-11-25")
     assert "| cgone | fails | loads |" in page  # a cell no longer in the data is not linked
 

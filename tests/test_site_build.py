@@ -3,6 +3,7 @@ page generated at build time (none written into docs/), every link and anchor re
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from matrix.core import catalog
+from matrix.core import grid as gridmod
+from matrix.dataset import downloads as dl
 from matrix.site import build as site
 from matrix.site import context, frames, links
 from tests.sitekit import ROOT, downloads_of, link_problems, mkdocs_build
@@ -56,10 +59,16 @@ def test_generated_pages_are_there(built: Path) -> None:
         "data/index.html",
         "history/index.html",
         "guides/comparison/index.html",
+        "releases/tested/index.html",
+        "install/index.html",
+        "data/kustomize-plugin-matrix.csv.gz",
+        "data/kustomize-plugin-matrix.json.gz",
+        "data/kustomize-plugin-matrix.parquet",
         "data/dataset.csv",
         "data/dataset.json",
         "data/dataset.parquet",
         "data/record.schema.json",
+        "cells/renamed.json",
     ):
         assert (built / page).is_file(), page
     groups: dict[str, str] = {}
@@ -68,20 +77,40 @@ def test_generated_pages_are_there(built: Path) -> None:
         if group not in groups:
             groups[group] = (built / "cells" / group / "index.html").read_text()
         assert f'<section class="cell" id="{cell}">' in groups[group]
-    assert len(list((built / "cells").iterdir())) == len(groups) <= 256
+    assert len([p for p in (built / "cells").iterdir() if p.is_dir()]) == len(groups) <= 256
     for rel in set(df["host_release"]):
         assert (built / "releases" / rel / "index.html").is_file()
         table = (built / "matrix" / "cells" / links.slug(rel) / "index.html").read_text()
         assert table.count('<tr><td><a href="../../../cells/') == int((df["host_release"] == rel).sum())
-    rows = json.loads((built / "data" / "dataset.json").read_text())
+    rows = json.loads(gzip.decompress((built / "data" / dl.JSON).read_bytes()))
     assert len(rows) == len(df)
 
 
 def test_downloads_hold_every_column_of_every_cell(built: Path, tmp_path: Path) -> None:
-    """The site's downloads are the dataset's, byte for byte (the build writes them in parts)."""
+    """The site's downloads are the dataset's, byte for byte (the build writes them in parts);
+    the names they had before hold the same data, uncompressed (the dataset is small)."""
     want = downloads_of(site.data_dir(ROOT), tmp_path / "downloads")
     for name, content in want.items():
         assert (built / "data" / name).read_bytes() == content, name
+    for old, new in dl.OLD_NAMES.items():
+        data = want[new] if not new.endswith(".gz") else gzip.decompress(want[new])
+        assert (built / "data" / old).read_bytes() == data, old
+
+
+def test_renamed_cells_are_published_for_old_permalinks(built: Path) -> None:
+    """cells/renamed.json maps each old cell id (a toolchain's former name) to its cell, as
+    docs/javascripts/permalinks.js reads it; every cell it names is on the site."""
+    renamed = json.loads((built / "cells" / "renamed.json").read_text())
+    g = gridmod.load(site.data_dir(ROOT) / "grid.toml")
+    union: dict[str, str] = {}
+    for profile in g.profiles:
+        union.update(g.renamed_cells(profile))
+    df = site.frame(site.data_dir(ROOT))
+    present = set(df["cell"])
+    assert renamed == {old: new for old, new in union.items() if new in present}
+    assert renamed  # the grid renamed toolchains ("local" became go1.26.8)
+    for new in renamed.values():
+        assert f'id="{new}"' in (built / "cells" / new[:3] / "index.html").read_text()
 
 
 def test_cell_pages_are_not_in_the_search_index(built: Path) -> None:

@@ -1,7 +1,11 @@
 // Sortable, filterable tables for the matrix site. No dependencies, no network.
 // Every table in a page's content sorts when a column title is clicked; tables with
 // more than FILTER_MIN rows, and every table of cells (data-filter="always"), get a
-// filter box that keeps rows containing every word typed.
+// filter box that keeps rows containing every word typed (the whole text of a row,
+// the full error included). A table whose column titles carry keys (data-key) also
+// reads the page address: ?host-go=go1.26.8&pins=host keeps the rows whose column is
+// exactly that value, and go=same|other compares the host-go and plugin-go columns
+// (the heatmaps link their squares so). A long error (.clamp) opens on click.
 (function () {
   "use strict";
   var FILTER_MIN = 6;
@@ -45,9 +49,34 @@
     });
   }
 
+  // Column filters from the page address: [{index, key, value}] (and the go relation).
+  function keyFilters(table) {
+    var head = table.tHead;
+    var params = new URLSearchParams(window.location.search);
+    var out = [];
+    if (!head || !head.rows.length) return out;
+    var index = {};
+    Array.prototype.forEach.call(head.rows[0].cells, function (th, i) {
+      if (th.dataset.key) index[th.dataset.key] = i;
+    });
+    params.forEach(function (value, key) {
+      if (key in index) {
+        out.push({ key: key, value: value, test: function (r) { return cellText(r, index[key]) === value; } });
+      } else if (key === "go" && "host-go" in index && "plugin-go" in index && (value === "same" || value === "other")) {
+        out.push({ key: "Go", value: value === "same" ? "the same on both sides" : "another release",
+          test: function (r) {
+            var same = cellText(r, index["host-go"]) === cellText(r, index["plugin-go"]);
+            return value === "same" ? same : !same;
+          } });
+      }
+    });
+    return out;
+  }
+
   function makeFilterable(table) {
     if (!table.tBodies.length) return;
     if (table.tBodies[0].rows.length < FILTER_MIN && table.dataset.filter !== "always") return;
+    var keys = keyFilters(table);
     var input = document.createElement("input");
     input.type = "search";
     input.className = "table-filter";
@@ -59,19 +88,31 @@
     wrap.className = "table-filter-box";
     wrap.appendChild(input);
     wrap.appendChild(count);
-    var anchor = table.closest(".md-typeset__scrollwrap") || table;
+    var shown = document.createElement("span");
+    if (keys.length) {
+      shown.className = "table-filter-keys";
+      shown.textContent = "Only rows with " + keys.map(function (k) { return k.key + " = " + k.value; }).join(", ");
+      var clear = document.createElement("button");
+      clear.type = "button";
+      clear.textContent = "show all rows";
+      clear.addEventListener("click", function () { keys = []; shown.remove(); apply(); });
+      shown.appendChild(clear);
+      wrap.appendChild(shown);
+    }
+    var anchor = table.closest(".cells-wrap") || table.closest(".md-typeset__scrollwrap") || table;
     anchor.parentNode.insertBefore(wrap, anchor);
     var rows = table.tBodies[0].rows;
     function apply() {
       var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-      var shown = 0;
+      var n = 0;
       Array.prototype.forEach.call(rows, function (r) {
         var text = r.textContent.toLowerCase();
-        var ok = words.every(function (w) { return text.indexOf(w) >= 0; });
+        var ok = words.every(function (w) { return text.indexOf(w) >= 0; }) &&
+          keys.every(function (k) { return k.test(r); });
         r.hidden = !ok;
-        if (ok) shown += 1;
+        if (ok) n += 1;
       });
-      count.textContent = shown + " of " + rows.length + " rows";
+      count.textContent = n + " of " + rows.length + " rows";
     }
     input.addEventListener("input", apply);
     apply();
@@ -86,6 +127,10 @@
       if (!t.tHead || t.tHead.textContent.trim() === "") return;
       makeSortable(t);
       makeFilterable(t);
+      t.addEventListener("click", function (e) {
+        var c = e.target.closest && e.target.closest(".clamp");
+        if (c && !window.getSelection().toString()) c.classList.toggle("open");
+      });
     });
   }
 

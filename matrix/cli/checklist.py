@@ -21,7 +21,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "measured cells that back it."
     )
     add_data_args(p)
-    p.add_argument("--kustomize", required=True, metavar="VERSION", help="the kustomize release, e.g. v5.8.3")
+    p.add_argument(
+        "--kustomize",
+        metavar="VERSION",
+        help="the kustomize release, e.g. v5.8.2 (default: the newest release into which a plugin loaded)",
+    )
     p.add_argument(
         "--for",
         dest="who",
@@ -41,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
     df = site.frame(args.data)
     ctx = context.load(args.data)
     known = frames.releases_in(df, ctx)
+    if args.kustomize is None:
+        args.kustomize = checklists.target(df, ctx)
+        if args.kustomize is None:
+            raise UserError(f"no measured cell in {args.data / 'cells'} yet: run `plugin-matrix run` first")
     if args.kustomize not in known:
         close = difflib.get_close_matches(args.kustomize, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""

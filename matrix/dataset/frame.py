@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from matrix.core import facts
+from matrix.dataset.derived import observations_of, package_module
 from matrix.dataset.read import read_records
 
 # Public columns, in order. Changing a name breaks people's notebooks: add, don't rename.
@@ -95,6 +96,12 @@ COLUMNS: list[str] = [
     "plugin_mechanism",
     "plugin_scenario",
     "load_mode",
+    "package_module",
+    "package_host_version",
+    "package_plugin_version",
+    "observations",
+    "observation_count",
+    "disagreement",
 ]
 
 MECHANISMS = ["go-plugin", "exec", "krm-function"]  # plugin_mechanism's values
@@ -266,6 +273,8 @@ def row(rec: dict[str, Any]) -> dict[str, Any]:
     scenario = p.get("scenario") or {}
     hb, pb = h["build"], p["build"]
     emu = run.get("emulator") or {}
+    mod = package_module(pkg or "", hb["modules"], pb["modules"])
+    observations, n_obs, disagree = observations_of(rec)
     r: dict[str, Any] = {
         "cell": rec["cell"],
         "outcome": rec["outcome"],
@@ -334,11 +343,17 @@ def row(rec: dict[str, Any]) -> dict[str, Any]:
         "plugin_mechanism": p.get("mechanism") or "go-plugin",
         "plugin_scenario": scenario.get("name") or "",
         "load_mode": ld.get("mode") or scenario.get("mode") or "standard",
+        "package_module": mod,
+        "package_host_version": hb["modules"].get(mod, "") if mod else "",
+        "package_plugin_version": pb["modules"].get(mod, "") if mod else "",
+        "observations": observations,
+        "observation_count": n_obs,
+        "disagreement": disagree,
     }
     return r
 
 
-_INT_COLUMNS = ("exit_code", "signal")
+_INT_COLUMNS = ("exit_code", "signal", "observation_count")
 _BOOL_COLUMNS = ("timed_out", "seen", "truncated", "native")
 _DTYPES: dict[str, str] = {c: "str" for c in COLUMNS}
 _DTYPES.update({c: "Int64" for c in _INT_COLUMNS})

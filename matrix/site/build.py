@@ -5,11 +5,11 @@ that puts files into the build's virtual docs folder, so generated pages never l
 docs/. Only reading happens here: data/ is never written during a build.
 
 Scale (100,000 cells: under a minute and well under a GiB on two cores): the cells are
-read, and their own pages rendered, in parallel shards (matrix.site.shards); the other
-pages are rendered from the frame the shards leave (matrix.site.pagelist) while the
-downloads are put together in a thread and the heatmaps drawn in another process
-(matrix.site.drawing). Their HTML blocks are moved past python-markdown
-(matrix.site.blocks).
+read, their own pages rendered and their part of the (compressed) downloads written, in
+parallel shards (matrix.site.shards); the other pages are rendered from the frame the
+shards leave (matrix.site.pagelist) while the downloads are put together in a thread.
+Heatmaps are inline SVG (matrix.site.pictures). HTML blocks are moved past
+python-markdown (matrix.site.blocks).
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from matrix.dataset import read
 from matrix.site import blocks as blockmod
 from matrix.site import context, frames, pagelist, shards
 from matrix.site.blocks import Blocks
-from matrix.site.drawing import Drawing, plan
 from matrix.site.pages import downloads
+from matrix.site.pictures import plan
 
 DATA_ENV = "PLUGIN_MATRIX_DATA"  # another dataset (tests and benchmarks build sites from other data)
 SHARDS_ENV = shards.SHARDS_ENV
@@ -96,7 +96,6 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
         last[0] = time.perf_counter()
 
     workers: list[shards.Worker] = []
-    drawing = Drawing()
     try:
         names = read.record_names(data) if (data / "cells").is_dir() else []
         parts_names = shards.split(names, shards.shard_count(len(names)))
@@ -106,8 +105,7 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
             for k in range(1, len(parts_names))
         ]
         if parts_names:
-            classes = context.Context(classes=context.load_classes(data))
-            shards.shard_pass(data, parts_names[0], parts[0], blocks_dir, "s0", classes)
+            shards.shard_pass(data, parts_names[0], parts[0], blocks_dir, "s0", context.for_cells(data), True)
         for w in workers:
             w.finish()
         t_cells = time.perf_counter()
@@ -120,7 +118,8 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
                     blocks.adopt(page["src"], page["blocks"], page["anchors"])
                 out.write(page["src"], text)
                 written.append(page["src"])
-        targets = {n: out.file(f"data/{n}") for n in dl.DOWNLOAD_NAMES}
+        names_out = [*dl.DOWNLOAD_NAMES, *dl.OLD_NAMES]
+        targets = {n: out.file(f"data/{n}") for n in names_out}
         local = {n: t if t is not None else scratch / n for n, t in targets.items()}
         # Put the downloads together in a thread (file copies and Parquet encoding let go
         # of the GIL) while the pages are rendered here.
@@ -128,7 +127,11 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
 
         def assemble() -> None:
             try:
-                assembled["sizes"] = shards.assemble(parts, local)
+                assembled["sizes"] = shards.assemble(
+                    parts,
+                    {n: local[n] for n in dl.DOWNLOAD_NAMES},
+                    {n: local[n] for n in dl.OLD_NAMES},
+                )
             except BaseException as e:  # re-raised below
                 assembled["error"] = e
 
@@ -138,13 +141,13 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
             df = shards.site_frame(parts)
             t_merge = last[0] = time.perf_counter()
             ctx = context.load(data)
-            _pages(put, df, ctx, data, drawing)
+            _pages(put, df, ctx, data)
         finally:
             thread.join()
         if "error" in assembled:
             raise assembled["error"]
         sizes = assembled["sizes"]
-        for n in dl.DOWNLOAD_NAMES:
+        for n in names_out:
             if targets[n] is None:
                 put(f"data/{n}", local[n].read_bytes())
             else:
@@ -155,7 +158,6 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
     except BaseException:
         for w in workers:
             w.stop()
-        drawing.stop()
         blocks.close()
         blockmod.ACTIVE = None
         raise
@@ -177,18 +179,15 @@ def generate(out: Output, data: Path, inline: bool = False) -> list[str]:
     return written
 
 
-def _pages(put: pagelist.Put, df: pd.DataFrame, ctx: context.Context, data: Path, drawing: Drawing) -> None:
+def _pages(put: pagelist.Put, df: pd.DataFrame, ctx: context.Context, data: Path) -> None:
     if frames.TABLE_ROW in df.columns:
         tables = df[list(dict.fromkeys([*frames.CELL_ORDER, "outcome", frames.TABLE_ROW]))]
         df = df.drop(columns=[frames.TABLE_ROW])  # every other page filters the frame: keep it narrow
     else:
         tables = df
-    pics = plan(df, ctx, frames.releases_in(df, ctx))
-    drawing.draw(pics.todraw)
+    go = frames.go_plugins(df)  # the pictures are about Go plugins
+    pics = plan(go, ctx, frames.releases_in(go, ctx))
     pagelist.text_pages(put, df, tables, ctx, data, pics)
-    del tables
-    for path, png in drawing.finish().items():
-        put(path, png)
 
 
 class Folder:

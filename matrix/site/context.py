@@ -1,13 +1,18 @@
 """What the pages use besides the frame of cells: the grid (releases, toolchains,
-variants, pins, platforms, the reference cell), the error catalog and the history,
-all read from data/ (`load`)."""
+variants, pins, platforms, the reference cell, renamed cells), the error catalog, the
+history, the minimum Go of each release (data/releases-go.toml) and the public error
+corpus (tests/corpus/public_errors.jsonl), all read from files of the project (`load`).
+"""
 
 from __future__ import annotations
 
+import json
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from matrix import UserError
 from matrix.core import catalog
 from matrix.core import grid as gridmod
 from matrix.dataset import history
@@ -35,6 +40,7 @@ class ErrorClass:
     fix: str = ""
     patterns: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,18 @@ class Context:
     reference: dict[str, str] = field(default_factory=dict)  # release, toolchain, plugin
     classes: tuple[ErrorClass, ...] = ()
     history: dict[str, Any] | None = None
+    release_go: dict[str, dict[str, str]] = field(default_factory=dict)  # release -> go line, source
+    corpus: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # class slug -> public texts
+    renamed: dict[str, str] = field(default_factory=dict)  # old cell id -> cell id
+
+    def seen(self, kind: str, name: str) -> dict[str, str]:
+        """First and last seen of a cell, error class or package (history.SEEN), or {}."""
+        d = (self.history or {}).get(kind, {}).get(name)
+        return dict(d) if isinstance(d, dict) else {}
+
+    def min_go(self, release: str) -> str:
+        """The `go` line of a release's go.mod ("" when not recorded)."""
+        return str(self.release_go.get(release, {}).get("go", ""))
 
     def cls(self, slug: str) -> ErrorClass | None:
         known = _SLUGS.get(id(self.classes))
@@ -73,9 +91,75 @@ def load_classes(data: Path) -> tuple[ErrorClass, ...]:
             fix=str(getattr(c, "fix", "") or ""),
             patterns=tuple(str(p) for p in (getattr(c, "patterns", ()) or ())),
             related=tuple(str(r) for r in (getattr(c, "related", ()) or ())),
+            examples=tuple(str(e) for e in (getattr(c, "examples", ()) or ())),
         )
         for c in cat.classes
     )
+
+
+RELEASES_GO = "releases-go.toml"
+CORPUS = Path("tests") / "corpus" / "public_errors.jsonl"
+CORPUS_PER_CLASS = 5  # public texts shown on a class's page
+
+
+def load_release_go(data: Path) -> dict[str, dict[str, str]]:
+    """DATA/releases-go.toml (made by scripts/release_go.py): release -> {"go", "source"...}."""
+    p = data / RELEASES_GO
+    if not p.is_file():
+        return {}
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise UserError(f"{p}: not valid TOML: {e}") from None
+    rels = doc.get("releases", {})
+    if not isinstance(rels, dict):
+        raise UserError(f"{p}: releases: expected a table")
+    return {str(k): {str(a): str(b) for a, b in v.items()} for k, v in rels.items() if isinstance(v, dict)}
+
+
+def corpus_path(data: Path) -> Path | None:
+    """The public error corpus of the project DATA belongs to, else of this package's."""
+    for root in (data.resolve().parent, Path(__file__).resolve().parents[2]):
+        if (root / CORPUS).is_file():
+            return root / CORPUS
+    return None
+
+
+def load_corpus(data: Path) -> dict[str, list[dict[str, str]]]:
+    """Class slug -> up to CORPUS_PER_CLASS public texts labelled with it (kustomize's own
+    reports first, then by id), each with its source address and project."""
+    p = corpus_path(data)
+    if p is None:
+        return {}
+    out: dict[str, list[dict[str, str]]] = {}
+    for line in p.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        e = json.loads(line)
+        src = str(e.get("source", ""))
+        if not src.startswith("https://"):
+            continue  # shown as a link: only web addresses
+        out.setdefault(str(e["label"]), []).append(
+            {"id": str(e["id"]), "text": str(e["text"]), "source": src, "project": str(e.get("project", ""))}
+        )
+    for slug, texts in out.items():
+        texts.sort(key=lambda t: ("kustomize" not in t["project"] + t["text"], t["id"]))
+        out[slug] = texts[:CORPUS_PER_CLASS]
+    return out
+
+
+def renamed_cells(g: gridmod.Grid) -> dict[str, str]:
+    """Old cell id -> cell id, over every profile of the grid."""
+    out: dict[str, str] = {}
+    for profile in g.profiles:
+        out.update(g.renamed_cells(profile))
+    return dict(sorted(out.items()))
+
+
+def for_cells(data: Path) -> Context:
+    """What the cells' own sections and table rows need (the processes that read the cells)."""
+    g = gridmod.load(data / "grid.toml")
+    return Context(variants=g.variants, classes=load_classes(data), history=history.load(data))
 
 
 def load(data: Path) -> Context:
@@ -91,4 +175,7 @@ def load(data: Path) -> Context:
         reference=dict(ref),
         classes=load_classes(data),
         history=history.load(data),
+        release_go=load_release_go(data),
+        corpus=load_corpus(data),
+        renamed=renamed_cells(g),
     )

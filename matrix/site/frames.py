@@ -20,21 +20,36 @@ from matrix.site.context import NATIVE, Context
 TABLE_CAP = 200  # rows of a list of cells on a page that is not a table of cells
 TRIED = ["loads", "fails"]
 
-# A table of cells: its columns, what they are read from, and its order.
-CELL_TABLE_HEADER = [
-    "cell",
-    "outcome",
+# A table of cells: its columns (title, key), what they are read from, and its order. A
+# column's key names it in a link's query: ?host-go=go1.26.8&pins=host keeps the rows
+# whose column is exactly that (docs/javascripts/tables.js; `go=same|other` compares the
+# two Go columns). The heatmaps link their squares so.
+TABLE_KEYS = [
+    ("cell", "cell"),
+    ("outcome", "outcome"),
+    ("kustomize", "kustomize"),
+    ("host Go", "host-go"),
+    ("plugin Go", "plugin-go"),
+    ("plugin", "plugin"),
+    ("host flags", "host-flags"),
+    ("plugin flags", "plugin-flags"),
+    ("pins", "pins"),
+    ("platform", "platform"),
+    ("class", "class"),
+    ("package", "package"),
+    ("doctor", "doctor"),
+    ("error", "error"),
+]
+CELL_TABLE_HEADER = [t for t, _ in TABLE_KEYS]
+FILTER_KEYS = [
     "kustomize",
-    "host Go",
-    "plugin Go",
+    "host-go",
+    "plugin-go",
     "plugin",
-    "host flags",
-    "plugin flags",
+    "host-flags",
+    "plugin-flags",
     "pins",
     "platform",
-    "class",
-    "doctor",
-    "error",
 ]
 CELL_TABLE_COLUMNS = [
     "cell",
@@ -51,9 +66,11 @@ CELL_TABLE_COLUMNS = [
     "host_platform",
     "plugin_platform",
     "class",
+    "package",
     "doctor_prediction",
     "doctor_error",
     "error",
+    "disagreement",
 ]
 CELL_ORDER = [
     "host_release",
@@ -78,7 +95,6 @@ PAGE_COLUMNS = [
         "host_module",
         "host_flags",
         "plugin_flags",
-        "host_build_status",
         "plugin_build_status",
         "host_sha256",
         "plugin_sha256",
@@ -96,11 +112,14 @@ PAGE_COLUMNS = [
         "sandbox",
         "native",
         "plugin_kind",
+        "observations",
     )
 ]
 # Columns the pairs of cells carry (suffixed _a and _b): what the pages show of them.
 PAIR_COLUMNS = list(
-    dict.fromkeys([*dataset.KEY_COLUMNS, "cell", "outcome", "class", "error", "host_go", "plugin_go"])
+    dict.fromkeys(
+        [*dataset.KEY_COLUMNS, "cell", "outcome", "class", "package", "error", "host_go", "plugin_go"]
+    )
 )
 
 
@@ -116,6 +135,45 @@ def first_line(text: Any) -> str:
         if ln.strip():
             return ln.strip()
     return ""
+
+
+_POSITION = re.compile(r"^\S+\.go:\d+(?::\d+)?: ")  # a Go compiler message's file:line:col
+
+
+def short_error(text: Any) -> str:
+    """The first line of an error text that says something (not a `# package` header of
+    go build), without a compiler message's file position."""
+    for ln in str(text).splitlines():
+        ln = ln.strip()
+        if ln and not ln.startswith("# "):
+            return _POSITION.sub("", ln)
+    return first_line(text)
+
+
+_OPEN = re.compile(r'plugin\.Open\("[^"]*"\): (.+)$')
+
+
+def gist(text: Any) -> str:
+    """What an error says, without kustomize's wrappers: the text after `plugin.Open(...): `
+    when there is one, else short_error."""
+    for ln in str(text).splitlines():
+        m = _OPEN.search(ln)
+        if m:
+            return m.group(1).strip()
+    return short_error(text)
+
+
+def go_plugins(df: pd.DataFrame) -> pd.DataFrame:
+    """The sweep's Go plugin cells: what the matrix, recipes, axes, toolchains, checklists
+    and pictures are about. Exec plugins and KRM functions have their own page (guides/
+    mechanisms), scenario cells theirs (the error pages); counting them here would call an
+    exec program's load a Go plugin load."""
+    keep = pd.Series(True, index=df.index)
+    if "plugin_mechanism" in df.columns:
+        keep &= df["plugin_mechanism"].isin(["go-plugin", ""])
+    if "plugin_scenario" in df.columns:
+        keep &= df["plugin_scenario"] == ""
+    return df if bool(keep.all()) else df[keep]
 
 
 def uniq(col: pd.Series) -> set[Any]:
@@ -144,10 +202,11 @@ def releases_in(df: pd.DataFrame, ctx: Context) -> list[str]:
     """Releases with cells, oldest first (grid order; unknown ones sorted after)."""
     have = set(df["host_release"].unique().tolist()) if not df.empty else set()
     ordered = [r for r in ctx.releases if r in have]
-    return ordered + sorted(have - set(ordered), key=_version_key)
+    return ordered + sorted(have - set(ordered), key=version_key)
 
 
-def _version_key(v: str) -> tuple[int, ...]:
+def version_key(v: str) -> tuple[int, ...]:
+    """v5.10.2 or go1.26.8 as numbers, to sort versions."""
     return tuple(int(x) for x in re.findall(r"\d+", v))
 
 
@@ -157,11 +216,30 @@ def newest_release(df: pd.DataFrame, ctx: Context) -> str | None:
 
 
 def newest_with_recipe(df: pd.DataFrame, ctx: Context) -> str | None:
-    """The newest release with a recipe proven by a cell that loaded."""
+    """The newest release with a recipe proven by a cell that loaded: the release the
+    checklists and the home page target."""
     for rel in reversed(releases_in(df, ctx)):
         if not recipe_cells(df, rel).empty:
             return rel
     return None
+
+
+def table_frame(df: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """The text of each FILTER_KEYS column of the table of cells, for the rows of `df`."""
+    variants = {v: variant_desc(ctx, v) for v in uniq(df["host_variant"]) | uniq(df["plugin_variant"])}
+    hp, pp = df["host_platform"], df["plugin_platform"]
+    return pd.DataFrame(
+        {
+            "kustomize": df["host_release"].to_numpy(),
+            "host-go": df["host_go"].where(df["host_go"] != "", df["host_toolchain"]).to_numpy(),
+            "plugin-go": df["plugin_go"].where(df["plugin_go"] != "", df["plugin_toolchain"]).to_numpy(),
+            "plugin": df["plugin_name"].to_numpy(),
+            "host-flags": df["host_variant"].map(variants).to_numpy(),
+            "plugin-flags": df["plugin_variant"].map(variants).to_numpy(),
+            "pins": df["plugin_pins"].to_numpy(),
+            "platform": hp.where(hp == pp, hp + " ← " + pp).to_numpy(),
+        }
+    )
 
 
 def baseline(df: pd.DataFrame) -> pd.DataFrame:
@@ -203,10 +281,16 @@ def release_counts(df: pd.DataFrame, releases: Sequence[str]) -> list[dict[str, 
 
 
 def variant_desc(ctx: Context, name: str) -> str:
+    """A build variant as the flags and environment it stands for ("default": none)."""
     v = ctx.variants.get(name, {})
     flags = " ".join(v.get("flags", []))
     env = " ".join(f"{k}={val}" for k, val in sorted(v.get("env", {}).items()))
     return " ".join(x for x in (env, flags) if x) or name
+
+
+def go_column(df: pd.DataFrame, side: str) -> pd.Series:
+    """A side's exact Go release (its toolchain's name when the release is unknown)."""
+    return df[f"{side}_go"].where(df[f"{side}_go"] != "", df[f"{side}_toolchain"])
 
 
 def toolchain_ids(df: pd.DataFrame) -> list[str]:

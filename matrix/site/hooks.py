@@ -11,12 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from matrix.core import facts
-from matrix.site import blocks
+from matrix.site import blocks, links
 
 
 def on_config(config: Any, **kwargs: Any) -> Any:
-    """`site_url` from matrix.core.facts (mkdocs.yml does not repeat it)."""
+    """`site_url` from matrix.core.facts (mkdocs.yml does not repeat it); the footer links
+    the repository and kustomize's documentation of Go plugins."""
     config["site_url"] = facts.SITE_URL
+    config["copyright"] = (
+        f'Measured and published by <a href="{links.REPOSITORY_URL}">kustomize-plugin-matrix</a>'
+        f' · <a href="{links.KUSTOMIZE_PLUGIN_DOCS}">kustomize\'s Go plugin documentation</a>'
+    )
     return config
 
 

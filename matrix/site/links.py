@@ -13,12 +13,21 @@ import functools
 import posixpath
 import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
+from matrix.core import facts
+
 RECIPE_PROOF_SRC = "releases/recipe-proof.md"
+TESTED_SRC = "releases/tested.md"
 DOCTOR_PAGE = "doctor-agreement.md"
+
+# The site is an organisation's GitHub Pages site at the root of its address, which
+# GitHub serves only from the repository named after that address.
+_SITE_HOST = urlsplit(facts.SITE_URL).netloc
+REPOSITORY_URL = f"https://github.com/{_SITE_HOST.split('.', 1)[0]}/{_SITE_HOST}"
+KUSTOMIZE_PLUGIN_DOCS = "https://kubectl.docs.kubernetes.io/guides/extending_kustomize/go_plugins/"
 
 # Characters a URL made here may hold as they are; any other (a release name is read from
 # the records) is percent-encoded, so it can neither end a Markdown link nor start markup.
@@ -83,6 +92,14 @@ def _rel_href(page: str, target: str) -> str:
     if url_of(target).endswith("/") or url_of(target) == "":
         rel = rel.rstrip("/") + "/" if rel != "." else "./"
     return rel
+
+
+def external(url: str) -> Markup:
+    """A web address from data (a public report's source) as a link destination: https
+    only, percent-encoded so it can neither end a Markdown link nor start markup."""
+    if not url.startswith("https://"):
+        raise ValueError(f"not an https address: {url!r}")
+    return Markup(quote(url, safe=_URL_SAFE))
 
 
 def slug(text: str) -> str:

@@ -116,9 +116,12 @@ def template(name: str) -> jinja2.Template:
     return ENV.get_template(name)
 
 
-def page(name: str, title: str, description: str = "", search: bool = True, **data: Any) -> str:
-    """A Markdown page from template `name` (which extends page.md.j2)."""
-    return template(name).render(title=title, description=description, search=search, **data)
+def page(
+    name: str, title: str, description: str = "", search: bool = True, hide: tuple[str, ...] = (), **data: Any
+) -> str:
+    """A Markdown page from template `name` (which extends page.md.j2); `hide`: parts of
+    the theme's layout the page does without ("navigation", "toc": pages with wide tables)."""
+    return template(name).render(title=title, description=description, search=search, hide=hide, **data)
 
 
 def text(name: str, **data: Any) -> str:

@@ -44,12 +44,13 @@ def shard_count(n_cells: int) -> int:
 
 def split(names: list[str], n: int) -> list[list[str]]:
     """`names` (sorted) in at most n contiguous shards of about equal size, never splitting
-    the cells of one page (same links.cell_group)."""
+    the cells of one gzip member of the downloads (downloads.member_key), so never the
+    cells of one page either (links.cell_group: a longer prefix)."""
     shards: list[list[str]] = []
     start = 0
     for k in range(1, n):
         i = max(start, len(names) * k // n)
-        while 0 < i < len(names) and names[i][:3] == names[i - 1][:3]:
+        while 0 < i < len(names) and dl.member_key(names[i]) == dl.member_key(names[i - 1]):
             i += 1
         shards.append(names[start:i])
         start = i
@@ -65,11 +66,14 @@ def arrow_memory() -> None:
     pa.set_memory_pool(pa.system_memory_pool())
 
 
-def shard_pass(data: Path, names: list[str], folder: Path, blocks_dir: Path, key: str, ctx: Context) -> None:
+def shard_pass(
+    data: Path, names: list[str], folder: Path, blocks_dir: Path, key: str, ctx: Context, first: bool
+) -> None:
     """Read the records `names` of DATA/cells once; write to `folder` this shard's part of
-    the downloads (part.csv, part.json, full.arrow), its part of the site's frame with each
-    cell's table row (light.arrow), and its pages of cells (pages.json; their HTML blocks
-    in blocks_dir, named after `key`)."""
+    the downloads (part.csv.gz, part.json.gz, full.arrow; `first`: it holds the dataset's
+    first rows), its part of the site's frame with each cell's table row (light.arrow),
+    and its pages of cells (pages.json; their HTML blocks in blocks_dir, named after
+    `key`)."""
     import pyarrow as pa
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -84,19 +88,17 @@ def shard_pass(data: Path, names: list[str], folder: Path, blocks_dir: Path, key
             pages.append({"src": src, "text": blocks.take(src, cells.group_page(group, group_rows, ctx))})
 
     full_w = light_w = None
-    first = True
     with (
-        open(folder / "part.csv", "wb") as fcsv,
-        open(folder / "part.json", "wb") as fjson,
+        open(folder / "part.csv.gz", "wb") as fcsv,
+        open(folder / "part.json.gz", "wb") as fjson,
         pa.OSFile(str(folder / "full.arrow"), "wb") as ffull,
         pa.OSFile(str(folder / "light.arrow"), "wb") as flight,
     ):
+        part = dl.PartWriter(fcsv, fjson, first=first)
         for rows in dataset.row_batches(data, names=names):
             table = dataset.table_of(rows)
             df = table.to_pandas()
-            fcsv.write(dl.csv_rows(table))
-            fjson.write((b"" if first else b",\n") + dl.json_lines(rows))
-            first = False
+            part.add(table, rows)
             if full_w is None:
                 full_w = pa.ipc.new_stream(ffull, table.schema)
             full_w.write_table(table)
@@ -113,6 +115,7 @@ def shard_pass(data: Path, names: list[str], folder: Path, blocks_dir: Path, key
                     group, group_rows = g, []
                 group_rows.append(r)
         flush()
+        part.close()
         for w in (full_w, light_w):
             if w is not None:
                 w.close()
@@ -125,6 +128,9 @@ def shard_pass(data: Path, names: list[str], folder: Path, blocks_dir: Path, key
         for p in pages
     ]
     (folder / "pages.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "part.json").write_text(
+        json.dumps({"rows": part.rows, "csv": part.csv.raw, "json": part.json.raw}), encoding="utf-8"
+    )
 
 
 @dataclass
@@ -168,26 +174,28 @@ def start_worker(data: Path, names: list[str], folder: Path, blocks_dir: Path, k
     return Worker(proc, err)
 
 
-def assemble(parts: list[Path], targets: dict[str, Path]) -> dict[str, int]:
-    """The downloads from the shards' parts (in order), into `targets`; their sizes."""
+def assemble(parts: list[Path], targets: dict[str, Path], old: dict[str, Path]) -> dict[str, Any]:
+    """The downloads from the shards' parts (in order), into `targets` (the new names) and
+    `old` (the names they had before); their sizes in bytes ("files"), the uncompressed
+    sizes of the new ones ("raw") and what each old name holds ("old": copy or notice)."""
     import pyarrow as pa
 
-    with open(targets["dataset.csv"], "wb") as f:
-        f.write(dl.csv_header())
+    info = [json.loads((p / "part.json").read_text(encoding="utf-8")) for p in parts]
+    rows = sum(i["rows"] for i in info)
+    header, opening = dl.gzip_member(dl.csv_header()), dl.gzip_member(dl.json_open(rows))
+    closing = dl.gzip_member(dl.JSON_CLOSE) if rows else b""
+    with open(targets[dl.CSV], "wb") as f:
+        f.write(header)
         for p in parts:
-            with open(p / "part.csv", "rb") as src:
+            with open(p / "part.csv.gz", "rb") as src:
                 shutil.copyfileobj(src, f, 1 << 20)
-    with open(targets["dataset.json"], "wb") as f:
-        filled = [p for p in parts if (p / "part.json").stat().st_size]
-        f.write(b"[\n" if filled else b"[]\n")
-        for i, p in enumerate(filled):
-            if i:
-                f.write(b",\n")
-            with open(p / "part.json", "rb") as src:
+    with open(targets[dl.JSON], "wb") as f:
+        f.write(opening)
+        for p in parts:
+            with open(p / "part.json.gz", "rb") as src:
                 shutil.copyfileobj(src, f, 1 << 20)
-        if filled:
-            f.write(b"\n]\n")
-    with open(targets["dataset.parquet"], "wb") as f:
+        f.write(closing)
+    with open(targets[dl.PARQUET], "wb") as f:
         sink = dl.ParquetSink(f)
         for p in parts:
             if (p / "full.arrow").stat().st_size:
@@ -195,7 +203,15 @@ def assemble(parts: list[Path], targets: dict[str, Path]) -> dict[str, int]:
                     for batch in pa.ipc.open_stream(src):
                         sink.write(pa.Table.from_batches([batch]))
         sink.close()
-    return {n: targets[n].stat().st_size for n in dl.DOWNLOAD_NAMES}
+    raw = {
+        dl.CSV: len(dl.csv_header()) + sum(i["csv"] for i in info),
+        dl.JSON: len(dl.json_open(rows)) + sum(i["json"] for i in info) + (len(dl.JSON_CLOSE) if rows else 0),
+        dl.PARQUET: targets[dl.PARQUET].stat().st_size,
+    }
+    kept = dl.old_name_files(targets, raw, old)
+    files = {n: targets[n].stat().st_size for n in dl.DOWNLOAD_NAMES}
+    files.update({n: old[n].stat().st_size for n in dl.OLD_NAMES})
+    return {"files": files, "raw": raw, "old": kept}
 
 
 def site_frame(parts: list[Path]) -> pd.DataFrame:
@@ -218,7 +234,7 @@ def main(argv: list[str]) -> int:
     names = (folder / "names.txt").read_text(encoding="utf-8").split()
     arrow_memory()
     try:
-        shard_pass(data, names, folder, blocks_dir, key, Context(classes=context.load_classes(data)))
+        shard_pass(data, names, folder, blocks_dir, key, context.for_cells(data), first=False)
     except UserError as e:
         print(e, file=sys.stderr)
         return 1

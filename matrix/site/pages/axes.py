@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from matrix.site import frames, render
+from matrix.site import frames, pictures, render
 from matrix.site.context import AXES, AXIS_TITLES, Context
+from matrix.site.heatmap import Grid
 from matrix.site.links import Links, axis_src, variant_src
 
 CHANGED = {  # the columns an axis changes
@@ -49,16 +50,17 @@ def _variants(df: pd.DataFrame, ctx: Context) -> list[dict[str, str]]:
     return [{"variant": v, "desc": frames.variant_desc(ctx, v)} for v in frames.variant_rows(df, ctx)]
 
 
-def axis_page(df: pd.DataFrame, ctx: Context, axis: str, picture: str | None) -> str:
+def axis_page(df: pd.DataFrame, ctx: Context, axis: str, picture: Grid | None) -> str:
     p = frames.axis_pairs(df, ctx, axis)
     desc = {"pins": ctx.pins, "platform": ctx.platforms}.get(axis) or {}
+    here = Links(axis_src(axis))
     return render.page(
         "axes/axis.md.j2",
         AXIS_TITLES.get(axis, axis),
-        links=Links(axis_src(axis)),
+        links=here,
         ctx=ctx,
         ref=ctx.reference,
-        picture=picture,
+        figure=pictures.figure(picture, here, f"heatmap-{axis}") if picture is not None else None,
         rows=pair_rows(p, CHANGED[axis]) if not p.empty else [],
         changed=int((p["outcome_a"] != p["outcome_b"]).sum()) if not p.empty else 0,
         variants=_variants(df, ctx) if axis in ("host-variant", "plugin-variant", "matched-variant") else [],
@@ -97,7 +99,8 @@ def variant_page(df: pd.DataFrame, ctx: Context, variant: str) -> str:
                 None
                 if r is None
                 else {
-                    k: str(r[k]) for k in ("outcome_a", "outcome_b", "cell_a", "cell_b", "class_b", "error_b")
+                    k: str(r[k])
+                    for k in ("outcome_a", "outcome_b", "cell_a", "cell_b", "class_b", "package_b", "error_b")
                 },
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 from collections.abc import Callable, Iterator, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -33,6 +34,7 @@ _side = _cached(render.macro("cells/_parts.html.j2", "side"), 1 << 14)
 _build = _cached(render.macro("cells/_parts.html.j2", "build"), 1 << 14)
 _load = _cached(render.macro("cells/_parts.html.j2", "load"), 4096)
 _runner = _cached(render.macro("cells/_parts.html.j2", "runner"), 1024)
+_words = _cached(render.macro("cells/table.html.j2", "words"), 4096)  # flags, platforms: few values
 
 
 def _block(text: Any, cls: str) -> Markup | str:
@@ -50,19 +52,27 @@ def _row_data(row: Any, ctx: Context, here: Links) -> SimpleNamespace:
         cell=cell,
         cell_href=here.cell_href(cell),
         outcome=row["outcome"],
+        disagree=bool(row.get("disagreement")),
         release=row["host_release"],
         host_go=frames.go_of(row, "host"),
         plugin_go=frames.go_of(row, "plugin"),
         plugin=row["plugin_name"],
-        host_variant=row["host_variant"],
-        plugin_variant=row["plugin_variant"],
+        host_flags=_words(_flags(ctx, str(row["host_variant"]))),
+        plugin_flags=_words(_flags(ctx, str(row["plugin_variant"]))),
         pins=row["plugin_pins"],
-        platform=frames.platform_of(row),
+        platform=_words(frames.platform_of(row)),
         cls=cls,
         cls_href=_class_href(ctx, here, cls),
+        package=str(row.get("package") or ""),
         doctor=row["doctor_prediction"] or ("error" if row["doctor_error"] else ""),
-        error=frames.first_line(row["error"])[:110],
+        error=str(row["error"] or "").strip(),
+        gist=frames.gist(row["error"]) if row["error"] else "",
     )
+
+
+def _flags(ctx: Context, variant: str) -> str:
+    """A build variant as the table shows it: its flags ("default": none)."""
+    return frames.variant_desc(ctx, variant)
 
 
 def table_row(row: Any, ctx: Context) -> str:
@@ -75,7 +85,8 @@ def cells_table(d: pd.DataFrame, ctx: Context, here: Links, limit: int | None = 
     order = d.sort_values(frames.CELL_ORDER)
     if limit is not None:
         order = order.head(limit)
-    return _table([_row(_row_data(r, ctx, here)) for r in frames.records(order, frames.CELL_TABLE_COLUMNS)])
+    cols = [c for c in frames.CELL_TABLE_COLUMNS if c in order.columns]
+    return _table([_row(_row_data(r, ctx, here)) for r in frames.records(order, cols)], frames.TABLE_KEYS)
 
 
 def index_page(df: pd.DataFrame, ctx: Context) -> str:
@@ -95,13 +106,14 @@ def table_page(d: pd.DataFrame, ctx: Context, release: str) -> str:
     here = Links(links.cells_table_src(release))
     if frames.TABLE_ROW in d.columns:
         rows = d.sort_values(frames.CELL_ORDER)[frames.TABLE_ROW].tolist()
-        table = _table([Markup(r) for r in rows])  # made by the row macro (table_row)
+        table = _table([Markup(r) for r in rows], frames.TABLE_KEYS)  # made by the row macro (table_row)
     else:
         table = cells_table(d, ctx, here)
     return render.page(
         "matrix/cells_table.md.j2",
         f"Every cell of kustomize {release}",
         search=False,
+        hide=("navigation", "toc"),
         links=here,
         release=release,
         cells=len(d),
@@ -187,12 +199,47 @@ def section_data(row: Any, ctx: Context, here: Links) -> SimpleNamespace:
             str(row["sandbox"]),
         ),
         recorded_at=str(row["recorded_at"]),
+        seen=ctx.seen("cells", str(row["cell"])),
+        observations=observations(str(row.get("observations") or "")),
+        disagreement=str(row.get("disagreement") or ""),
         tool_version=str(row["tool_version"]),
         reason=str(row["reason"] or ""),
         error=_block(row["error"], "raw-error"),
         doctor_message=_block(row["doctor_message"], "doctor-message"),
         doctor_evidence=_block(row["doctor_evidence"], "doctor-evidence"),
     )
+
+
+def observations(text: str) -> list[SimpleNamespace]:
+    """A cell's observations (the JSON of the `observations` column), as its section
+    shows them: when, where (runner), how each side's Go was resolved, what happened."""
+    out = []
+    for o in json.loads(text) if text else []:
+        run = o.get("runner") or {}
+        emu = run.get("emulator") or {}
+        res = o.get("resolved") or {}
+        out.append(
+            SimpleNamespace(
+                recorded_at=str(o.get("recorded_at", "")),
+                runner=", ".join(
+                    x
+                    for x in (
+                        f"{run.get('os', '?')}/{run.get('arch', '?')}",
+                        f"kernel {run['kernel']}" if run.get("kernel") else "",
+                        str(run.get("libc") or ""),
+                        str(run.get("cpu") or ""),
+                        "emulated" if emu and emu.get("kind", "emulator") == "emulator" else "",
+                    )
+                    if x
+                ),
+                resolved=", ".join(f"{k} {v}" for k, v in sorted(res.items())),
+                outcome=str(o.get("outcome", "")),
+                cls=str(o.get("class") or ""),
+                package=str(o.get("package") or ""),
+                tool_version=str(o.get("tool_version", "")),
+            )
+        )
+    return out
 
 
 def group_page(group: str, rows: Sequence[Any], ctx: Context) -> str:

@@ -1,4 +1,4 @@
-"""The data page (data/index.md): the downloads, how this run was made, the columns."""
+"""The data page (data/index.md): the downloads, how this run was made, every column."""
 
 from __future__ import annotations
 
@@ -6,27 +6,17 @@ from typing import Any
 
 import pandas as pd
 
+from matrix.dataset import columns as coldocs
+from matrix.dataset import downloads as dl
 from matrix.dataset import frame as dataset
 from matrix.site import frames, render
 from matrix.site.context import Context
 from matrix.site.links import Links
 
-COLUMN_NOTES = {
-    "cell": "stable id: a hash of the cell's inputs",
-    "outcome": "loads, fails, build-failed, skipped, not-run, harness-error",
-    "class": "error class slug (errors/<slug>/)",
-    "package": "the package named by a version-mismatch error",
-    "error": "the text that explains the outcome (log lines and goroutine dumps removed)",
-    "axes": "`;`-joined axes the cell belongs to",
-    "host_go": "exact Go release that built kustomize",
-    "plugin_go": "exact Go release that built the plugin",
-    "plugin_pins": "how the plugin's go.mod was pinned",
-    "doctor_prediction": "loads or fails, predicted statically",
-    "emulator": "the command that ran "
-    "the host when not run directly (qemu-user, or the platform's dynamic loader)",
-    "emulator_kind": "emulator (qemu-user) or loader (native code through the platform's ld.so)",
-    "sandbox": "how the load was confined (bwrap and its version, or none)",
-    "recorded_at": "when the cell was measured (UTC)",
+FORMATS = {
+    dl.CSV: "CSV, gzip-compressed: a header, then one line per cell; an absent value is empty",
+    dl.JSON: "JSON, gzip-compressed: an array of objects, one per cell and line; an absent value is an empty string",
+    dl.PARQUET: "Parquet (zstd), typed: an absent value is a null, `recorded_at` a UTC timestamp, counts are integers, flags booleans",
 }
 
 
@@ -49,14 +39,31 @@ def _run(df: pd.DataFrame, ctx: Context) -> dict[str, Any] | None:
     }
 
 
-def page(df: pd.DataFrame, ctx: Context, downloads: dict[str, int], schema_src: str) -> str:
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{max(n, 1) / 1024:.0f} KiB"
+
+
+def page(df: pd.DataFrame, ctx: Context, sizes: dict[str, Any], schema_src: str) -> str:
+    """`sizes`: what shards.assemble returns (file sizes, uncompressed sizes, old names)."""
+    files, raw, old = sizes.get("files", {}), sizes.get("raw", {}), sizes.get("old", {})
     return render.page(
         "data.md.j2",
         "Data",
         links=Links("data/index.md"),
         cells=len(df),
-        downloads=[(n, f"{size / 1024:.0f} KiB") for n, size in downloads.items()],
+        downloads=[
+            {
+                "name": n,
+                "size": _size(files.get(n, 0)),
+                "raw": _size(raw[n]) if n in raw and raw[n] != files.get(n) else "",
+                "what": FORMATS[n],
+            }
+            for n in dl.DOWNLOAD_NAMES
+            if n in files
+        ],
+        old=[(o, dl.OLD_NAMES[o], old.get(o, "")) for o in dl.OLD_NAMES if o in files],
+        full_copy_max=_size(dl.FULL_COPY_MAX),
         schema_src=schema_src,
         run=_run(df, ctx),
-        columns=[(c, COLUMN_NOTES.get(c, "")) for c in dataset.COLUMNS],
+        columns=[(c, coldocs.DOCS.get(c, "")) for c in dataset.COLUMNS],
     )

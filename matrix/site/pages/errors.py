@@ -10,10 +10,11 @@ from typing import Any
 import pandas as pd
 
 from matrix.core.catalog import UNKNOWN
-from matrix.site import frames, render
-from matrix.site.context import Context, ErrorClass
+from matrix.site import causes, frames, links, render
+from matrix.site.context import PACKAGE_MISMATCH, Context, ErrorClass
 from matrix.site.links import Links, error_src
 from matrix.site.pages import cells
+from matrix.site.pages.releases import command_lines
 
 ERROR_PAGE_COLUMNS = list(
     dict.fromkeys(
@@ -26,6 +27,11 @@ ERROR_PAGE_COLUMNS = list(
             "plugin_build_env",
             "plugin_build_command",
             "load_command",
+            "package_module",
+            "package_host_version",
+            "package_plugin_version",
+            "host_toolchain",
+            "plugin_toolchain",
         ]
     )
 )
@@ -47,27 +53,37 @@ def prose(text: str) -> list[list[tuple[bool, str]]]:
     return out
 
 
-def _seen(d: pd.DataFrame, ctx: Context, here: Links) -> dict[str, Any] | None:
+def _seen(
+    d: pd.DataFrame, ctx: Context, here: Links, slug: str, pages: frozenset[str]
+) -> dict[str, Any] | None:
     """What the page says of the cells `d` of one class (None: none)."""
     if d.empty:
         return None
     r = d.iloc[0]
     commands = [
-        (label, f"{r[env]} {r[cmd]}")
+        (label, command_lines(str(r[env]), str(r[cmd])))
         for label, env, cmd in (
-            ("host", "host_build_env", "host_build_command"),
+            ("kustomize", "host_build_env", "host_build_command"),
             ("plugin", "plugin_build_env", "plugin_build_command"),
         )
         if r[cmd]
     ]
     if r["load_command"]:
-        commands.append(("load", r["load_command"]))
+        commands.append(("load", str(r["load_command"])))
     capped = len(d) > frames.TABLE_CAP
     per = d["host_release"].value_counts() if capped else None
+    seen = ctx.seen("classes", slug)
+    mismatch = causes.mismatch_rows(d, ctx, pages) if slug == PACKAGE_MISMATCH else []
+    other = causes.cause_rows(d, ctx, pages) if not mismatch else []
+    kinds = {row["cause"]["what"] for row in mismatch} | {x["what"] for g in other for x in g["diffs"]}
     return {
         "cells": len(d),
-        "first": d["recorded_at"].min(),
-        "last": d["recorded_at"].max(),
+        "first": seen.get("first_seen") or d["recorded_at"].min(),
+        "last": seen.get("last_seen") or d["recorded_at"].max(),
+        "from_history": bool(seen),
+        "mismatch": mismatch,
+        "causes": other,
+        "axes": causes.axis_links(sorted(kinds)),
         "packages": sorted(p for p in frames.uniq(d["package"]) if p),
         "messages": frames.observed_messages(d)[:20],
         "cell": str(r["cell"]),
@@ -79,6 +95,18 @@ def _seen(d: pd.DataFrame, ctx: Context, here: Links) -> dict[str, Any] | None:
     }
 
 
+def public_texts(ctx: Context, slug: str) -> list[dict[str, Any]]:
+    """Public reports of this class (the corpus): text (first lines), project, source."""
+    out = []
+    for t in ctx.corpus.get(slug, []):
+        lines = t["text"].splitlines()
+        text = "\n".join(lines[:12]) + (
+            "\n[... cut here; the whole text is at the source]" if len(lines) > 12 else ""
+        )
+        out.append({"text": text, "project": t["project"], "source": links.external(t["source"])})
+    return out
+
+
 def page(df: pd.DataFrame, ctx: Context, c: ErrorClass) -> str:
     here = Links(error_src(c.slug))
     d = df.loc[df["class"] == c.slug, [x for x in ERROR_PAGE_COLUMNS if x in df.columns]]
@@ -86,18 +114,24 @@ def page(df: pd.DataFrame, ctx: Context, c: ErrorClass) -> str:
     for s in c.related:
         other = ctx.cls(s)
         related.append((s, other.title if other else ""))
+    recipe = frames.newest_with_recipe(df, ctx)
     return render.page(
         "errors/error.md.j2",
         c.title,
         description=f"kustomize Go plugin error: {c.title}",
+        hide=("navigation",),
         links=here,
         ctx=ctx,
         c=c,
         cause=prose(c.cause) if c.cause else [],
         fix=prose(c.fix) if c.fix else [],
-        seen=_seen(d, ctx, here),
+        seen=_seen(d, ctx, here, c.slug, frozenset(frames.variant_rows(df, ctx))),
         related=related,
         cap=frames.TABLE_CAP,
+        examples=list(c.examples),
+        public=public_texts(ctx, c.slug),
+        mismatch_class=c.slug == PACKAGE_MISMATCH,
+        recipe=recipe,
     )
 
 

@@ -1,15 +1,20 @@
 """The home page (index.md): what loads today, in three sentences computed from the data,
-and where to start."""
+the overview heatmap, and where to start: the rule that decides most failures, whether a
+kustomize can load plugins at all, the recipe, the tested configurations."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
-from matrix.site import frames, render
+from matrix.site import frames, links, pictures, render, rules
 from matrix.site.context import PACKAGE_MISMATCH, Context
+from matrix.site.heatmap import Grid
 from matrix.site.links import Links
+
+SRC = "index.md"
 
 
 def summary(df: pd.DataFrame, ctx: Context) -> dict[str, Any]:
@@ -57,15 +62,39 @@ def summary(df: pd.DataFrame, ctx: Context) -> dict[str, Any]:
     return out
 
 
-def page(df: pd.DataFrame, ctx: Context, picture: str | None) -> str:
+def official(df: pd.DataFrame, ctx: Context) -> dict[str, Any] | None:
+    """What was measured of kustomize built as official releases are (without cgo)."""
+    d = rules.official_cells(df, ctx)
+    if d.empty:
+        return None
+    v = str(d["host_variant"].iloc[0])
+    return {
+        "flags": frames.variant_desc(ctx, v),
+        "variant": v,
+        "cells": [str(c) for c in d["cell"][:3]],
+        "loads": frames.count(d, "loads"),
+        "tried": len(d),
+        "cls": str(d["class"].iloc[0]),
+        "error": frames.first_line(d["error"].iloc[0]),
+    }
+
+
+def page(df: pd.DataFrame, ctx: Context, overview: Grid | None) -> str:
+    here = Links(SRC)
+    target = frames.newest_with_recipe(df, ctx)
     return render.page(
         "home.md.j2",
         "What loads today",
         description="Measured compatibility of kustomize Go plugins",
-        links=Links("index.md"),
-        picture=picture,
+        links=here,
+        ctx=ctx,
+        figure=pictures.figure(overview, here, "heatmap-overview") if overview is not None else None,
         s=summary(df, ctx),
-        proven=frames.newest_with_recipe(df, ctx),
-        newest=frames.newest_release(df, ctx),
+        rule=rules.go_rule(df) if not df.empty else None,
+        proven=target,
+        newer=rules.newer_than_target(df, ctx, target) if target else [],
+        official=official(df, ctx),
         mismatch=PACKAGE_MISMATCH if ctx.cls(PACKAGE_MISMATCH) else None,
+        repository=Markup(links.REPOSITORY_URL),
+        plugin_docs=Markup(links.KUSTOMIZE_PLUGIN_DOCS),
     )

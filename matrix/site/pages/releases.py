@@ -5,12 +5,15 @@ recipe read from the host file is enough (releases/recipe-proof.md)."""
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
-from matrix.site import frames, render
+from matrix.site import frames, links, pictures, render, rules
 from matrix.site.context import Context
+from matrix.site.heatmap import Grid
 from matrix.site.links import RECIPE_PROOF_SRC, Links, release_src
 
 
@@ -60,12 +63,35 @@ def plugin_path(stderr: str) -> str:
     return m.group(1) if m else ""
 
 
+_PLACEHOLDER = re.compile(r"^\$[A-Z_]+(/[A-Za-z0-9_./-]*)?$")  # $WORK/plugin.so: left to expand
+
+
+def _quote(word: str) -> str:
+    return word if _PLACEHOLDER.match(word) else shlex.quote(word)
+
+
 def command_lines(env: str, command: str) -> str:
-    """An environment and a command as a shell snippet, one variable per line."""
-    words = env.split()
-    if not words:
-        return command
-    return "env " + " \\\n    ".join(words) + " \\\n  " + command
+    """An environment and a command as a shell snippet to copy: one variable per line, and
+    a long command's flags each on a line of their own (nothing is cut)."""
+    try:
+        words, argv = shlex.split(env), shlex.split(command)
+    except ValueError:  # not shell words: show it as it is
+        return f"{env} {command}".strip()
+    lines = [f"{k}={_quote(v)}" for k, _, v in (w.partition("=") for w in words)]
+    if len(command) > 60 and len(argv) > 3:
+        head = [_quote(a) for a in argv[:2]]
+        rest: list[str] = []
+        for a in argv[2:]:
+            if a.startswith("-") or not rest:
+                rest.append(_quote(a))
+            else:
+                rest[-1] += " " + _quote(a)
+        cmd = " ".join(head) + " \\\n    " + " \\\n    ".join(rest)
+    else:
+        cmd = " ".join(_quote(a) for a in argv)
+    if not lines:
+        return cmd
+    return "env " + " \\\n    ".join(lines) + " \\\n  " + cmd
 
 
 def _recipes(ok: pd.DataFrame) -> list[dict[str, Any]]:
@@ -142,24 +168,41 @@ def failures(d: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def release_page(df: pd.DataFrame, ctx: Context, release: str) -> str:
+def _source(ctx: Context, release: str) -> Markup | str:
+    """The web address of the go.mod a release's minimum Go was read from ("": none)."""
+    src = ctx.release_go.get(release, {}).get("source", "")
+    return links.external(src) if src.startswith("https://") else ""
+
+
+def release_page(df: pd.DataFrame, ctx: Context, release: str, picture: Grid | None = None) -> str:
     d = df[df["host_release"] == release]
     meta = ctx.releases.get(release, {})
     ok = frames.recipe_cells(d, release)
-    official = df.loc[(df["host_variant"] == "official") & (df["outcome"] == "fails"), "cell"]
+    official = rules.official_cells(df, ctx)
+    here = Links(release_src(release))
     return render.page(
         "releases/release.md.j2",
         f"kustomize {release}",
         description=f"How to build a Go plugin that loads into kustomize {release}",
-        links=Links(release_src(release)),
+        links=here,
         ctx=ctx,
         release=release,
+        min_go=ctx.min_go(release),
+        min_go_source=_source(ctx, release),
+        figure=pictures.figure(picture, here, pictures.release_id(release)) if picture is not None else None,
+        why=rules.why_not_loaded(d) if ok.empty else None,
         api=meta.get("api") or (d["host_api"].iloc[0] if not d.empty else "?"),
         kyaml=meta.get("kyaml") or (d["host_kyaml"].iloc[0] if not d.empty else "?"),
         cells=len(d),
         loads=frames.count(d, "loads"),
         fails=frames.count(d, "fails"),
-        official=[str(c) for c in official] if not ok.empty else [],
+        official={
+            "cells": [str(c) for c in official["cell"]],
+            "flags": frames.variant_desc(ctx, str(official["host_variant"].iloc[0])),
+            "loads": frames.count(official, "loads"),
+        }
+        if not ok.empty and not official.empty
+        else None,
         recipes=_recipes(ok),
         flags=matched_flags(df, ctx, release) if not ok.empty else [],
         proof_rows=recipe_proof(d) if (d["plugin_pins"] == "recipe").any() else None,
