@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from matrix import UserError
-from matrix.dataset import downloads, history, read
+from matrix.dataset import downloads, history, pairs, read
 from matrix.dataset import frame as dataset
 from tests.sitekit import data_dir_of, downloads_of, synthetic_record
 
@@ -153,22 +153,20 @@ def test_isolating_pairs_differ_in_one_input_only() -> None:
         synthetic_record(release="v5.8.3"),
     ]
     df = dataset.frame(recs)
-    p = dataset.isolating_pairs(
-        df, ["host_variant"], {"host_variant": "default", "plugin_variant": "default"}
-    )
+    p = pairs.isolating_pairs(df, ["host_variant"], {"host_variant": "default", "plugin_variant": "default"})
     assert len(p) == 1
     r = p.iloc[0]
     assert (r["host_variant_a"], r["host_variant_b"]) == ("default", "trimpath")
     for col in dataset.KEY_COLUMNS:
         if col != "host_variant":
             assert r[f"{col}_a"] == r[f"{col}_b"]
-    both = dataset.isolating_pairs(
+    both = pairs.isolating_pairs(
         df, ["host_variant", "plugin_variant"], {"host_variant": "default", "plugin_variant": "default"}
     )
     assert len(both) == 3
     with pytest.raises(ValueError, match="reference must fix"):
-        dataset.isolating_pairs(df, ["host_variant"], {})
-    none = dataset.isolating_pairs(df, ["plugin_pins"], {"plugin_pins": "host"})
+        pairs.isolating_pairs(df, ["host_variant"], {})
+    none = pairs.isolating_pairs(df, ["plugin_pins"], {"plugin_pins": "host"})
     assert none.empty
     assert "cell_a" in none.columns
 

@@ -89,6 +89,10 @@ DOCS: dict[str, str] = {
     "observations": "every measurement of the cell, one per runner, as a JSON list (outcome, class, package, runner, how each side's Go was resolved, when)",
     "observation_count": "how many runners measured the cell",
     "disagreement": "how the runners' outcomes disagree (for example `fails (x) vs loads`); empty when they agree",
+    # added with the other mechanisms and the scenarios
+    "plugin_mechanism": "how the plugin is built and run: go-plugin (a .so kustomize opens with plugin.Open), exec (an executable kustomize runs) or krm-function (an executable KRM function, --enable-exec)",
+    "plugin_scenario": "for a scenario cell (one made to produce an error class), the scenario's name; empty for the sweep",
+    "load_mode": "how the load was set up: standard (the plugin where kustomize looks, --enable-alpha-plugins) or a scenario's deviation (misplaced file, no flag, ...)",
 }
 
 # Text columns whose empty value means "no value": null in Parquet.

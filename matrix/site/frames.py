@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from matrix.dataset import frame as dataset
+from matrix.dataset.pairs import isolating_pairs
 from matrix.site.context import NATIVE, Context
 
 TABLE_CAP = 200  # rows of a list of cells on a page that is not a table of cells
@@ -355,8 +356,8 @@ def forget() -> None:
 
 
 def pairs(df: pd.DataFrame, vary: list[str], reference: dict[str, str]) -> pd.DataFrame:
-    """dataset.isolating_pairs over the PAIR_COLUMNS of `df`."""
-    return dataset.isolating_pairs(df[[c for c in PAIR_COLUMNS if c in df.columns]], vary, reference)
+    """isolating_pairs over the PAIR_COLUMNS of `df`."""
+    return isolating_pairs(df[[c for c in PAIR_COLUMNS if c in df.columns]], vary, reference)
 
 
 def axis_pairs(df: pd.DataFrame, ctx: Context, axis: str) -> pd.DataFrame:
