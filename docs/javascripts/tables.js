@@ -62,6 +62,8 @@
     params.forEach(function (value, key) {
       if (key in index) {
         out.push({ key: key, value: value, test: function (r) { return cellText(r, index[key]) === value; } });
+      } else if (key === "kind") {  // go-plugin, exec, krm-function, or scenario (rows' data-kind)
+        out.push({ key: "kind", value: value, test: function (r) { return (r.dataset.kind || "go-plugin") === value; } });
       } else if (key === "go" && "host-go" in index && "plugin-go" in index && (value === "same" || value === "other")) {
         out.push({ key: "Go", value: value === "same" ? "the same on both sides" : "another release",
           test: function (r) {

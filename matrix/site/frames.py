@@ -61,6 +61,8 @@ CELL_TABLE_COLUMNS = [
     "plugin_go",
     "plugin_toolchain",
     "plugin_name",
+    "plugin_mechanism",
+    "plugin_scenario",
     "host_variant",
     "plugin_variant",
     "plugin_pins",
@@ -164,6 +166,22 @@ def gist(text: Any) -> str:
     return short_error(text)
 
 
+def plugin_label(name: Any, mechanism: Any) -> str:
+    """A plugin as tables show it: its name, and its mechanism when it is not a Go plugin
+    ("generator (exec)"), so a filter on the Go plugin never picks the exec program."""
+    m = str(mechanism or "go-plugin")
+    return str(name) if m == "go-plugin" else f"{name} ({m})"
+
+
+def kind_of(mechanism: Any, scenario: Any) -> str:
+    """What a row of a table of cells is, for filters: a scenario cell, else its mechanism."""
+    return "scenario" if scenario and str(scenario) != "nan" else str(mechanism or "go-plugin")
+
+
+def _mechanisms(df: pd.DataFrame) -> Any:
+    return df["plugin_mechanism"] if "plugin_mechanism" in df.columns else ["go-plugin"] * len(df)
+
+
 def go_plugins(df: pd.DataFrame) -> pd.DataFrame:
     """The sweep's Go plugin cells: what the matrix, recipes, axes, toolchains, checklists
     and pictures are about. Exec plugins and KRM functions have their own page (guides/
@@ -234,7 +252,7 @@ def table_frame(df: pd.DataFrame, ctx: Context) -> pd.DataFrame:
             "kustomize": df["host_release"].to_numpy(),
             "host-go": df["host_go"].where(df["host_go"] != "", df["host_toolchain"]).to_numpy(),
             "plugin-go": df["plugin_go"].where(df["plugin_go"] != "", df["plugin_toolchain"]).to_numpy(),
-            "plugin": df["plugin_name"].to_numpy(),
+            "plugin": [plugin_label(n, m) for n, m in zip(df["plugin_name"], _mechanisms(df), strict=True)],
             "host-flags": df["host_variant"].map(variants).to_numpy(),
             "plugin-flags": df["plugin_variant"].map(variants).to_numpy(),
             "pins": df["plugin_pins"].to_numpy(),

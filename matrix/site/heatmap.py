@@ -112,6 +112,7 @@ def _targets(d: pd.DataFrame, row: str, col: str, ctx: Context) -> dict[tuple[st
         filt = {key: str(first.loc[k, key]) for key in frames.FILTER_KEYS if int(nun.loc[k, key]) == 1}
         if int(nun.loc[k, "_same"]) == 1 and "host-go" not in filt:
             filt["go"] = str(first.loc[k, "_same"])
+        filt["kind"] = "go-plugin"  # the pictures show Go plugin sweep cells only (frames.go_plugins)
         out[k] = {"release": filt.get("kustomize", ""), "filter": filt}
     return out
 

@@ -38,7 +38,7 @@ def text_pages(
     which the pages about Go plugins count; `tables`: the columns of the tables of cells (with
     their rows as HTML when the shards made them, frames.TABLE_ROW)."""
     go = frames.go_plugins(df)
-    rels = frames.releases_in(go, ctx)
+    rels = frames.releases_in(df, ctx)  # every release with cells gets its page (tables link it)
     put("index.md", home.page(go, ctx, pics.overview))
     put("matrix/index.md", overview.page(go, ctx, pics))
     put("matrix/cells.md", cells.index_page(df, ctx))
