@@ -11,13 +11,10 @@ served from a local thread, as tests/test_browser.py serves it.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from tests.sitekit import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -33,24 +30,6 @@ SHOTS = {
     "heatmap": ("matrix/", "#heatmap-v5-8-2"),
     "cells": ("matrix/cells/v5.8.2/?host-flags=-gcflags%3Dall%3D-N+-l", ""),
 }
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serve(site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def shoot(page: Any, url: str, target: str, out: Path) -> None:

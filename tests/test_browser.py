@@ -7,18 +7,15 @@ text, plus a few more real records of that cell's release (its table of cells)."
 from __future__ import annotations
 
 import copy
-import functools
-import http.server
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.sitekit import DATA, HTML_ERROR, link_problems, mkdocs_build, tiny_project
+from tests.sitekit import DATA, HTML_ERROR, link_problems, mkdocs_build, serve, tiny_project
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -37,24 +34,6 @@ pytestmark = [
         not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"
     ),
 ]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        page = Path(self.directory) / "404.html"
-        if code != 404 or not page.is_file():
-            super().send_error(code, message, explain)
-            return
-        body = page.read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
 
 
 @pytest.fixture(scope="module")
@@ -92,15 +71,8 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]
 
 @pytest.fixture(scope="module")
 def base_url(tiny: tuple[Path, dict[str, Any]]) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(tiny[0]))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(tiny[0]) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -325,15 +297,8 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def real_url(real_site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(real_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(real_site) as url:
+        yield url
 
 
 @pytest.fixture(params=list(DEVICES))
