@@ -68,7 +68,7 @@ class Context:
         """The `go` line of a release's go.mod ("" when not recorded)."""
         return str(self.release_go.get(release, {}).get("go", ""))
 
-    def cls(self, slug: str) -> ErrorClass | None:
+    def error_class(self, slug: str) -> ErrorClass | None:
         known = _SLUGS.get(id(self.classes))
         if known is None or known[0] is not self.classes:
             known = (self.classes, {c.slug: c for c in reversed(self.classes)})  # the first slug wins

@@ -136,5 +136,5 @@ def variant_src(variant: str) -> str:
     return f"axes/variant-{slug(variant)}.md"
 
 
-def error_src(cls: str) -> str:
-    return f"errors/{cls}.md"
+def error_src(error_class: str) -> str:
+    return f"errors/{error_class}.md"

@@ -37,17 +37,17 @@ _runner = _cached(render.macro("cells/_parts.html.j2", "runner"), 1024)
 _words = _cached(render.macro("cells/table.html.j2", "words"), 4096)  # flags, platforms: few values
 
 
-def _block(text: Any, cls: str) -> Markup | str:
+def _block(text: Any, css: str) -> Markup | str:
     """A text shown as a block (the `pre` macro), or "" for no text."""
     if not text:
         return ""
     s = str(text)
-    return _pre_cached(s, cls) if len(s) <= 4096 else _pre(s, cls)
+    return _pre_cached(s, css) if len(s) <= 4096 else _pre(s, css)
 
 
 def _row_data(row: Any, ctx: Context, here: Links) -> SimpleNamespace:
     """A row of a table of cells, as cells/table.html.j2 reads it."""
-    cell, cls = str(row["cell"]), str(row["class"])
+    cell, error_class = str(row["cell"]), str(row["class"])
     return SimpleNamespace(
         cell=cell,
         cell_href=here.cell_href(cell),
@@ -62,8 +62,8 @@ def _row_data(row: Any, ctx: Context, here: Links) -> SimpleNamespace:
         plugin_flags=_words(_flags(ctx, str(row["plugin_variant"]))),
         pins=row["plugin_pins"],
         platform=_words(frames.platform_of(row)),
-        cls=cls,
-        cls_href=_class_href(ctx, here, cls),
+        error_class=error_class,
+        error_class_href=_class_href(ctx, here, error_class),
         package=str(row.get("package") or ""),
         doctor=row["doctor_prediction"] or ("error" if row["doctor_error"] else ""),
         error=str(row["error"] or "").strip(),
@@ -137,15 +137,15 @@ def _opt(v: Any) -> str:
     return "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
 
 
-def _class_href(ctx: Context, here: Links, cls: str) -> str | None:
+def _class_href(ctx: Context, here: Links, error_class: str) -> str | None:
     """Where an error class's page is (None: no such class in the catalog)."""
-    return here.href(links.error_src(cls)) if cls and ctx.cls(cls) else None
+    return here.href(links.error_src(error_class)) if error_class and ctx.error_class(error_class) else None
 
 
 def section_data(row: Any, ctx: Context, here: Links) -> SimpleNamespace:
     """What a cell's section shows (a row of the frame, as cells/sections.html.j2 reads it)."""
     rel = str(row["host_release"])
-    cls, doctor_cls = str(row["class"]), str(row["doctor_class"])
+    error_class, doctor_cls = str(row["class"]), str(row["doctor_class"])
 
     def side(s: str, name: str = "", kind: str = "", pins: str = "") -> Markup:
         return _side(
@@ -167,8 +167,8 @@ def section_data(row: Any, ctx: Context, here: Links) -> SimpleNamespace:
     return SimpleNamespace(
         cell=str(row["cell"]),
         outcome=str(row["outcome"]),
-        cls=cls,
-        cls_href=_class_href(ctx, here, cls),
+        error_class=error_class,
+        error_class_href=_class_href(ctx, here, error_class),
         package=str(row["package"] or ""),
         kustomize=_kustomize(
             here.href(links.release_src(rel)), rel, str(row["host_api"]), str(row["host_kyaml"])
@@ -179,8 +179,8 @@ def section_data(row: Any, ctx: Context, here: Links) -> SimpleNamespace:
         doctor=SimpleNamespace(
             error=str(row["doctor_error"] or ""),
             prediction=str(row["doctor_prediction"] or ""),
-            cls=doctor_cls,
-            cls_href=_class_href(ctx, here, doctor_cls),
+            error_class=doctor_cls,
+            error_class_href=_class_href(ctx, here, doctor_cls),
             package=str(row["doctor_package"] or ""),
         ),
         host_build=build("host"),
@@ -235,7 +235,7 @@ def observations(text: str) -> list[SimpleNamespace]:
                 ),
                 resolved=", ".join(f"{k} {v}" for k, v in sorted(res.items())),
                 outcome=str(o.get("outcome", "")),
-                cls=str(o.get("class") or ""),
+                error_class=str(o.get("class") or ""),
                 package=str(o.get("package") or ""),
                 tool_version=str(o.get("tool_version", "")),
             )

@@ -97,7 +97,7 @@ def _cgo_item(df: pd.DataFrame, ctx: Context, who: str) -> Item | None:
         "flags": frames.variant_desc(ctx, v),
         "loads": frames.count(d, "loads"),
         "tried": len(d),
-        "cls": str(d["class"].iloc[0]),
+        "error_class": str(d["class"].iloc[0]),
     }
     return Item("cgo", [str(c) for c in d["cell"][:3]], False, data)
 

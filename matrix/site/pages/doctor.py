@@ -72,7 +72,7 @@ def summary(df: pd.DataFrame) -> dict[str, Any] | None:
                 "doctor_class": str(r["doctor_class"]),
                 "doctor_package": r["doctor_package"],
                 "outcome": r["outcome"],
-                "cls": str(r["class"]),
+                "error_class": str(r["class"]),
                 "package": r["package"],
             }
         )

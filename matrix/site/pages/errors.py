@@ -112,7 +112,7 @@ def page(df: pd.DataFrame, ctx: Context, c: ErrorClass) -> str:
     d = df.loc[df["class"] == c.slug, [x for x in ERROR_PAGE_COLUMNS if x in df.columns]]
     related = []
     for s in c.related:
-        other = ctx.cls(s)
+        other = ctx.error_class(s)
         related.append((s, other.title if other else ""))
     recipe = frames.newest_with_recipe(df, ctx)
     return render.page(

@@ -57,7 +57,7 @@ def summary(df: pd.DataFrame, ctx: Context) -> dict[str, Any]:
     if not fails.empty:
         key = fails["class"].where(fails["class"] != "", "unclassified")
         top, n = key.value_counts().index[0], int(key.value_counts().iloc[0])
-        c = ctx.cls(str(top))
+        c = ctx.error_class(str(top))
         out.update(top_failure=c.title if c else str(top), top_count=n)
     return out
 
@@ -74,7 +74,7 @@ def official(df: pd.DataFrame, ctx: Context) -> dict[str, Any] | None:
         "cells": [str(c) for c in d["cell"][:3]],
         "loads": frames.count(d, "loads"),
         "tried": len(d),
-        "cls": str(d["class"].iloc[0]),
+        "error_class": str(d["class"].iloc[0]),
         "error": frames.first_line(d["error"].iloc[0]),
     }
 
@@ -94,7 +94,7 @@ def page(df: pd.DataFrame, ctx: Context, overview: Grid | None) -> str:
         proven=target,
         newer=rules.newer_than_target(df, ctx, target) if target else [],
         official=official(df, ctx),
-        mismatch=PACKAGE_MISMATCH if ctx.cls(PACKAGE_MISMATCH) else None,
+        mismatch=PACKAGE_MISMATCH if ctx.error_class(PACKAGE_MISMATCH) else None,
         repository=Markup(links.REPOSITORY_URL),
         plugin_docs=Markup(links.KUSTOMIZE_PLUGIN_DOCS),
     )

@@ -125,9 +125,9 @@ def _failures(rows: list[tuple[str, str]]) -> list[tuple[str, list[tuple[str, in
     """(mechanism, classes text) pairs -> per mechanism label, its error classes and counts."""
     out = []
     for m, text in rows:
-        cls = _classes(text)
-        if cls:
-            out.append((LABELS.get(m, m), cls))
+        error_class = _classes(text)
+        if error_class:
+            out.append((LABELS.get(m, m), error_class))
     return out
 
 
@@ -190,7 +190,7 @@ def _scenarios(s: pd.DataFrame, mechs: Sequence[str]) -> list[dict[str, Any]]:
     for r in s.to_dict("records"):
         row = rows.setdefault(str(r["scenario"]), {"scenario": str(r["scenario"]), "by": {}})
         row["by"].setdefault(str(r["mechanism"]), []).append(
-            {"outcome": str(r["outcome"]), "cls": str(r["class"] or ""), "cell": str(r["cell"])}
+            {"outcome": str(r["outcome"]), "error_class": str(r["class"] or ""), "cell": str(r["cell"])}
         )
     for row in rows.values():
         row["cols"] = [row["by"].get(m, []) for m in mechs]

@@ -158,7 +158,7 @@ def failures(d: pd.DataFrame) -> list[dict[str, Any]]:
         out.append(
             {
                 "outcome": outcome,
-                "cls": str(g["class"].iloc[0]),
+                "error_class": str(g["class"].iloc[0]),
                 "key": key,
                 "cells": [str(c) for c in g["cell"]],
                 "pairs": ", ".join(sorted(frames.uniq(g["pair"]))),
