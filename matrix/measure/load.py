@@ -31,6 +31,7 @@ from matrix.measure.sandbox import INSIDE_CELL, INSIDE_HOST, ending, new_cell, r
 GROUP, VERSION = "matrix.example.com", "v1"
 LOAD_TIMEOUT_S = 120.0
 CELL_DIR = "$CELL"  # what the throw-away directory is called in recorded text
+CELL_HOME = "user-home"  # the load's $HOME inside the cell directory
 
 _timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar("load_timeout", default=None)
 
@@ -211,12 +212,13 @@ def run_load(
             others=[(pc.plugin, pc.kind, f) for pc, f in zip(others, fns[1:], strict=True)],
             wrong_list=mode == "wrong-list",
         )
-        (tmp / "home").mkdir()
+        # The load's HOME: named so that no recorded path reads like a machine's /home/<user>.
+        (tmp / CELL_HOME).mkdir()
         # Only what kustomize needs: nothing of the caller's environment comes along.
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "LANG": "C.UTF-8",
-            "HOME": str(inside / "home"),
+            "HOME": str(inside / CELL_HOME),
             "KUSTOMIZE_PLUGIN_HOME": str(inside / "plugins"),
             "XDG_CONFIG_HOME": str(inside / "config"),
             "TMPDIR": str(inside),
