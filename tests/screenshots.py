@@ -14,11 +14,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tests.sitekit import serve
+from tests.sitekit import chromium, serve
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 DESKTOP: Any = {"width": 1280, "height": 900}
 PHONE: Any = {"width": 390, "height": 844}
 # name -> (page, what to show: a CSS selector to scroll to, or "" for the top)
@@ -46,22 +44,14 @@ def main() -> int:
     ap.add_argument("site", type=Path)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "about" / "screenshots")
     args = ap.parse_args()
-    from playwright.sync_api import sync_playwright
-
     args.out.mkdir(parents=True, exist_ok=True)
-    with serve(args.site) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            for device, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-                ctx = browser.new_context(
-                    viewport=viewport, device_scale_factor=1, is_mobile=device == "phone"
-                )
-                page = ctx.new_page()
-                for name, (path, target) in SHOTS.items():
-                    shoot(page, base + path, target, args.out / f"{name}-{device}.png")
-                ctx.close()
-        finally:
-            browser.close()
+    with serve(args.site) as base, chromium() as browser:
+        for device, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            ctx = browser.new_context(viewport=viewport, device_scale_factor=1, is_mobile=device == "phone")
+            page = ctx.new_page()
+            for name, (path, target) in SHOTS.items():
+                shoot(page, base + path, target, args.out / f"{name}-{device}.png")
+            ctx.close()
     print(
         f"{2 * len(SHOTS)} screenshots in {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}"
     )

@@ -307,3 +307,50 @@ def serve(site: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# Debian's chromium, driven through Playwright (never a downloaded browser).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A launched Debian chromium (Playwright's Browser), closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@contextmanager
+def watched_page(browser: Any, base_url: str, **context_args: Any) -> Iterator[Any]:
+    """A new page that records console and page errors (`page.errors`) and requests that
+    would leave the local server (`page.outside`)."""
+    ctx = browser.new_context(**context_args)
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.outside = []
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on(
+        "request",
+        lambda r: pg.outside.append(r.url) if not r.url.startswith((base_url, "data:", "blob:")) else None,
+    )
+    pg.set_default_timeout(20_000)
+    try:
+        yield pg
+    finally:
+        ctx.close()

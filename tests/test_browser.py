@@ -15,18 +15,17 @@ from typing import Any
 
 import pytest
 
-from tests.sitekit import DATA, HTML_ERROR, link_problems, mkdocs_build, serve, tiny_project
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.sitekit import (
+    CHROMIUM,
+    DATA,
+    HTML_ERROR,
+    chromium,
+    link_problems,
+    mkdocs_build,
+    serve,
+    tiny_project,
+    watched_page,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -77,36 +76,15 @@ def base_url(tiny: tuple[Path, dict[str, Any]]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    pytest.importorskip("playwright.sync_api")
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture
 def page(browser: Any, base_url: str) -> Iterator[Any]:
-    ctx = browser.new_context()
-    pg = ctx.new_page()
-    pg.errors = []  # console errors and page errors
-    pg.outside = []  # requests that would leave this machine
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on(
-        "request",
-        lambda r: (
-            pg.outside.append(r.url)
-            if not r.url.startswith(base_url) and not r.url.startswith(("data:", "blob:"))
-            else None
-        ),
-    )
-    pg.set_default_timeout(20_000)
-    try:
+    with watched_page(browser, base_url) as pg:
         yield pg
-    finally:
-        ctx.close()
 
 
 def test_home_renders_without_console_errors(page: Any, base_url: str) -> None:

@@ -18,10 +18,8 @@ from typing import Any
 import pytest
 
 from matrix.cli.explain import explain_all
-from tests.sitekit import ROOT, mkdocs_build, serve, tiny_project
+from tests.sitekit import CHROMIUM, ROOT, chromium, mkdocs_build, serve, tiny_project, watched_page
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 CORPUS = ROOT / "tests" / "corpus" / "public_errors.jsonl"
 
 pytestmark = [
@@ -48,32 +46,15 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    pytest.importorskip("playwright.sync_api")
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture
 def page(browser: Any, base_url: str) -> Iterator[Any]:
-    ctx = browser.new_context()
-    pg = ctx.new_page()
-    pg.errors = []
-    pg.outside = []
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on(
-        "request",
-        lambda r: pg.outside.append(r.url) if not r.url.startswith((base_url, "data:", "blob:")) else None,
-    )
-    pg.set_default_timeout(20_000)
-    try:
+    with watched_page(browser, base_url) as pg:
         yield pg
-    finally:
-        ctx.close()
 
 
 def paste(page: Any, text: str) -> list[dict[str, str]]:

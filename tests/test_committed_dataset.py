@@ -173,9 +173,7 @@ def test_toolchains_are_exact_go_releases_and_records_name_no_machine_path(
                 assert tc["id"] == tc["version"].split()[2], (r["cell"], tc)
                 assert tc["resolved"] in ("path", "gotoolchain", "distro", "goroot"), r["cell"]
         assert r["observations"], r["cell"]
-    machine = re.compile(
-        r"/root\b|/home/[^/\s]+|/tmp/|/usr/local/go\b|/usr/lib/go-1\.19\b|/go/pkg/mod\b"
-    )
+    machine = re.compile(r"/root\b|/home/[^/\s]+|/tmp/|/usr/local/go\b|/usr/lib/go-1\.19\b|/go/pkg/mod\b")
     leaks = sorted({m.group(0) for r in recs for m in machine.finditer(json.dumps(r))})
     assert leaks == [], leaks
 
