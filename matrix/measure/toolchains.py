@@ -77,19 +77,30 @@ def shared_caches() -> dict[str, str]:
 
 def resolve(tid: str, spec: dict[str, Any]) -> Toolchain:
     tc = Toolchain(tid, spec["go"], spec["gotoolchain"], install=spec.get("install"))
-    if shutil.which(tc.go) is None:
-        tc.problem = f"toolchain {tid!r}: {tc.go} is not installed"
-        return tc
-    env = tc.env(shared_caches())
-    r = proc.run([tc.go, "version"], env=env, timeout=300)
-    if r.returncode != 0:
-        tc.problem = f"toolchain {tid!r}: `{tc.go} version` failed: {r.output[-2000:]}"
-        return tc
-    tc.version = r.stdout.strip()
-    r = proc.run([tc.go, "env", "-json", *GOENV_KEYS], env=env, timeout=120)
-    if r.returncode == 0:
-        tc.goenv = {k: v for k, v in sorted(json.loads(r.stdout).items()) if v}
+    version, goenv, problem = _probe(tc.go, tc.gotoolchain, os.environ.get("PATH", ""))
+    tc.version, tc.goenv = version, dict(goenv)
+    if problem:
+        tc.problem = f"toolchain {tid!r}: {problem}"
     return tc
+
+
+@functools.cache
+def _probe(
+    go: str, gotoolchain: str, path: str
+) -> tuple[str | None, tuple[tuple[str, str], ...], str | None]:
+    """(`go version` line, `go env` facts, why it cannot be used) of one go command and
+    GOTOOLCHAIN: asked once per process (resolving releases tries the PATH go for each)."""
+    del path  # part of the key only: another PATH may find another go
+    if shutil.which(go) is None:
+        return None, (), f"{go} is not installed"
+    env = Toolchain("", go, gotoolchain).env(shared_caches())
+    r = proc.run([go, "version"], env=env, timeout=300)
+    if r.returncode != 0:
+        return None, (), f"`{go} version` failed: {r.output[-2000:]}"
+    version = r.stdout.strip()
+    r = proc.run([go, "env", "-json", *GOENV_KEYS], env=env, timeout=120)
+    goenv = tuple((k, v) for k, v in sorted(json.loads(r.stdout).items()) if v) if r.returncode == 0 else ()
+    return version, goenv, None
 
 
 RESOLVE_ORDER = ("path", "gotoolchain", "distro", "goroot")
