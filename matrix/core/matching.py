@@ -183,12 +183,6 @@ def _gate_score(g: tuple[str, ...]) -> tuple[float, int]:
     return (min(map(_rarity, g)), -len(g))
 
 
-def literal_gate(pattern: str) -> tuple[str, ...] | None:
-    """The pattern's gate: literal strings of which every text it matches holds one."""
-    needs = literal_needs(pattern)
-    return max(needs, key=_gate_score) if needs else None
-
-
 def literal_needs(pattern: str) -> tuple[tuple[str, ...], ...] | None:
     """What every text the pattern matches holds: tuples of literals (2+ characters), one
     of each tuple at least. None when nothing is known."""

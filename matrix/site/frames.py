@@ -175,7 +175,7 @@ def plugin_label(name: Any, mechanism: Any) -> str:
 
 def kind_of(mechanism: Any, scenario: Any) -> str:
     """What a row of a table of cells is, for filters: a scenario cell, else its mechanism."""
-    return "scenario" if scenario and str(scenario) != "nan" else str(mechanism or "go-plugin")
+    return "scenario" if scenario else str(mechanism or "go-plugin")
 
 
 def _mechanisms(df: pd.DataFrame) -> Any:
