@@ -4,7 +4,9 @@ any classifier ran): how often `explain` names the labelled class, per split and
 tests/corpus/accuracy.json holds the numbers (for the site to show); it is generated,
 never edited: `python tests/test_corpus.py --write` rewrites it, and a test fails when
 it is stale. Rules were tuned on split "tune" only; "heldout" measures how they
-generalise (target: 95 %).
+generalise (target: 95 %). Batch 1's heldout part was measured, then its misses read, so
+it became tune; batch 2 (labelled by people who never ran the classifier) is heldout
+(tests/corpus/README.md, "Split").
 
     python tests/test_corpus.py            # print the per-class table
     python tests/test_corpus.py --write    # and rewrite tests/corpus/accuracy.json
@@ -32,7 +34,19 @@ HELDOUT_TARGET = 0.95
 # How the heldout split was used while the rules were written: measured (accuracy per
 # class only, texts unseen) this many times, the rules frozen before its texts were read
 # (for checking labels only; none was changed).
-HELDOUT_LOOKS = 4
+HELDOUT_LOOKS = 1
+# Earlier heldout parts, as measured when they were retired (the accuracy.json of the commit
+# named, before its texts moved to tune): each number was measured, none is recomputed.
+RETIRED = [
+    {
+        "batch": 1,
+        "n": 92,
+        "correct": 81,
+        "accuracy": 0.8804,
+        "measured_at": "d32b52d",
+        "after": "its 11 misses were read; the rules were changed for them and the batch moved to tune",
+    },
+]
 
 
 def corpus() -> list[dict[str, Any]]:
@@ -45,18 +59,21 @@ def measure() -> dict[str, Any]:
     classes: dict[str, dict[str, Any]] = {}
     overall: dict[str, dict[str, Any]] = {s: {"n": 0, "correct": 0} for s in (*SPLITS, "all")}
     wrong: list[dict[str, str]] = []
+    batches: dict[str, dict[str, Any]] = {}
     for r in rows:
         got = classify(r["text"]).slug
         ok = got == r["label"]
         c = classes.setdefault(
             r["label"], {"n": 0, "correct": 0, **{s: {"n": 0, "correct": 0} for s in SPLITS}}
         )
-        for bucket in (c, c[r["split"]], overall[r["split"]], overall["all"]):
+        b = batches.setdefault(str(r["batch"]), {"n": 0, "correct": 0, "split": r["split"]})
+        for bucket in (c, c[r["split"]], overall[r["split"]], overall["all"], b):
             bucket["n"] += 1
             bucket["correct"] += int(ok)
         if not ok:
             wrong.append({"id": r["id"], "split": r["split"], "label": r["label"], "got": got})
-    for bucket in (*overall.values(), *classes.values()):
+    subs = [c[s] for c in classes.values() for s in SPLITS]
+    for bucket in (*overall.values(), *classes.values(), *subs, *batches.values()):
         bucket["accuracy"] = round(bucket["correct"] / bucket["n"], 4) if bucket["n"] else None
     return {
         "what": "share of tests/corpus/public_errors.jsonl texts whose first error `plugin-matrix explain` "
@@ -64,18 +81,22 @@ def measure() -> dict[str, Any]:
         "tuned_on": "tune",
         "heldout_target": HELDOUT_TARGET,
         "heldout_looks": HELDOUT_LOOKS,
+        "retired_heldout": RETIRED,
+        "batches": batches,
         "overall": overall,
         "classes": dict(sorted(classes.items())),
         "wrong": sorted(wrong, key=lambda w: (w["split"], w["id"])),
     }
 
 
+def _share(b: dict[str, Any]) -> str:
+    return f"{b['correct']}/{b['n']}" + (f" ({b['accuracy']:.1%})" if b["n"] else "")
+
+
 def render(doc: dict[str, Any]) -> str:
     o = doc["overall"]
     lines = [
-        f"heldout {o['heldout']['correct']}/{o['heldout']['n']} ({o['heldout']['accuracy']:.1%}), "
-        f"tune {o['tune']['correct']}/{o['tune']['n']} ({o['tune']['accuracy']:.1%}), "
-        f"all {o['all']['correct']}/{o['all']['n']} ({o['all']['accuracy']:.1%})",
+        f"heldout {_share(o['heldout'])}, tune {_share(o['tune'])}, all {_share(o['all'])}",
         f"{'class':28} {'all':>8} {'tune':>8} {'heldout':>8}",
     ]
     for slug, c in doc["classes"].items():
@@ -95,9 +116,12 @@ def measured() -> dict[str, Any]:
 
 def test_the_corpus_is_as_described() -> None:
     rows = corpus()
-    assert len(rows) == 239
-    assert {r["split"] for r in rows} == set(SPLITS)
+    assert len(rows) >= 239
+    assert {r["split"] for r in rows} <= set(SPLITS)
     assert len({r["id"] for r in rows}) == len(rows)
+    # a batch is all tune or all heldout (README "Split")
+    for batch in {r["batch"] for r in rows}:
+        assert len({r["split"] for r in rows if r["batch"] == batch}) == 1, batch
 
 
 def test_accuracy_json_is_up_to_date(measured: dict[str, Any]) -> None:

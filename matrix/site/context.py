@@ -57,6 +57,7 @@ class Context:
     history: dict[str, Any] | None = None
     release_go: dict[str, dict[str, str]] = field(default_factory=dict)  # release -> go line, source
     corpus: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # class slug -> public texts
+    accuracy: dict[str, Any] | None = None  # tests/corpus/accuracy.json: explain on the corpus
     renamed: dict[str, str] = field(default_factory=dict)  # old cell id -> cell id
 
     def seen(self, kind: str, name: str) -> dict[str, str]:
@@ -100,6 +101,7 @@ def load_classes(data: Path) -> tuple[ErrorClass, ...]:
 RELEASES_GO = "releases-go.toml"
 CORPUS = Path("tests") / "corpus" / "public_errors.jsonl"
 CORPUS_PER_CLASS = 5  # public texts shown on a class's page
+ACCURACY = "accuracy.json"  # next to the corpus, written by tests/test_corpus.py
 
 
 def load_release_go(data: Path) -> dict[str, dict[str, str]]:
@@ -148,6 +150,21 @@ def load_corpus(data: Path) -> dict[str, list[dict[str, str]]]:
     return out
 
 
+def load_accuracy(data: Path) -> dict[str, Any] | None:
+    """The classifier's accuracy on the public corpus (tests/corpus/accuracy.json), else None."""
+    p = corpus_path(data)
+    if p is None or not (p.parent / ACCURACY).is_file():
+        return None
+    q = p.parent / ACCURACY
+    try:
+        doc = json.loads(q.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise UserError(f"{q}: not valid JSON: {e}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("overall"), dict):
+        raise UserError(f"{q}: expected an object with `overall` (written by tests/test_corpus.py)")
+    return doc
+
+
 def renamed_cells(g: gridmod.Grid) -> dict[str, str]:
     """Old cell id -> cell id, over every profile of the grid."""
     out: dict[str, str] = {}
@@ -177,5 +194,6 @@ def load(data: Path) -> Context:
         history=history.load(data),
         release_go=load_release_go(data),
         corpus=load_corpus(data),
+        accuracy=load_accuracy(data),
         renamed=renamed_cells(g),
     )

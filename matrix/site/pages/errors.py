@@ -150,11 +150,36 @@ def index_page(df: pd.DataFrame, ctx: Context) -> str:
         "Error catalog",
         links=Links("errors/index.md"),
         stages=[(stage.capitalize(), rows) for stage, rows in stages.items()],
+        accuracy=accuracy_rows(ctx),
+        corpus_url=f"{links.REPOSITORY_URL}/tree/main/tests/corpus",
         unclassified_cells=len(unk),
         unclassified=frames.observed_messages(unk.assign(error=unk["error"].map(frames.first_line)))
         if not unk.empty
         else [],
     )
+
+
+def accuracy_rows(ctx: Context) -> dict[str, Any] | None:
+    """The corpus accuracy for the index: overall per split, retired heldout parts, and one
+    row per labelled class (catalog order, `unknown` last)."""
+    doc = ctx.accuracy
+    if not doc:
+        return None
+    order = {c.slug: i for i, c in enumerate(ctx.classes)}
+    titles = {c.slug: c.title for c in ctx.classes}
+    classes = doc.get("classes", {})
+    rows = [
+        {"slug": slug, "title": titles.get(slug, slug), **{k: classes[slug].get(k) for k in ("tune", "heldout")},
+         "all": {k: classes[slug].get(k) for k in ("n", "correct", "accuracy")}}
+        for slug in sorted(classes, key=lambda s: (s == UNKNOWN, order.get(s, len(order)), s))
+    ]
+    return {
+        "overall": doc["overall"],
+        "target": doc.get("heldout_target"),
+        "retired": doc.get("retired_heldout", []),
+        "wrong": len(doc.get("wrong", [])),
+        "rows": rows,
+    }
 
 
 def redirect_page(old: str, new: str) -> str:
