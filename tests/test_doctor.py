@@ -63,7 +63,7 @@ def observed(rc: int, out: str, plugin: Path) -> tuple[str, str | None]:
     if "cannot open shared object file" in out:
         return "missing-shared-library", None
     if re.search(r"plugin: symbol \S+ not found in plugin", out):
-        return "symbol-not-found", None
+        return "wrong-plugin-interface", None
     return "unknown", None
 
 
@@ -73,7 +73,7 @@ EXPECTED = {  # what the real load shows on this machine (asserted below, not as
     "trimpath": "package-version-mismatch",
     "debug": "package-version-mismatch",
     "dep-other": "package-version-mismatch",
-    "nosym": "symbol-not-found",
+    "nosym": "wrong-plugin-interface",
     "go1.19": "no-plugin-module-data",
     "go1.19-stripped": "no-plugin-module-data",
     "go1.27.3": "no-plugin-module-data",
@@ -431,7 +431,7 @@ def _observed_record(rec: dict[str, object]) -> tuple[str, str | None]:
         ("plugin: not implemented", "plugin-not-implemented"),
         ("plugin load is disabled", "go-plugin-support-disabled"),
         ("wrong ELF class", "elf-mismatch"),
-        ("doesn't have symbol", "symbol-not-found"),
+        ("doesn't have symbol", "wrong-plugin-interface"),
     ):
         if needle in text:
             return klass, None

@@ -35,6 +35,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--force", action="store_true", help="rebuild and reload everything")
     p.add_argument(
+        "--remeasure",
+        action="append",
+        metavar="CELL",
+        help="load this cell again (and run the doctor again), reusing built files (repeatable)",
+    )
+    p.add_argument(
         "--cache",
         type=Path,
         default=None,
@@ -72,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         wait_for_lock=not args.no_wait,
         shard=args.shard,
         load_timeout=args.load_timeout,
+        remeasure=args.remeasure,
     )
     console.print(runner.summary_table(s))
     return 1 if s.outcomes.get("harness-error") else 0

@@ -183,8 +183,10 @@ def diagnose(host_path: str | Path, plugin_path: str | Path, symbol: str = PLUGI
             f"plugin {plugin.pluginpath} exports {', '.join(plugin.exported) or 'nothing'}, not {symbol}"
         )
         p.fixes.append(f"declare `var {symbol} plugin` (exported, package main) in the plugin")
+        # the plugin loaded but lacks what kustomize looks up: not the dynamic loader's
+        # unresolved symbol (DESIGN.md, "Boundaries")
         return _fail(
-            p, "symbol-not-found", f"plugin: symbol {symbol} not found in plugin {plugin.pluginpath}"
+            p, "wrong-plugin-interface", f"plugin: symbol {symbol} not found in plugin {plugin.pluginpath}"
         )
     if symbol and plugin.pluginpath is not None:
         ev.append(f"plugin {plugin.pluginpath} exports {symbol}")

@@ -114,12 +114,17 @@ def run(
     wait_for_lock: bool = True,
     shard: str | None = None,
     load_timeout: float | None = None,
+    remeasure: list[str] | None = None,
 ) -> Summary:
     console = console or Console(stderr=True)
     g = gridmod.load(grid_path)
     cells = g.cells(profile, releases, only_toolchains)
     if shard:
         cells = shardmod.select(cells, shard)
+    again = set(remeasure or ())
+    missing = sorted(again - {c.id for c in cells})
+    if missing:
+        raise UserError(f"--remeasure: no cell {', '.join(missing)} in profile {profile!r} (with the filters given)")
     summary = Summary(cells=len(cells))
     with data_lock(data, wait_for_lock), timeout_for(load_timeout):
         # What a killed run left behind: half-written records, throw-away cell directories.
@@ -135,7 +140,7 @@ def run(
         todo: list[tuple[Cell, str]] = []
         for cell in cells:
             digest = inputs_digest(g, cell, tcs)
-            old = None if force else records.read_existing(data, cell.id)
+            old = None if force or cell.id in again else records.read_existing(data, cell.id)
             if (
                 old is not None
                 and old["inputs"] == digest
