@@ -28,6 +28,8 @@ if str(ROOT) not in sys.path:  # run as a script
 from matrix.diagnose.classify import classify  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus" / "public_errors.jsonl"
+README = ROOT / "tests" / "corpus" / "README.md"
+COUNTS = "## Counts\n"
 ACCURACY = ROOT / "tests" / "corpus" / "accuracy.json"
 SPLITS = ("tune", "heldout")
 HELDOUT_TARGET = 0.95
@@ -105,6 +107,38 @@ def render(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def counts_section(rows: list[dict[str, Any]]) -> str:
+    """The README's "Counts" section (to the end of the file), from the corpus."""
+    from collections import Counter
+
+    labels = Counter(r["label"] for r in rows)
+    held = Counter(r["label"] for r in rows if r["split"] == "heldout")
+    projects = Counter(r["project"] for r in rows)
+    n_held = sum(held.values())
+    kust = sum(1 for r in rows if r["project"] == "kubernetes-sigs/kustomize")
+    mention = sum(1 for r in rows if "kustomize" in (r["text"] + r["source"]).lower())
+    out = [
+        COUNTS,
+        f"{len(rows)} texts from {len(projects)} projects; {n_held} heldout, {len(rows) - n_held} tune. "
+        f"{kust} texts come from kubernetes-sigs/kustomize itself ({mention} mention kustomize at all). "
+        "This section is written by `python tests/test_corpus.py --write`.\n",
+        "| label | texts | heldout |",
+        "| --- | ---: | ---: |",
+        *(f"| `{k}` | {v} | {held[k]} |" for k, v in sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "",
+        "Per project (texts):",
+        "",
+        ", ".join(f"{k} {v}" for k, v in sorted(projects.items(), key=lambda kv: (-kv[1], kv[0].lower())))
+        + ".",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def readme_with_counts(rows: list[dict[str, Any]]) -> str:
+    text = README.read_text(encoding="utf-8")
+    return text[: text.index(COUNTS)] + counts_section(rows)
+
+
 def dumps(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"
 
@@ -122,6 +156,12 @@ def test_the_corpus_is_as_described() -> None:
     # a batch is all tune or all heldout (README "Split")
     for batch in {r["batch"] for r in rows}:
         assert len({r["split"] for r in rows if r["batch"] == batch}) == 1, batch
+
+
+def test_readme_counts_are_up_to_date() -> None:
+    assert README.read_text(encoding="utf-8") == readme_with_counts(corpus()), (
+        "tests/corpus/README.md's counts are stale: run `python tests/test_corpus.py --write`"
+    )
 
 
 def test_accuracy_json_is_up_to_date(measured: dict[str, Any]) -> None:
@@ -153,6 +193,7 @@ def main(argv: list[str]) -> int:
     print(render(doc))
     if "--write" in argv:
         ACCURACY.write_text(dumps(doc), encoding="utf-8")
+        README.write_text(readme_with_counts(corpus()), encoding="utf-8")
         print(f"wrote {ACCURACY.relative_to(ROOT)}", file=sys.stderr)
     return 0
 

@@ -124,7 +124,9 @@ def run(
     again = set(remeasure or ())
     missing = sorted(again - {c.id for c in cells})
     if missing:
-        raise UserError(f"--remeasure: no cell {', '.join(missing)} in profile {profile!r} (with the filters given)")
+        raise UserError(
+            f"--remeasure: no cell {', '.join(missing)} in profile {profile!r} (with the filters given)"
+        )
     summary = Summary(cells=len(cells))
     with data_lock(data, wait_for_lock), timeout_for(load_timeout):
         # What a killed run left behind: half-written records, throw-away cell directories.

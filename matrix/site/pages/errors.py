@@ -169,8 +169,12 @@ def accuracy_rows(ctx: Context) -> dict[str, Any] | None:
     titles = {c.slug: c.title for c in ctx.classes}
     classes = doc.get("classes", {})
     rows = [
-        {"slug": slug, "title": titles.get(slug, slug), **{k: classes[slug].get(k) for k in ("tune", "heldout")},
-         "all": {k: classes[slug].get(k) for k in ("n", "correct", "accuracy")}}
+        {
+            "slug": slug,
+            "title": titles.get(slug, slug),
+            **{k: classes[slug].get(k) for k in ("tune", "heldout")},
+            "all": {k: classes[slug].get(k) for k in ("n", "correct", "accuracy")},
+        }
         for slug in sorted(classes, key=lambda s: (s == UNKNOWN, order.get(s, len(order)), s))
     ]
     return {
