@@ -180,11 +180,12 @@ def test_tune_split_is_classified(measured: dict[str, Any]) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="heldout accuracy is 81/92 (88.0 %), below the 95 % target: the 11 misses are phrasings "
-    "no rule covers yet (see `wrong` in tests/corpus/accuracy.json); tuning on heldout texts is not done",
+    reason="heldout (batch 2) accuracy is 122/148 (82.4 %), below the 95 % target "
+    "(see `wrong` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]
+    assert held["n"] >= 100, "the heldout part is too small to measure 95 %"
     assert held["accuracy"] >= HELDOUT_TARGET, render(measured)
 
 
