@@ -211,6 +211,7 @@ type class struct {
 	Stage    string   `json:"stage"`
 	Patterns []string `json:"patterns"`
 	Unless   []string `json:"unless"`
+	Headers  []string `json:"headers"`
 	Generic  bool     `json:"generic"`
 	Repeats  bool     `json:"repeats"`
 	Follows  *string  `json:"follows"`
@@ -389,6 +390,7 @@ func parts(line string) []string {
 type line struct {
 	lineno, part int
 	views        []string
+	src          string
 }
 
 type hit struct {
@@ -397,6 +399,7 @@ type hit struct {
 	fbs   []int
 	pkg   string
 	view  string
+	head  bool // a header line of its class
 }
 
 func group(re *regexp.Regexp, m []string, name string) string {
@@ -425,14 +428,18 @@ func hitOf(ln line) *hit {
 			continue
 		}
 		skip := false
-		for _, p := range c.pats {
+		for i, p := range c.pats {
 			for _, v := range ln.views {
 				if m := p.FindStringSubmatch(v); m != nil {
 					if anyMatch(c.unless, ln.views) {
 						skip = true
 						break
 					}
-					return &hit{ln: ln, slug: c.Slug, pkg: group(p, m, "package"), view: v}
+					head := false
+					for _, h := range c.Headers {
+						head = head || h == c.Patterns[i]
+					}
+					return &hit{ln: ln, slug: c.Slug, pkg: group(p, m, "package"), view: v, head: head}
 				}
 			}
 			if skip {
@@ -464,7 +471,7 @@ func (s *scanner) linesOf(i int) []line {
 	}
 	out := []line{}
 	for k, p := range parts(s.raw[i]) {
-		out = append(out, line{i + 1, k, views(p)})
+		out = append(out, line{i + 1, k, views(p), p})
 	}
 	s.cache[i] = out
 	return out
@@ -519,12 +526,12 @@ func first(text string) (string, string) {
 				continue
 			}
 			a, b := s.linesOf(i), s.linesOf(i+1)
-			if len(a) != 1 || len(b) != 1 {
-				continue
+			if len(a) != 1 || len(b) != 1 || trim(b[0].src) != b[0].views[0] {
+				continue // a line with log framing starts a new record
 			}
 			for _, sep := range []string{" ", ""} {
 				j := a[0].views[0] + sep + b[0].views[0]
-				if h := hitOf(line{i + 1, 0, views(j)}); h != nil && h.slug != "" {
+				if h := hitOf(line{i + 1, 0, views(j), j}); h != nil && h.slug != "" {
 					hits = append(hits, h)
 					taken[i+2] = true
 					break
@@ -581,13 +588,32 @@ func first(text string) (string, string) {
 			}
 		}
 		loose, looseBy := []*errT{}, map[string]*errT{}
+		heads := [][2]interface{}{}
 		for _, g := range generic {
+			if !g[0].(*hit).head {
+				heads = append(heads, g)
+			}
+		}
+		for _, g := range generic {
+			if g[0].(*hit).head {
+				heads = append(heads, g)
+			}
+		}
+		for _, g := range heads {
 			h, slug := g[0].(*hit), g[1].(string)
 			own := bySlug[slug].Stage
 			var best *errT
 			bestD := 1 << 30
+			sameStage := false
 			for _, e := range specific {
-				if own != "fallback" && bySlug[e.slug].Stage != own {
+				sameStage = sameStage || own == "fallback" || bySlug[e.slug].Stage == own
+			}
+			near := specific
+			if !sameStage && h.head {
+				near = append(append([]*errT{}, specific...), loose...)
+			}
+			for _, e := range near {
+				if (sameStage || !h.head) && own != "fallback" && bySlug[e.slug].Stage != own {
 					continue
 				}
 				dist := 1 << 30

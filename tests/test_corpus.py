@@ -48,6 +48,15 @@ RETIRED = [
         "measured_at": "d32b52d",
         "after": "its 11 misses were read; the rules were changed for them and the batch moved to tune",
     },
+    {
+        "batch": 2,
+        "n": 148,
+        "correct": 122,
+        "accuracy": 0.8243,
+        "measured_at": "0c02c30",
+        "after": "its 26 misses were read; the rules were changed for those the text decides and the "
+        "batch moved to tune",
+    },
 ]
 
 
@@ -180,7 +189,7 @@ def test_tune_split_is_classified(measured: dict[str, Any]) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="heldout (batch 2) accuracy is 122/148 (82.4 %), below the 95 % target "
+    reason="no heldout batch measured yet with these rules (batch 2 scored 122/148, 82.4 %, then was read) "
     "(see `wrong` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:

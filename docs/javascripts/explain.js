@@ -56,6 +56,7 @@
         generic: !!c.generic, repeats: !!c.repeats, follows: c.follows || null,
         families: c.families || {},
         pats: c.patterns.map(rx), unless: (c.unless || []).map(rx),
+        header: c.patterns.map(function (p) { return (c.headers || []).indexOf(p) >= 0; }),
         alternatives: alts(c.alternatives),
         contexts: (c.contexts || []).map(function (x) {
           return { when: x.when ? rx(x.when) : null, host: x.host || null, fix: x.fix };
@@ -236,7 +237,7 @@
           if (m) {
             var unless = cls.unless.some(function (u) { return anyMatch(u, ln.views); });
             if (unless) { skip = true; break; }
-            return { line: ln, slug: cls.slug, fallbacks: [], match: m, view: ln.views[v] };
+            return { line: ln, slug: cls.slug, fallbacks: [], match: m, view: ln.views[v], header: cls.header[p] };
           }
         }
       }
@@ -273,6 +274,9 @@
       if (taken[i + 1] || taken[i + 2]) continue;
       var a = this.linesOf(i), b = this.linesOf(i + 1);
       if (a.length !== 1 || b.length !== 1) continue;
+      // a line with log framing (a timestamp, a file:line prefix...) starts a new record:
+      // it does not continue the line before it
+      if (strip(b[0].src, R.ws) !== b[0].views[0]) continue;
       var seps = [" ", ""];
       for (var s = 0; s < seps.length; s++) {
         var joined = a[0].views[0] + seps[s] + b[0].views[0];
@@ -345,9 +349,12 @@
       }
     });
     var loose = [], looseBy = {};
+    // headers last: a header joins the error next to it, of any class, when its own stage has none
+    generic = generic.filter(function (g) { return !g[0].header; }).concat(generic.filter(function (g) { return g[0].header; }));
     generic.forEach(function (g) {
       var h = g[0], slug = g[1], own = by[slug].stage;
       var near = specific.filter(function (e) { return own === "fallback" || by[e.slug].stage === own; });
+      if (!near.length && h.header) near = specific.concat(loose);
       if (near.length) {
         var dist = function (e) { return Math.min.apply(null, e.hits.map(function (x) { return Math.abs(x.line.lineno - h.line.lineno); })); };
         var best = near[0];

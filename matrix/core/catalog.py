@@ -86,6 +86,7 @@ class ErrorClass:
     alternatives: tuple[Alternative, ...] = ()
     contexts: tuple[ContextFix, ...] = ()
     unless: tuple[str, ...] = ()  # a line matching one of these is not this class's
+    headers: frozenset[str] = frozenset()  # patterns (of `patterns`) of header lines
     pats: tuple[Pattern, ...] = field(default=(), repr=False, compare=False)
     unless_pats: tuple[Pattern, ...] = field(default=(), repr=False, compare=False)
 
@@ -272,6 +273,9 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
             problems.append(f"{where}.patterns: the fallback class has no patterns")
         if c["stage"] != "fallback" and not c["patterns"]:
             problems.append(f"{where}.patterns: a class needs at least one pattern")
+        for h in c.get("headers", []):
+            if h not in c["patterns"]:
+                problems.append(f"{where}.headers: {h!r} is not one of its patterns")
         classes.append(
             ErrorClass(
                 slug=c["slug"],
@@ -297,6 +301,7 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
                     for x in c.get("contexts", [])
                 ),
                 unless=tuple(c.get("unless", [])),
+                headers=frozenset(c.get("headers", [])),
                 pats=patterns_of(c["patterns"]),
                 unless_pats=patterns_of(c.get("unless", [])),
             )
@@ -426,6 +431,7 @@ def catalog_json(catalog: Catalog | None = None) -> dict[str, Any]:
                 "stage": c.stage,
                 "patterns": list(c.patterns),
                 "unless": list(c.unless),
+                "headers": sorted(c.headers),
                 "url": c.link,
                 "related": list(c.related),
                 "owns": c.owns,

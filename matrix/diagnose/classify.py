@@ -134,7 +134,7 @@ class _Scan:
                     if mm:
                         if any(u.search(x) for u in c.unless_pats for x in ln.views):
                             break
-                        return Hit(ln, c.slug, (), mm, v)
+                        return Hit(ln, c.slug, (), mm, v, p.source in c.headers)
                 else:
                     continue
                 break
@@ -178,6 +178,8 @@ class _Scan:
             a, b = self.lines_of(i), self.lines_of(i + 1)
             if len(a) != 1 or len(b) != 1:
                 continue
+            if b[0].src.strip(_WS) != b[0].text:
+                continue  # log framing (a timestamp, a file:line prefix...) starts a new record
             for sep in (" ", ""):
                 # the gates in the joined text: those of either line and those across the
                 # join (a superset); only if a hit pattern may match is it read

@@ -3,7 +3,8 @@
 Hits at most `gap` lines apart are one stretch. In a stretch, each specific class and
 package is one error; the lines of a generic class (a goroutine dump, `# pkg` headers)
 join the nearest specific error of the same stage; a fallback becomes its class when the
-stage seen around it fits; a repeat (`(previous failure)`) is dropped when what it
+stage seen around it fits; a header line (`# pkg`) joins the error next to it, of any
+class, when its own stage has none; a repeat (`(previous failure)`) is dropped when what it
 repeats is in the text. The errors are listed in the order of their first line.
 """
 
@@ -19,7 +20,7 @@ from matrix.diagnose.unwrap import Line
 class Hit:
     """A line a class matched (`slug`), or only fallbacks (their indexes in the catalog)."""
 
-    __slots__ = ("fallbacks", "line", "match", "slug", "view")
+    __slots__ = ("fallbacks", "header", "line", "match", "slug", "view")
 
     def __init__(
         self,
@@ -28,12 +29,14 @@ class Hit:
         fallbacks: tuple[int, ...],
         match: re.Match[str] | None,
         view: str | None,
+        header: bool = False,
     ) -> None:
         self.line = line
         self.slug = slug  # None: only fallbacks matched
         self.fallbacks = fallbacks
         self.match = match
         self.view = view
+        self.header = header  # a header line of its class (`# pkg`): it introduces an error
 
 
 class TextError:
@@ -88,9 +91,12 @@ def stretch_errors(cat: Catalog, run: list[Hit], stage: str | None) -> list[Text
                     break
     errors = list(specific.values())
     loose: dict[str, TextError] = {}
-    for h, slug, k in generic:
+    # headers last: a header joins the error next to it, of any class, when its own stage has none
+    for h, slug, k in [g for g in generic if not g[0].header] + [g for g in generic if g[0].header]:
         own = by[slug].stage
         near = [e for e in errors if own == "fallback" or by[e.slug].stage == own]
+        if not near and h.header:
+            near = errors + list(loose.values())
         if near:
             best = min(near, key=lambda e: min(abs(x.line.lineno - h.line.lineno) for x in e.hits))
             best.hits.append(h)
