@@ -154,13 +154,19 @@ def candidates(cat: Catalog, lines: Sequence[str]) -> dict[int, set[str]] | None
     starts += [m.end() for m in re.finditer(b"\n", data)]
     starts.append(len(data) + 1)
     held: dict[int, set[str]] = {}
+    n = len(data)
     for rx, tails in _passes(needs, data):
+        by_next: dict[int, list[tuple[bytes, str]]] = {}  # the tails by their first byte (-1: empty)
+        for tail, g in tails:
+            by_next.setdefault(tail[0] if tail else -1, []).append((tail, g))
+        empty = by_next.get(-1, [])
         m = rx.search(data)
         while m is not None:
             pos = m.start()
             k = bisect.bisect_right(starts, pos) - 1
             line = lines[k]
-            for tail, g in tails:  # every gate whose tail is here (alternatives share a start)
+            here = by_next.get(data[pos + 1], []) if pos + 1 < n else []
+            for tail, g in here + empty:  # every gate whose tail is here (alternatives share a start)
                 if data.startswith(tail, pos + 1) and g in line:
                     held.setdefault(k, set()).add(g)
             m = rx.search(data, pos + 1)
