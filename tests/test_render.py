@@ -4,6 +4,7 @@ recipes, pairs, checklists."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import jinja2
 import pandas as pd
@@ -633,3 +634,23 @@ def test_unknown_error_page_has_the_report_anchor_explain_points_to(df: pd.DataF
     page = errors.page(df, CTX, unknown)
     assert REPORT.endswith("#report")
     assert "{#report}" in page
+
+
+def test_errors_index_shows_the_explainers_accuracy(df: pd.DataFrame) -> None:
+    """The accuracy on the public corpus (tests/corpus/accuracy.json, as the site reads it):
+    heldout first, the retired heldout batches, one row per labelled class."""
+    from dataclasses import replace
+
+    from matrix.site.context import load_accuracy
+
+    doc = load_accuracy(Path(__file__).resolve().parent.parent / "data")
+    assert doc is not None
+    page = errors.index_page(df, replace(CTX, accuracy=doc))
+    assert "## How often the explainer is right" in page
+    o = doc["overall"]
+    assert f"Tune: {o['tune']['correct']}/{o['tune']['n']}" in page
+    for r in doc["retired_heldout"]:
+        assert f"(batch {r['batch']}): {r['correct']}/{r['n']}" in page
+    table = page[page.index("| labelled class |") :].split("\n\n")[0].splitlines()
+    assert len(table) == len(doc["classes"]) + 2  # + the header and the rule
+    assert "## How often the explainer is right" not in errors.index_page(df, CTX)  # no corpus: no section
