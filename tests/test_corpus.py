@@ -57,6 +57,15 @@ RETIRED = [
         "after": "its 26 misses were read; the rules were changed for those the text decides and the "
         "batch moved to tune",
     },
+    {
+        "batch": 3,
+        "n": 156,
+        "correct": 120,
+        "accuracy": 0.7692,
+        "measured_at": "46c4a60",
+        "after": "its 36 misses were read; the rules were changed for those the text decides and the "
+        "batch moved to tune",
+    },
 ]
 
 
@@ -189,7 +198,7 @@ def test_tune_split_is_classified(measured: dict[str, Any]) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="heldout (batch 3) accuracy is 120/156 (76.9 %), below the 95 % target "
+    reason="no heldout batch measured yet with these rules (batch 3 scored 120/156, 76.9 %, then was read) "
     "(see `wrong` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
@@ -200,11 +209,14 @@ def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
 
 def main(argv: list[str]) -> int:
     doc = measure()
-    print(render(doc))
     if "--write" in argv:
         ACCURACY.write_text(dumps(doc), encoding="utf-8")
         README.write_text(readme_with_counts(corpus()), encoding="utf-8")
-        print(f"wrote {ACCURACY.relative_to(ROOT)}", file=sys.stderr)
+        print(
+            f"wrote {ACCURACY.relative_to(ROOT)} and the counts of {README.relative_to(ROOT)}",
+            file=sys.stderr,
+        )
+    print(render(doc))
     return 0
 
 
