@@ -432,9 +432,14 @@ def _observed_record(rec: dict[str, object]) -> tuple[str, str | None]:
         ("plugin load is disabled", "go-plugin-support-disabled"),
         ("wrong ELF class", "elf-mismatch"),
         ("doesn't have symbol", "wrong-plugin-interface"),
+        ("undefined symbol: ", "symbol-not-found"),
     ):
         if needle in text:
             return klass, None
+    if re.search(r'plugin\.Open\("([^"]*)"\): \1: ', text):
+        return "elf-mismatch", None  # glibc refused the plugin file itself, naming it
+    if "cannot open shared object file" in text:
+        return "missing-shared-library", None  # ... or a library it needs
     return "unknown", None
 
 

@@ -2,7 +2,8 @@
 
 The checks run in the order the real load meets them: the host's own build (the plugin
 package compiled out, or the no-cgo stub), then glibc's dlopen (the plugin file itself,
-whatever it holds: `dlopen.py`; then its DT_NEEDED libraries and symbol versions), then
+whatever it holds: `dlopen.py`; then its DT_NEEDED libraries, the symbol versions and
+the symbols they take from each other: `binding.py`), then
 the Go runtime (module data of another Go release, then the plugin's package hashes in
 the plugin's own order), then the symbol lookup. The first failing check is the
 prediction; every check leaves evidence.
@@ -19,12 +20,11 @@ from typing import Any
 
 from matrix import UserError
 from matrix.core import facts
-from matrix.diagnose import dlopen
+from matrix.diagnose import binding, dlopen
 from matrix.diagnose.causes import DISABLE_TAG as DISABLE_TAG
 from matrix.diagnose.causes import SETTING_CAUSES, Mismatch, explain, mismatch
-from matrix.diagnose.elf import PLUGIN_SYMBOL, ElfInfo, parse, version_defs
+from matrix.diagnose.elf import PLUGIN_SYMBOL, ElfInfo, parse
 from matrix.diagnose.image import FileError
-from matrix.diagnose.libraries import env_library_path, expand_origin, find_library, library_dirs
 
 ERRORS_URL = facts.ERRORS_URL + "{slug}/"  # the site address is written once, in matrix.core.facts
 
@@ -104,28 +104,17 @@ def diagnose(host_path: str | Path, plugin_path: str | Path, symbol: str = PLUGI
     plugin = parse(plugin_path, digest=False)
     p.plugin = plugin
     ev.append(f"plugin: {_describe(plugin)}")
-    missing = _missing_library(host, plugin, plugin_path)
-    if missing:
-        lib, problem = missing
-        if problem is None:
-            ev.append(
-                f"plugin needs {lib} (DT_NEEDED), which the host process has not loaded and "
-                "the loader's directories do not hold"
-            )
-            p.fixes.append(f"install the package that provides {lib}, or build the plugin without it")
-            return _fail(
-                p,
-                "missing-shared-library",
-                f"{opened}: {lib}: cannot open shared object file: No such file or directory",
-            )
-        ev.append(problem)
-        p.fixes.append(
-            "build the plugin on a system with the same or an older glibc than the "
-            "host's, or upgrade glibc where the host runs"
-        )
-        return _fail(p, "missing-shared-library", f"{opened}: {lib}")
-    if verdict is not None:  # truncated: the loader reads past the end once the libraries are in
-        return _loader_fail(p, verdict, f"{opened}: {realpath}")
+    link = binding.Dlopen(host_path, Path(realpath), plugin.goarch or host.goarch)
+    try:
+        failed = _libraries(p, link, opened)
+        if failed is None and verdict is not None:
+            # truncated: the loader reads past the end once the libraries are in
+            failed = _loader_fail(p, verdict, f"{opened}: {realpath}")
+        failed = failed or _symbols(p, link, opened)
+    finally:
+        link.close()
+    if failed is not None:
+        return failed
 
     # 3. the Go runtime
     bare = name[:-3] if len(name) > 3 and name.endswith(".so") else name
@@ -266,35 +255,95 @@ def _api_at_least(info: ElfInfo, want: tuple[int, int, int]) -> bool:
     return False
 
 
-def _missing_library(host: ElfInfo, plugin: ElfInfo, plugin_path: Path) -> tuple[str, str | None] | None:
-    """The first library (or symbol version) the loader would not find for the plugin."""
-    loaded = set(host.needed)
-    dirs = (
-        expand_origin(plugin.runpath, plugin_path.resolve().parent)
-        + env_library_path()
-        + library_dirs(plugin.goarch)
+def _libraries(p: Prediction, link: binding.Dlopen, opened: str) -> Prediction | None:
+    """The plugin's libraries, breadth-first, then the symbol versions they require."""
+    missing = link.libraries()
+    if missing is not None:
+        name = missing.library
+        p.evidence.append(
+            f"{_who(link, missing.by)} needs {name} (DT_NEEDED), which the host process has not "
+            "loaded and the loader's directories do not hold"
+        )
+        p.fixes.append(f"install the package that provides {name}, or build the plugin without it")
+        return _fail(
+            p,
+            "missing-shared-library",
+            f"{opened}: {name}: cannot open shared object file: No such file or directory",
+        )
+    gap = link.versions()
+    if gap is None:
+        return None
+    lib, v = gap.library, gap.version
+    p.evidence.append(
+        f"{_who(link, gap.by)} needs {v} from {lib.name}; {lib.path} provides (up to) "
+        f"{_newest(set(gap.provides), v)}"
     )
-    found: dict[str, Path] = {}
-    for lib in plugin.needed:
-        path = find_library(lib, dirs, plugin_path)
-        if path is None and lib not in loaded:
-            return lib, None
-        if path is not None:
-            found[lib] = path
-    for lib, versions in plugin.version_needs.items():
-        path = found.get(lib)
-        if path is None:
-            continue
-        defs = set(version_defs(path))
-        if not defs:
-            continue
-        for v in versions:
-            if v not in defs:
-                return (
-                    f"{path}: version `{v}' not found (required by {plugin_path.resolve()})",
-                    f"plugin needs {v} from {lib}; {path} provides (up to) {_newest(defs, v)}",
+    p.fixes.append(
+        "build the plugin on a system with the same or an older glibc than the host's, or "
+        "upgrade glibc where the host runs"
+        if v.startswith("GLIBC_")
+        else f"install the version of {lib.name} the plugin was built against (one that defines "
+        f"{v}), or rebuild the plugin against the {lib.name} installed here"
+    )
+    return _fail(
+        p,
+        "missing-shared-library",
+        f"{opened}: {lib.path}: version `{v}' not found (required by {gap.by.path})",
+    )
+
+
+def _symbols(p: Prediction, link: binding.Dlopen, opened: str) -> Prediction | None:
+    """Every symbol the plugin and its new libraries take from other objects (RTLD_NOW:
+    all at once), looked up as glibc does."""
+    u = link.symbols()
+    ev = p.evidence
+    if u is None:
+        if link.undecided:
+            ev.append(
+                f"no object this machine can read defines {', '.join(link.undecided[:10])}, which the "
+                f"plugin takes from others; whether the process does cannot be told: {link.unreadable[0]}"
+            )
+        elif link.resolved:
+            by = ", ".join(f"{n} from {Path(k).name}" for k, n in link.resolved.items())
+            ev.append(
+                f"the {sum(link.resolved.values())} symbols the plugin and its libraries take from "
+                f"others are defined: {by}"
+                + (
+                    f" ({', '.join(link.unused)}: defined nowhere, but no relocation names them)"
+                    if link.unused
+                    else ""
                 )
-    return None
+            )
+        return None
+    names = [Path(k.name).name for k in link.globals], [Path(k.name).name for k in link.local]
+    sym = u.symbol + (f" (version {u.version})" if u.version else "")
+    ev.append(
+        f"{_who(link, u.by)} takes {sym} from another object (an undefined dynamic symbol that "
+        f"its relocations name), and no object in the process defines it: not the host and its "
+        f"libraries ({', '.join(names[0])}), nor the plugin and its libraries ({', '.join(names[1])})"
+    )
+    lib = u.expected[0].name if u.expected else "the library that defines it"
+    if u.expected:
+        ev.append(
+            f"{u.symbol} is expected from {', '.join(f'{k.name} ({k.path})' for k in u.expected)}: "
+            f"that file does not define it, so it is another version of {lib} than the one "
+            "the plugin was built against"
+        )
+    if u.others:
+        ev.append(
+            f"also undefined there: {', '.join(u.others[:10])}" + (" ..." if len(u.others) > 10 else "")
+        )
+    p.fixes.append(
+        f"ship the version of {lib} the plugin was built against (one that defines {u.symbol}) "
+        f"where the plugin's run path or the loader finds it, or rebuild the plugin against "
+        f"the {lib} installed here"
+    )
+    version = f", version {u.version}" if u.version else ""
+    return _fail(p, "symbol-not-found", f"{opened}: {u.by.path}: undefined symbol: {u.symbol}{version}")
+
+
+def _who(link: binding.Dlopen, loaded: binding.Loaded) -> str:
+    return "plugin" if loaded is link.plugin else f"{loaded.path} (loaded for the plugin)"
 
 
 def _newest(defs: set[str], like: str) -> str:

@@ -85,12 +85,21 @@ def find_library(soname: str, dirs: list[str], like: Path) -> Path | None:
     want = elf_ident(like)
     if "/" in soname:
         p = Path(soname)
-        return p if p.is_file() else None
+        return p if _is_file(p) else None
     for d in dirs:
         p = Path(d) / soname
-        if p.is_file() and (want is None or elf_ident(p) == want):
+        if _is_file(p) and (want is None or elf_ident(p) == want):
             return p
     return None
+
+
+def _is_file(p: Path) -> bool:
+    """`Path.is_file`, False for a name the system refuses (too long, say: a damaged
+    file's DT_NEEDED) where `is_file` raises."""
+    try:
+        return p.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def expand_origin(entries: list[str], origin: Path) -> list[str]:
