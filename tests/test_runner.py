@@ -52,6 +52,32 @@ def test_rerun_builds_nothing_and_changes_nothing(smoke: tuple[Path, Path, runne
 
 
 @pytest.mark.slow
+def test_remeasure_loads_the_cell_again_without_building(smoke: tuple[Path, Path, runner.Summary]) -> None:
+    data, cache, _ = smoke
+    (rec,) = records.load_all(data)
+    s = runner.run(data / "grid.toml", data, "smoke", cache_dir=cache, remeasure=[rec["cell"]])
+    assert (s.go_builds, s.measured, s.reused) == (0, 1, 0)
+    (again,) = records.load_all(data)
+    assert again["outcome"] == rec["outcome"]
+    assert again["load"]["stdout"] == rec["load"]["stdout"]  # the same files, loaded once more
+    assert len(again["observations"]) >= len(rec["observations"])  # nothing recorded is lost
+
+
+def test_remeasure_of_an_unknown_cell_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import GRID
+
+    assert (
+        main(
+            ["run", "--grid", str(GRID), "--data", str(tmp_path), "--profile", "smoke", "--remeasure", "nope"]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "--remeasure: no cell nope in profile 'smoke'" in err
+    assert not (tmp_path / "cells").exists()
+
+
+@pytest.mark.slow
 def test_bad_input_is_one_clear_line_and_keeps_records(
     smoke: tuple[Path, Path, runner.Summary], capsys: pytest.CaptureFixture[str]
 ) -> None:
