@@ -208,7 +208,9 @@ class _Scan:
             hosts: list[Marker] = []
             if 0 <= i < len(self.raw) and self.raw[i]:
                 for ln in self.lines_of(i):
-                    present = self.present_of(ln)
+                    present = (
+                        ln.present if ln.present is not None else gates.present_markers(self.cat, ln.src)
+                    )
                     stage = stage or _first_marker(self.cat.stages, ln.views, present)
                     hosts += [
                         h for h in self.cat.hosts if h not in hosts and _marks_line(h, ln.views, present)

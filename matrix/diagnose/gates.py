@@ -69,6 +69,27 @@ def present(cat: Catalog, src: str) -> set[Pattern]:
     return out
 
 
+@functools.cache
+def _marker_index(cat: Catalog) -> tuple[tuple[str, tuple[Pattern, ...]], ...]:
+    """gate_index for the stage and host markers' patterns only."""
+    idx: dict[str, list[Pattern]] = {}
+    for mk in (*cat.stages, *cat.hosts):
+        for p in mk.pats:
+            for g in p.gate or ():
+                idx.setdefault(g, []).append(p)
+    return tuple((g, tuple(ps)) for g, ps in sorted(idx.items()))
+
+
+def present_markers(cat: Catalog, src: str) -> set[Pattern]:
+    """`present` restricted to the stage and host markers (what a line's marks need): the
+    same answer for those patterns, a fraction of the gates to look for."""
+    out: set[Pattern] = set()
+    for g, pats in _marker_index(cat):
+        if g in src:
+            out.update(pats)
+    return out
+
+
 def may(p: Pattern, present: set[Pattern]) -> bool:
     return p.gate is None or p in present
 
