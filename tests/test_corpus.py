@@ -75,6 +75,15 @@ RETIRED = [
         "after": "its 52 misses were read; the rules were changed for those the text decides and the "
         "batch moved to tune",
     },
+    {
+        "batch": 5,
+        "n": 149,
+        "correct": 115,
+        "accuracy": 0.7718,
+        "measured_at": "38df3de",
+        "after": "its 34 misses were read; the rules were changed for those the text decides and the "
+        "batch moved to tune",
+    },
 ]
 
 
@@ -226,7 +235,7 @@ def test_most_tune_misses_name_the_label_as_an_alternative(measured: dict[str, A
 
 @pytest.mark.xfail(
     strict=True,
-    reason="heldout (batch 5) accuracy is 115/149 (77.2 %), below the 95 % target "
+    reason="no heldout batch measured with these rules; the last, batch 5, scored 115/149 (77.2 %) "
     "(see `wrong` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:

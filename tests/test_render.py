@@ -648,9 +648,9 @@ def test_errors_index_shows_the_explainers_accuracy(df: pd.DataFrame) -> None:
     page = errors.index_page(df, replace(CTX, accuracy=doc))
     assert "## How often the explainer is right" in page
     o = doc["overall"]
-    assert f"Tune: {o['tune']['correct']}/{o['tune']['n']}" in page
+    assert f"Tune (the texts the rules were written from): {o['tune']['correct']}/{o['tune']['n']}" in page
     for r in doc["retired_heldout"]:
-        assert f"(batch {r['batch']}): {r['correct']}/{r['n']}" in page
+        assert f"| {r['batch']} | {r['n']} | {r['correct']} | {round(100 * r['accuracy'])} % |" in page
     table = page[page.index("| labelled class |") :].split("\n\n")[0].splitlines()
     assert len(table) == len(doc["classes"]) + 2  # + the header and the rule
     assert "## How often the explainer is right" not in errors.index_page(df, CTX)  # no corpus: no section
