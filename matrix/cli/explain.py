@@ -19,6 +19,7 @@ size and modification time (see `cells_index`).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -271,10 +272,16 @@ def _width() -> int:
     return max(40, min(cols, 120))
 
 
-def render(ans: dict[str, Any]) -> str:
-    """The answer as text: a key column, wrapped values, the link on a line of its own."""
+@functools.lru_cache(maxsize=4096)
+def _wrapped(para: str, width: int) -> tuple[str, ...]:
+    """One paragraph wrapped (a whole log repeats the same causes and fixes)."""
     import textwrap
 
+    return tuple(textwrap.wrap(para, width, break_long_words=True, break_on_hyphens=False) or [""])
+
+
+def render(ans: dict[str, Any]) -> str:
+    """The answer as text: a key column, wrapped values, the link on a line of its own."""
     width = _width() - KEY_WIDTH - 2
     out: list[str] = []
 
@@ -285,7 +292,7 @@ def render(ans: dict[str, Any]) -> str:
             if not wrap or not para.strip():
                 lines.append(para)
             else:
-                lines += textwrap.wrap(para, width, break_long_words=True, break_on_hyphens=False) or [""]
+                lines += _wrapped(para, width)
         for i, ln in enumerate(lines):
             out.append(f"{key if i == 0 else '':<{KEY_WIDTH}}  {ln}".rstrip())
 

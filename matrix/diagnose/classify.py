@@ -110,6 +110,7 @@ class _Scan:
         self.found = gates.candidates(cat, self.raw) if self.whole_log else None
         self._lines: dict[int, list[Line]] = {}
         self._marks: dict[int, tuple[str | None, tuple[Marker, ...]]] = {}
+        self._marks_of_text: dict[str, tuple[str | None, tuple[Marker, ...]]] = {}
 
     # -- one physical line
 
@@ -203,6 +204,10 @@ class _Scan:
     def marks(self, i: int) -> tuple[str | None, tuple[Marker, ...]]:
         """(the stage physical line i shows, the hosts it shows in catalog order)."""
         got = self._marks.get(i)
+        if got is None and 0 <= i < len(self.raw):
+            got = self._marks_of_text.get(self.raw[i])  # the same text marks the same (a log repeats)
+            if got is not None:
+                self._marks[i] = got
         if got is None:
             stage = None
             hosts: list[Marker] = []
@@ -217,6 +222,8 @@ class _Scan:
                     ]
             got = (stage, tuple(h for h in self.cat.hosts if h in hosts))
             self._marks[i] = got
+            if 0 <= i < len(self.raw):
+                self._marks_of_text[self.raw[i]] = got
         return got
 
     def context(self, first: int, last: int, what: int, stage: str | None = None) -> str | None:
