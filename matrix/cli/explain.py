@@ -244,8 +244,8 @@ def run(args: argparse.Namespace) -> int:
 
     if from_stdin:
         answers = explain_all(text, args.data, warn)
-        if args.json:
-            print(json.dumps(answers, indent=2, ensure_ascii=False))
+        if args.json:  # a JSON list, one error per line (a whole log's answers: compact and fast)
+            print("[\n" + ",\n".join(json.dumps(a, ensure_ascii=False) for a in answers) + "\n]")
         else:
             n = len(answers)
             for i, ans in enumerate(answers, 1):
