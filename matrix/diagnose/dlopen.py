@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -49,6 +50,21 @@ LOADER_TABLES: dict[int, tuple[str, int | None, int]] = {
 }
 DT_FLAGS_1 = 0x6FFFFFFB
 Phdr = tuple[int, int, int, int, int, int, int]  # type, flags, offset, vaddr, filesz, memsz, align
+
+
+def dynamic_entries(read: Callable[[int], bytes], e: str, is64: bool, limit: int) -> dict[int, list[int]]:
+    """The entries of a dynamic table as the loader reads them (up to DT_NULL, at most
+    `limit` of them): tag -> values. `read(n)` gives the table's first n bytes (or fewer)."""
+    fmt = e + ("qQ" if is64 else "iI")
+    step = struct.calcsize(fmt)
+    raw = read(limit * step)
+    out: dict[int, list[int]] = {}
+    for at in range(0, len(raw) - step + 1, step):
+        tag, val = struct.unpack_from(fmt, raw, at)
+        if tag == 0:
+            break
+        out.setdefault(tag, []).append(val)
+    return out
 
 
 class Host(NamedTuple):
@@ -308,13 +324,4 @@ class _Check:
         return None
 
     def _dynamic(self, dyn: Phdr) -> dict[int, list[int]]:
-        fmt = self.e + ("qQ" if self.is64 else "iI")
-        step = struct.calcsize(fmt)
-        raw = self.read(dyn[2], min(dyn[4], 4096 * step))
-        out: dict[int, list[int]] = {}
-        for at in range(0, len(raw) - step + 1, step):
-            tag, val = struct.unpack_from(fmt, raw, at)
-            if tag == 0:
-                break
-            out.setdefault(tag, []).append(val)
-        return out
+        return dynamic_entries(lambda n: self.read(dyn[2], min(dyn[4], n)), self.e, self.is64, 4096)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from matrix.diagnose.dlopen import dynamic_entries
 from matrix.diagnose.symhash import HashTable
 
 PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3
@@ -151,16 +152,7 @@ class DynObject:
         self._count = self._dynsym_count(shoff, shentsize, shnum)
 
     def _dynamic(self, off: int, size: int) -> dict[int, list[int]]:
-        fmt = self.e + ("qQ" if self.is64 else "iI")
-        step = struct.calcsize(fmt)
-        raw = self._pread(off, min(size, MAX_TAGS * step))
-        out: dict[int, list[int]] = {}
-        for at in range(0, len(raw) - step + 1, step):
-            tag, val = struct.unpack_from(fmt, raw, at)
-            if tag == 0:
-                break
-            out.setdefault(tag, []).append(val)
-        return out
+        return dynamic_entries(lambda n: self._pread(off, min(size, n)), self.e, self.is64, MAX_TAGS)
 
     def tag(self, t: int) -> int:
         return self.tags.get(t, [0])[0]
