@@ -5,8 +5,8 @@ tests/corpus/accuracy.json holds the numbers (for the site to show); it is gener
 never edited: `python tests/test_corpus.py --write` rewrites it, and a test fails when
 it is stale. Rules were tuned on split "tune" only; "heldout" measures how they
 generalise (target: 95 %). Batch 1's heldout part was measured, then its misses read, so
-it became tune; batch 2 (labelled by people who never ran the classifier) is heldout
-(tests/corpus/README.md, "Split").
+it became tune; later batches (labelled by people who never ran the classifier) were each
+heldout once, then read and moved to tune (tests/corpus/README.md, "Split").
 
     python tests/test_corpus.py            # print the per-class table
     python tests/test_corpus.py --write    # and rewrite tests/corpus/accuracy.json
@@ -225,12 +225,14 @@ def test_tune_split_is_classified(measured: dict[str, Any]) -> None:
 def test_misses_labelled_from_the_thread_offer_the_label(measured: dict[str, Any]) -> None:
     """An exec plugin's `no such file or directory` for a file its thread shows to exist
     (labelled missing-shared-library, answered plugin-file-missing from the text): every
-    such answer names the label as its alternative, with the check that tells them apart."""
+    such answer names the label as its alternative, with the check that tells them apart.
+    On tune only: the rules were written from it; a heldout text is not read until measured."""
     rows = {r["id"]: r for r in corpus()}
     thread = [
         w
         for w in measured["wrong"]
         if (w["label"], w["got"]) == ("missing-shared-library", "plugin-file-missing")
+        and w["split"] == "tune"
     ]
     assert thread
     for w in thread:
@@ -241,8 +243,8 @@ def test_misses_labelled_from_the_thread_offer_the_label(measured: dict[str, Any
 
 @pytest.mark.xfail(
     strict=True,
-    reason="no heldout batch measured with these rules; the last, batch 5, scored 115/149 (77.2 %) "
-    "(see `wrong` in tests/corpus/accuracy.json)",
+    reason="batch 6, heldout, measured once with the rules frozen: 114/154 (74.0 %); batches 1-5 scored "
+    "88 %, 82 %, 77 %, 66 %, 77 % (see `retired_heldout` and `wrong` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]
