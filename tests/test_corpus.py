@@ -84,6 +84,15 @@ RETIRED = [
         "after": "its 34 misses were read; the rules were changed for those the text decides and the "
         "batch moved to tune",
     },
+    {
+        "batch": 6,
+        "n": 154,
+        "correct": 114,
+        "accuracy": 0.7403,
+        "measured_at": "99de3c2",
+        "after": "its 40 misses were read; the rules were changed for those the text decides and the "
+        "batch moved to tune",
+    },
 ]
 
 
@@ -213,7 +222,8 @@ def test_accuracy_json_is_up_to_date(measured: dict[str, Any]) -> None:
 # thread shows to exist (the text says the file is missing, the likelier cause over the
 # corpus), and judgement calls no text rule should copy. Which texts miss is pinned by
 # test_accuracy_json_is_up_to_date; this floor keeps the rules from drifting.
-TUNE_FLOOR = 0.93
+# (0.92 since batch 6 joined tune with the 18 misses its README paragraph lists: 927/997)
+TUNE_FLOOR = 0.92
 
 
 def test_tune_split_is_classified(measured: dict[str, Any]) -> None:
@@ -243,8 +253,8 @@ def test_misses_labelled_from_the_thread_offer_the_label(measured: dict[str, Any
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 6, heldout, measured once with the rules frozen: 114/154 (74.0 %); batches 1-5 scored "
-    "88 %, 82 %, 77 %, 66 %, 77 % (see `retired_heldout` and `wrong` in tests/corpus/accuracy.json)",
+    reason="no heldout batch measured with these rules; the last, batch 6, scored 114/154 (74.0 %), and "
+    "batches 1-5 88 %, 82 %, 77 %, 66 %, 77 % (see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]
