@@ -204,8 +204,19 @@ type when struct {
 	When *string `json:"when"`
 }
 
+// An alternative: its `evidence` (a line near the error that matches it and holds the
+// file name of the error's path) makes its class the answer. Only classes' alternatives
+// are read here (no fallback's alternative has evidence; the Python test checks that).
+type alt struct {
+	When     *string `json:"when"`
+	Class    string  `json:"class"`
+	Evidence *string `json:"evidence"`
+	when     *regexp.Regexp
+	evidence *regexp.Regexp
+}
+
 type class struct {
-	Alternatives []when `json:"alternatives"`
+	Alternatives []*alt `json:"alternatives"`
 	Contexts     []when `json:"contexts"`
 	Slug     string   `json:"slug"`
 	Stage    string   `json:"stage"`
@@ -398,6 +409,7 @@ type hit struct {
 	slug  string // "" only fallbacks
 	fbs   []int
 	pkg   string
+	path  string
 	view  string
 	head  bool // a header line of its class
 }
@@ -439,7 +451,7 @@ func hitOf(ln line) *hit {
 					for _, h := range c.Headers {
 						head = head || h == c.Patterns[i]
 					}
-					return &hit{ln: ln, slug: c.Slug, pkg: group(p, m, "package"), view: v, head: head}
+					return &hit{ln: ln, slug: c.Slug, pkg: group(p, m, "package"), path: group(p, m, "path"), view: v, head: head}
 				}
 			}
 			if skip {
@@ -708,7 +720,52 @@ func first(text string) (string, string) {
 	if len(merged) == 0 {
 		return "unknown", ""
 	}
-	return merged[0].slug, merged[0].first.pkg
+	e := merged[0]
+	if e.first.slug != "" {
+		if other := shown(s, e); other != "" {
+			return other, e.first.pkg
+		}
+	}
+	return e.slug, e.first.pkg
+}
+
+// evidenceLines: how far (in lines, either side) the evidence for an alternative is looked for.
+const evidenceLines = 50
+
+func shown(s *scanner, e *errT) string {
+	p := strings.TrimRight(strings.TrimSpace(e.first.path), "/\\")
+	name := p[strings.LastIndexAny(p, "/\\")+1:]
+	if name == "" {
+		return ""
+	}
+	vs, lo, hi := []string{}, e.hits[0].ln.lineno, e.hits[0].ln.lineno
+	for _, h := range e.hits {
+		vs = append(vs, h.ln.views...)
+		if h.ln.lineno < lo {
+			lo = h.ln.lineno
+		}
+		if h.ln.lineno > hi {
+			hi = h.ln.lineno
+		}
+	}
+	from, to := lo-1-evidenceLines, hi+evidenceLines
+	if from < 0 {
+		from = 0
+	}
+	if to > len(s.raw) {
+		to = len(s.raw)
+	}
+	for _, a := range bySlug[e.slug].Alternatives {
+		if a.evidence == nil || (a.when != nil && !anyMatch([]*regexp.Regexp{a.when}, vs)) {
+			continue
+		}
+		for _, raw := range s.raw[from:to] {
+			if strings.Contains(raw, name) && a.evidence.MatchString(raw) {
+				return a.Class
+			}
+		}
+	}
+	return ""
 }
 
 func main() {
@@ -729,7 +786,15 @@ func main() {
 	for _, c := range d.Classes {
 		c.pats, c.unless = all(c.Patterns), all(c.Unless)
 		bySlug[c.Slug] = c
-		for _, w := range append(c.Alternatives, c.Contexts...) {
+		for _, a := range c.Alternatives {
+			if a.When != nil {
+				a.when = regexp.MustCompile(*a.When)
+			}
+			if a.Evidence != nil {
+				a.evidence = regexp.MustCompile(*a.Evidence)
+			}
+		}
+		for _, w := range c.Contexts {
 			if w.When != nil {
 				regexp.MustCompile(*w.When)
 			}

@@ -226,6 +226,44 @@ def test_the_ambiguity_is_data_in_the_catalog() -> None:
             assert a.slug in cat.by_slug
 
 
+def test_no_fallback_alternative_has_evidence() -> None:
+    """The Go port of the matching rule (tests/test_catalog_slugs.py) reads evidence on
+    classes' alternatives only."""
+    assert all(a.evidence is None for fb in load_catalog().fallbacks for a in fb.alternatives)
+
+
+EXEC_ENOENT = "Error: fork/exec /root/.terraform.d/plugins/terraform-provider-x: no such file or directory"
+LISTING = "-rwxr-xr-x    1 root     root      30044 Jun  2 20:33 terraform-provider-x"
+
+
+@pytest.mark.parametrize(
+    ("before", "slug", "other"),
+    [
+        ([], "plugin-file-missing", "missing-shared-library"),  # the message alone
+        ([LISTING], "missing-shared-library", "plugin-file-missing"),  # the paste shows the file
+        (
+            ["/ # ldd /root/.terraform.d/plugins/terraform-provider-x"],
+            "missing-shared-library",
+            "plugin-file-missing",
+        ),
+        (
+            [LISTING.replace("provider-x", "provider-y")],
+            "plugin-file-missing",
+            "missing-shared-library",
+        ),  # another file
+        ([LISTING] + ["..."] * 60, "plugin-file-missing", "missing-shared-library"),  # too far away
+    ],
+)
+def test_a_paste_that_shows_the_file_exists_turns_the_answer(
+    before: list[str], slug: str, other: str
+) -> None:
+    m = classify("\n".join([*before, EXEC_ENOENT]))
+    assert m.slug == slug
+    assert m.alternatives[0].slug == other
+    assert m.alternatives[0].check == "file /root/.terraform.d/plugins/terraform-provider-x"
+    assert (m.why is not None) == (slug == "missing-shared-library")
+
+
 def test_go_too_old_for_a_plugin_go_mod_says_lower_the_go_line(tmp_path: Path) -> None:
     ans = explain("go: go.mod requires go >= 1.27.0 (running go 1.26.8; GOTOOLCHAIN=local)", tmp_path)
     assert ans["class"] == "go-version-too-old"

@@ -47,7 +47,10 @@
     };
     var alts = function (list) {
       return (list || []).map(function (a) {
-        return { when: a.when ? rx(a.when) : null, slug: a["class"], why: a.why, check: a.check };
+        return {
+          when: a.when ? rx(a.when) : null, slug: a["class"], why: a.why, check: a.check,
+          evidence: a.evidence ? rx(a.evidence) : null, evidenceWhy: a.evidence_why || null,
+        };
       });
     };
     doc.classes.forEach(function (c) {
@@ -406,13 +409,23 @@
     var vs = [];
     err.hits.forEach(function (h) { vs = vs.concat(h.line.views); });
     var fb = err.fallback !== null ? R.fallbacks[err.fallback] : null;
+    var offered = fb ? fb.alternatives : cls.alternatives;
+    var why = fb ? fb.why : null;
     var alts = [];
-    (fb ? fb.alternatives : cls.alternatives).forEach(function (a) {
-      if (a.when && !anyMatch(a.when, vs)) return;
-      if (alts.some(function (x) { return x.slug === a.slug; })) return;
-      var g = Object.assign({}, whenGroups(a.when, vs), groups);
-      alts.push({ slug: a.slug, why: fill(R, a.why, g), check: fill(R, a.check, g) });
-    });
+    var shown = this.shown(offered, vs, groups, Math.min.apply(null, linenos), Math.max.apply(null, linenos));
+    if (shown) {  // the paste shows what the message alone cannot: the other class
+      var sg = Object.assign({}, whenGroups(shown.when, vs), groups);
+      alts.push({ slug: cls.slug, why: MESSAGE_ALONE, check: fill(R, shown.check, sg) });
+      cls = R.bySlug[shown.slug];
+      why = shown.evidenceWhy;
+    } else {
+      offered.forEach(function (a) {
+        if (a.when && !anyMatch(a.when, vs)) return;
+        if (alts.some(function (x) { return x.slug === a.slug; })) return;
+        var g = Object.assign({}, whenGroups(a.when, vs), groups);
+        alts.push({ slug: a.slug, why: fill(R, a.why, g), check: fill(R, a.check, g) });
+      });
+    }
     var fixes = cls.contexts.filter(function (x) {
       return (x.host === null || x.host === host) && (x.when === null || anyMatch(x.when, vs));
     }).map(function (x) { return fill(R, x.fix, Object.assign({}, whenGroups(x.when, vs), groups)); });
@@ -422,8 +435,32 @@
       package: pkg, family: packageFamily(pkg), familyHint: pkg ? (cls.families[packageFamily(pkg)] || null) : null,
       line: Array.from(first.line.views[0]).slice(0, R.maxLineShown).join(""), lineno: first.line.lineno,
       count: err.count, stage: stage, host: host,
-      alternatives: alts, fixes: fixes, why: fb ? fb.why : null,
+      alternatives: alts, fixes: fixes, why: why,
     };
+  };
+
+  // How far (in lines, either side) the evidence for an alternative is looked for.
+  var EVIDENCE_LINES = 50;
+  var MESSAGE_ALONE = "what the message alone says; the text around it shows otherwise";
+
+  function fileName(path) {
+    var parts = path.trim().replace(/[\/\\]+$/, "").split(/[\/\\]/);
+    return parts[parts.length - 1];
+  }
+
+  // The alternative whose `evidence` a line near the error shows for the error's file.
+  Scan.prototype.shown = function (alts, vs, groups, first, last) {
+    var name = fileName(groups.path || "");
+    if (!name) return null;
+    var near = this.raw.slice(Math.max(0, first - 1 - EVIDENCE_LINES), last + EVIDENCE_LINES);
+    for (var i = 0; i < alts.length; i++) {
+      var a = alts[i];
+      if (!a.evidence || (a.when && !anyMatch(a.when, vs))) continue;
+      for (var k = 0; k < near.length; k++) {
+        if (near[k].indexOf(name) >= 0 && a.evidence.test(near[k])) return a;
+      }
+    }
+    return null;
   };
 
   Scan.prototype.errors = function () {

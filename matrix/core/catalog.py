@@ -58,6 +58,10 @@ class Alternative(NamedTuple):
     slug: str
     why: str
     check: str
+    # This class is the answer instead when a line of the text matches `evidence` and holds
+    # the file name of the error's {path} (the paste shows the file exists): evidence_why says why.
+    evidence: Pattern | None = None
+    evidence_why: str | None = None
 
 
 class ContextFix(NamedTuple):
@@ -157,6 +161,8 @@ class Catalog:
             for i, a in enumerate(c.alternatives):
                 if a.when:
                     yield f"classes[{k}] ({c.slug}).alternatives[{i}].when", a.when
+                if a.evidence:
+                    yield f"classes[{k}] ({c.slug}).alternatives[{i}].evidence", a.evidence
             for i, x in enumerate(c.contexts):
                 if x.when:
                     yield f"classes[{k}] ({c.slug}).contexts[{i}].when", x.when
@@ -166,6 +172,8 @@ class Catalog:
             for i, a in enumerate(fb.alternatives):
                 if a.when:
                     yield f"fallbacks[{k}] ({fb.slug}).alternatives[{i}].when", a.when
+                if a.evidence:
+                    yield f"fallbacks[{k}] ({fb.slug}).alternatives[{i}].evidence", a.evidence
         for kind, markers in (("stages", self.stages), ("hosts", self.hosts)):
             for k, mk in enumerate(markers):
                 for i, p in enumerate(mk.pats):
@@ -255,6 +263,8 @@ def _alternatives(items: Iterable[Mapping[str, Any]]) -> tuple[Alternative, ...]
             slug=a["class"],
             why=_para(a["why"]),
             check=a["check"],
+            evidence=pattern_of(a["evidence"]) if a.get("evidence") else None,
+            evidence_why=_para(a["evidence_why"]) if a.get("evidence_why") else None,
         )
         for a in items
     )
@@ -408,7 +418,14 @@ def _pattern_list(pats: Iterable[Pattern]) -> list[str]:
 
 def _alts_json(alts: Iterable[Alternative]) -> list[dict[str, Any]]:
     return [
-        {"when": a.when.source if a.when else None, "class": a.slug, "why": a.why, "check": a.check}
+        {
+            "when": a.when.source if a.when else None,
+            "class": a.slug,
+            "why": a.why,
+            "check": a.check,
+            "evidence": a.evidence.source if a.evidence else None,
+            "evidence_why": a.evidence_why,
+        }
         for a in alts
     ]
 

@@ -273,7 +273,15 @@ class _Scan:
             groups.update({k: v for k, v in first.match.groupdict().items() if v})
         views = [v for h in err.hits for v in h.line.views]
         fb = self.cat.fallbacks[err.fallback] if err.fallback is not None else None
-        alts = _alternatives(fb.alternatives if fb else error_class.alternatives, views, groups, self.m)
+        offered = fb.alternatives if fb else error_class.alternatives
+        why = fb.why if fb else None
+        shown = self._shown(offered, views, groups, min(linenos), max(linenos))
+        if shown is not None:  # the paste shows what the message alone cannot: the other class
+            g = {**_when_groups(shown.when, views), **groups}
+            alts: tuple[Check, ...] = (Check(error_class.slug, MESSAGE_ALONE, _fill(shown.check, g, self.m)),)
+            error_class, why = self.cat.by_slug[shown.slug], shown.evidence_why
+        else:
+            alts = _alternatives(offered, views, groups, self.m)
         fixes = tuple(
             _fill(x.fix, {**_when_groups(x.when, views), **groups}, self.m)
             for x in error_class.contexts
@@ -294,8 +302,38 @@ class _Scan:
             groups=groups,
             alternatives=alts,
             fixes=fixes,
-            why=fb.why if fb else None,
+            why=why,
         )
+
+    def _shown(
+        self,
+        alts: Iterable[Alternative],
+        views: Sequence[str],
+        groups: Mapping[str, str],
+        first: int,
+        last: int,
+    ) -> Alternative | None:
+        """The alternative whose `evidence` a line near the error shows for the error's file:
+        a line within EVIDENCE_LINES of it that matches the evidence and holds {path}'s name."""
+        name = _file_name(groups.get("path") or "")
+        if not name:
+            return None
+        near = self.raw[max(0, first - 1 - EVIDENCE_LINES) : last + EVIDENCE_LINES]
+        for a in alts:
+            if a.evidence is None or (a.when is not None and not _any_match(a.when, views)):
+                continue
+            if any(name in raw and a.evidence.search(raw) for raw in near):
+                return a
+        return None
+
+
+# How far (in lines, either side) the evidence for an alternative is looked for.
+EVIDENCE_LINES = 50
+MESSAGE_ALONE = "what the message alone says; the text around it shows otherwise"
+
+
+def _file_name(path: str) -> str:
+    return re.split(r"[/\\]", path.strip().rstrip("/\\"))[-1]
 
 
 def _first_marker(markers: Iterable[Marker], views: Sequence[str], present: set[Pattern]) -> str | None:
