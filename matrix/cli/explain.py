@@ -106,10 +106,23 @@ def _usable(text: str, where: str) -> str:
 # ---------------------------------------------------------------- answers
 
 
-def answer(match: Match, catalog: Catalog, index: dict[str, Any] | None) -> dict[str, Any]:
-    """The stable JSON answer for one error."""
+def answer(
+    match: Match,
+    catalog: Catalog,
+    index: dict[str, Any] | None,
+    seen: dict[tuple[str, str | None], tuple[list[dict[str, Any]], list[dict[str, Any]]]] | None = None,
+) -> dict[str, Any]:
+    """The stable JSON answer for one error. `seen` keeps the cells and observed causes of
+    each class and package already answered (a long log repeats them)."""
     error_class = catalog.get(match.slug)
-    cells = cells_for(index, match) if index is not None else []
+    key = (match.slug, match.package)
+    if seen is not None and key in seen:
+        cells, observed = seen[key]
+    else:
+        cells = cells_for(index, match) if index is not None else []
+        observed = observed_causes(cells, index["variants"] if index else {})
+        if seen is not None:
+            seen[key] = (cells, observed)
     out: dict[str, Any] = {
         "class": match.slug,
         "title": match.title,
@@ -131,7 +144,7 @@ def answer(match: Match, catalog: Catalog, index: dict[str, Any] | None) -> dict
         ],
         "related": list(error_class.related),
         "cells": cells,
-        "observed": observed_causes(cells, index["variants"] if index else {}),
+        "observed": observed,
     }
     if match.why:
         out["why"] = match.why
@@ -153,7 +166,8 @@ def explain_all(text: str, data: Path, warn: Any = None) -> list[dict[str, Any]]
     cat = catalog_for(data)
     found = scan(cat, text) or [classify_text(cat, text)]
     index = _index(data, cat, any(m.known for m in found), warn)
-    return [answer(m, cat, index) for m in found]
+    seen: dict[tuple[str, str | None], tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+    return [answer(m, cat, index, seen) for m in found]
 
 
 def _index(data: Path, cat: Catalog, wanted: bool, warn: Any) -> dict[str, Any] | None:

@@ -174,8 +174,14 @@ COMMON_WORDS = frozenset(
 _WORD = re.compile(r"[A-Za-z]+")
 
 
+# A common word without its first letter: what a literal holds after `[Pp]lugin`.
+_COMMON_TAILS = frozenset(w[1:] for w in COMMON_WORDS if len(w) >= 4)
+
+
 def _rarity(lit: str) -> float:
-    common = sum(len(w) for w in _WORD.findall(lit) if w.lower() in COMMON_WORDS)
+    common = sum(
+        len(w) for w in _WORD.findall(lit) if w.lower() in COMMON_WORDS or w.lower() in _COMMON_TAILS
+    )
     return len(lit.encode()) - 0.8 * common
 
 

@@ -344,7 +344,13 @@ def _first_marker(markers: Iterable[Marker], views: Sequence[str], present: set[
 
 
 def _marks_line(mk: Marker, views: Sequence[str], present: set[Pattern]) -> bool:
-    return any(gates.may(p, present) and p.rx.search(v) for p in mk.pats for v in views)
+    for p in mk.pats:
+        if gates.may(p, present):
+            search = p.rx.search
+            for v in views:
+                if search(v):
+                    return True
+    return False
 
 
 def _any_match(p: Pattern, views: Sequence[str]) -> bool:
