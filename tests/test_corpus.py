@@ -93,6 +93,15 @@ RETIRED = [
         "after": "its 40 misses were read; the rules were changed for those the text decides and the "
         "batch moved to tune",
     },
+    {
+        "batch": 7,
+        "n": 152,
+        "correct": 107,
+        "accuracy": 0.7039,
+        "measured_at": "eb0999a",
+        "after": "its 45 misses were read; the rules were changed for those the text decides and the "
+        "batch moved to tune",
+    },
 ]
 
 
@@ -253,8 +262,8 @@ def test_misses_labelled_from_the_thread_offer_the_label(measured: dict[str, Any
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 7, heldout, measured once with the rules frozen: 107/152 (70.4 %); batches 1-6 scored "
-    "88 %, 82 %, 77 %, 66 %, 77 %, 74 % (see `retired_heldout` and `wrong` in tests/corpus/accuracy.json)",
+    reason="no heldout batch measured with these rules; the last, batch 7, scored 107/152 (70.4 %), and "
+    "batches 1-6 88 %, 82 %, 77 %, 66 %, 77 %, 74 % (see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]
