@@ -179,10 +179,11 @@ _COMMON_TAILS = frozenset(w[1:] for w in COMMON_WORDS if len(w) >= 4)
 
 
 def _rarity(lit: str) -> float:
-    common = sum(
-        len(w) for w in _WORD.findall(lit) if w.lower() in COMMON_WORDS or w.lower() in _COMMON_TAILS
-    )
-    return len(lit.encode()) - 0.8 * common
+    words = [w.lower() for w in _WORD.findall(lit)]
+    common = sum(len(w) for w in words if w in COMMON_WORDS)
+    # a tail (`lugin` of `[Pp]lugin`) is as common as its word and rules out even less
+    tails = sum(len(w) for w in words if w in _COMMON_TAILS and w not in COMMON_WORDS)
+    return len(lit.encode()) - 0.8 * common - tails
 
 
 def _gate_score(g: tuple[str, ...]) -> tuple[float, int]:
