@@ -409,7 +409,10 @@ MATCHING_RULE = (
     "nearest error of any class when its stage has none; a fallback becomes its class when its `stage` (from the [[stages]] "
     "lines in or before the stretch) fits; a `repeats` error is dropped when the error it "
     "repeats is there too. 6. errors are reported in the order of their first line; the "
-    "first one names the text. explain.js on the site is the reference implementation."
+    "first one names the text. 7. an error's class gives way to one of its `alternatives` "
+    "whose `when` matches its lines and whose `evidence` matches a line within 50 lines of it "
+    "that holds the file name of its `path` group (the paste shows the file); its own class "
+    "is then the alternative. explain.js on the site is the reference implementation."
 )
 
 
