@@ -58,8 +58,7 @@ class Alternative(NamedTuple):
     slug: str
     why: str
     check: str
-    # This class is the answer instead when a line of the text matches `evidence` and holds
-    # the file name of the error's {path} (the paste shows the file exists): evidence_why says why.
+    # the answer instead when a line near the error shows its {path} (evidence_why: why)
     evidence: Pattern | None = None
     evidence_why: str | None = None
 
