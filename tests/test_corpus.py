@@ -102,6 +102,15 @@ RETIRED = [
         "after": "its 45 misses were read; the rules were changed for those the text decides and the "
         "batch moved to tune",
     },
+    {
+        "batch": 8,
+        "n": 152,
+        "correct": 108,
+        "accuracy": 0.7105,
+        "measured_at": "10e7f53",
+        "after": "its 44 misses were read; the rules were changed for those the text decides and the "
+        "batch moved to tune",
+    },
 ]
 
 
@@ -262,8 +271,8 @@ def test_misses_labelled_from_the_thread_offer_the_label(measured: dict[str, Any
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 8, heldout, measured once with the rules frozen: 108/152 (71.1 %); batches 1-7 scored "
-    "88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 % (see `retired_heldout` and `wrong` in tests/corpus/accuracy.json)",
+    reason="no heldout batch measured with these rules; the last, batch 8, scored 108/152 (71.1 %), and "
+    "batches 1-7 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 % (see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]
