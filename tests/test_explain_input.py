@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from matrix.cli import main
-from matrix.cli.explain import MAX_INPUT, explain, explain_all
+from matrix.cli.explain import MAX_INPUT, _json_lines, explain, explain_all
 from matrix.core.catalog import load_catalog
 from matrix.core.matching import WHOLE_LOG_FROM
 from matrix.diagnose import gates, unwrap
@@ -372,6 +372,15 @@ def test_every_gate_is_in_every_text_its_pattern_matches() -> None:
                         if p.needs and p.rx.search(view):
                             assert gates.holds(view, p.needs), (where, p.source, view)
                             assert gates.holds(part, p.needs), (where, p.source, part)
+
+
+def test_a_logs_json_lines_are_json_dumps_byte_for_byte() -> None:
+    """The whole-log JSON encodes shared cells once, yet prints what json.dumps prints."""
+    log, _ = noisy_log()
+    tricky = 'plugin was built with a different version of package "cells": -1, "observed": -2'
+    answers = explain_all(log + "\n" + tricky + "\n", ROOT / "data")
+    assert len({a["class"] for a in answers}) > 3
+    assert _json_lines(answers) == [json.dumps(a, ensure_ascii=False) for a in answers]
 
 
 def test_stdin_log_json_is_a_list(

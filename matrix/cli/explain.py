@@ -259,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
     if from_stdin:
         answers = explain_all(text, args.data, warn)
         if args.json:  # a JSON list, one error per line (a whole log's answers: compact and fast)
-            print("[\n" + ",\n".join(json.dumps(a, ensure_ascii=False) for a in answers) + "\n]")
+            print("[\n" + ",\n".join(_json_lines(answers)) + "\n]")
         else:
             n = len(answers)
             for i, ans in enumerate(answers, 1):
@@ -276,6 +276,23 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(ans, indent=2, ensure_ascii=False) if args.json else render(ans))
         known = ans["class"] != UNKNOWN
     return EXIT_KNOWN if known else EXIT_UNKNOWN
+
+
+def _json_lines(answers: list[dict[str, Any]]) -> list[str]:
+    """json.dumps of each answer, byte for byte, but the cells and observed causes that
+    answers of the same class and package share are encoded once (a log repeats them)."""
+    done: dict[tuple[int, int], str] = {}
+    out = []
+    for a in answers:
+        cells, observed = a["cells"], a["observed"]
+        key = (id(cells), id(observed))
+        if key not in done:
+            done[key] = json.dumps({"cells": cells, "observed": observed}, ensure_ascii=False)[1:-1]
+        # -1 and -2 stand in for them: inside a JSON string a quote is escaped, so the
+        # unquoted `"cells": -1, "observed": -2` occurs only as these two members
+        text = json.dumps({**a, "cells": -1, "observed": -2}, ensure_ascii=False)
+        out.append(text.replace('"cells": -1, "observed": -2', done[key], 1))
+    return out
 
 
 def _width() -> int:

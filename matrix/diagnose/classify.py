@@ -30,6 +30,7 @@ the machine or the network.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -211,7 +212,13 @@ class _Scan:
         if got is None:
             stage = None
             hosts: list[Marker] = []
-            if 0 <= i < len(self.raw) and self.raw[i]:
+            # a line holding no gate of any marker pattern shows nothing (when every marker
+            # pattern is gated): its views need not be made
+            if (
+                0 <= i < len(self.raw)
+                and self.raw[i]
+                and (_markers_ungated(self.cat) or gates.present_markers(self.cat, self.raw[i]))
+            ):
                 for ln in self.lines_of(i):
                     present = (
                         ln.present if ln.present is not None else gates.present_markers(self.cat, ln.src)
@@ -336,6 +343,18 @@ def _file_name(path: str) -> str:
     return re.split(r"[/\\]", path.strip().rstrip("/\\"))[-1]
 
 
+@functools.cache
+def _markers_ungated(cat: Catalog) -> bool:
+    """Whether a stage or host pattern has no gate (then every line must be read)."""
+    return any(p.gate is None for mk in (*cat.stages, *cat.hosts) for p in mk.pats)
+
+
+@functools.cache
+def _split_gated(mk: Marker) -> tuple[frozenset[Pattern], bool]:
+    """(the marker's gated patterns, whether it has an ungated one)."""
+    return frozenset(p for p in mk.pats if p.gate is not None), any(p.gate is None for p in mk.pats)
+
+
 def _first_marker(markers: Iterable[Marker], views: Sequence[str], present: set[Pattern]) -> str | None:
     for mk in markers:
         if _marks_line(mk, views, present):
@@ -344,6 +363,9 @@ def _first_marker(markers: Iterable[Marker], views: Sequence[str], present: set[
 
 
 def _marks_line(mk: Marker, views: Sequence[str], present: set[Pattern]) -> bool:
+    gated, ungated = _split_gated(mk)
+    if not ungated and present.isdisjoint(gated):  # no pattern of the marker can match
+        return False
     for p in mk.pats:
         if gates.may(p, present):
             search = p.rx.search
