@@ -106,11 +106,15 @@ def _usable(text: str, where: str) -> str:
 # ---------------------------------------------------------------- answers
 
 
+# (class, package) -> the cells and observed causes of answers already made
+Seen = dict[tuple[str, str | None], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
+
+
 def answer(
     match: Match,
     catalog: Catalog,
     index: dict[str, Any] | None,
-    seen: dict[tuple[str, str | None], tuple[list[dict[str, Any]], list[dict[str, Any]]]] | None = None,
+    seen: Seen | None = None,
 ) -> dict[str, Any]:
     """The stable JSON answer for one error. `seen` keeps the cells and observed causes of
     each class and package already answered (a long log repeats them)."""
@@ -166,7 +170,7 @@ def explain_all(text: str, data: Path, warn: Any = None) -> list[dict[str, Any]]
     cat = catalog_for(data)
     found = scan(cat, text) or [classify_text(cat, text)]
     index = _index(data, cat, any(m.known for m in found), warn)
-    seen: dict[tuple[str, str | None], tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+    seen: Seen = {}
     return [answer(m, cat, index, seen) for m in found]
 
 

@@ -212,17 +212,14 @@ class _Scan:
         if got is None:
             stage = None
             hosts: list[Marker] = []
-            # a line holding no gate of any marker pattern shows nothing (when every marker
-            # pattern is gated): its views need not be made
-            if (
-                0 <= i < len(self.raw)
-                and self.raw[i]
-                and (_markers_ungated(self.cat) or gates.present_markers(self.cat, self.raw[i]))
-            ):
+            # the gates of the whole line hold for each of its parts (a superset is safe: the
+            # patterns still decide); a line holding none shows nothing when every marker
+            # pattern is gated, and its views need not be made
+            raw = self.raw[i] if 0 <= i < len(self.raw) else ""
+            line_present = gates.present_markers(self.cat, raw) if raw else set()
+            if raw and (line_present or _markers_ungated(self.cat)):
                 for ln in self.lines_of(i):
-                    present = (
-                        ln.present if ln.present is not None else gates.present_markers(self.cat, ln.src)
-                    )
+                    present = ln.present if ln.present is not None else line_present
                     stage = stage or _first_marker(self.cat.stages, ln.views, present)
                     hosts += [
                         h for h in self.cat.hosts if h not in hosts and _marks_line(h, ln.views, present)
@@ -349,12 +346,6 @@ def _markers_ungated(cat: Catalog) -> bool:
     return any(p.gate is None for mk in (*cat.stages, *cat.hosts) for p in mk.pats)
 
 
-@functools.cache
-def _split_gated(mk: Marker) -> tuple[frozenset[Pattern], bool]:
-    """(the marker's gated patterns, whether it has an ungated one)."""
-    return frozenset(p for p in mk.pats if p.gate is not None), any(p.gate is None for p in mk.pats)
-
-
 def _first_marker(markers: Iterable[Marker], views: Sequence[str], present: set[Pattern]) -> str | None:
     for mk in markers:
         if _marks_line(mk, views, present):
@@ -363,16 +354,7 @@ def _first_marker(markers: Iterable[Marker], views: Sequence[str], present: set[
 
 
 def _marks_line(mk: Marker, views: Sequence[str], present: set[Pattern]) -> bool:
-    gated, ungated = _split_gated(mk)
-    if not ungated and present.isdisjoint(gated):  # no pattern of the marker can match
-        return False
-    for p in mk.pats:
-        if gates.may(p, present):
-            search = p.rx.search
-            for v in views:
-                if search(v):
-                    return True
-    return False
+    return any(gates.may(p, present) and p.rx.search(v) for p in mk.pats for v in views)
 
 
 def _any_match(p: Pattern, views: Sequence[str]) -> bool:
