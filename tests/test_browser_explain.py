@@ -64,7 +64,7 @@ def paste(page: Any, text: str) -> list[dict[str, str]]:
     page.wait_for_selector(".pm-explain-result[data-done='1']")
     got: list[dict[str, str]] = page.eval_on_selector_all(
         ".pm-explain-result .pm-explain-answer",
-        "els => els.map(e => ({cls: e.dataset.class, pkg: e.dataset.package}))",
+        "els => els.map(e => ({cls: e.dataset.class, pkg: e.dataset.package, guessed: e.dataset.guessed}))",
     )
     return got
 
@@ -75,12 +75,15 @@ def test_every_corpus_text_gets_the_cli_answer(page: Any, base_url: str) -> None
     page.wait_for_selector(".pm-explain-text")
     nowhere = ROOT / "tests" / "no-such-data-dir"
     differ = []
+    guessed = 0
     for r in rows:
-        box = [(a["cls"], a["pkg"] or None) for a in paste(page, r["text"])]
-        cli = [(a["class"], a["package"]) for a in explain_all(r["text"], nowhere)]  # `explain -`
-        if box != cli:
+        box = [(a["cls"], a["pkg"] or None, bool(a["guessed"])) for a in paste(page, r["text"])]
+        cli = [(a["class"], a["package"], bool(a.get("guessed"))) for a in explain_all(r["text"], nowhere)]
+        if box != cli:  # `explain -`: every error, and whether the class is the words model's guess
             differ.append((r["id"], box, cli))
+        guessed += any(g for _, _, g in cli)
     assert not differ, differ
+    assert guessed >= 10, "the words model's guesses were not compared"
     assert page.errors == []
     assert page.outside == []
 

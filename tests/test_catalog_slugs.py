@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from matrix import UserError
+from matrix.core import words
 from matrix.core.catalog import (
     DEFAULT_CATALOG,
     LINK_BASE,
@@ -243,7 +244,68 @@ type marker struct {
 	pats     []*regexp.Regexp
 }
 
+// The words model (matrix.core.words): the guess for a text no line of which has a hit.
+type wordsModel struct {
+	MaxRuns int              `json:"max_runs"`
+	MinWord int              `json:"min_word"`
+	MaxWord int              `json:"max_word"`
+	Classes []string         `json:"classes"`
+	Bias    []int            `json:"bias"`
+	Margin  int              `json:"margin"`
+	Weights map[string][]int `json:"weights"`
+}
+
+var (
+	runRe    = regexp.MustCompile(`[A-Za-z0-9_]+`)
+	hexRe    = regexp.MustCompile(`^(?:0[xX][0-9A-Fa-f]+|[0-9A-Fa-f]{8,})$`)
+	digitsRe = regexp.MustCompile(`[0-9]+`)
+)
+
+func guess(text string) string {
+	w := d.Words
+	if w == nil {
+		return ""
+	}
+	seen := map[string]bool{}
+	for _, run := range runRe.FindAllString(text, w.MaxRuns) {
+		if hexRe.MatchString(run) {
+			continue
+		}
+		for _, p := range digitsRe.Split(run, -1) {
+			if len(p) >= w.MinWord && len(p) <= w.MaxWord {
+				seen[strings.ToLower(p)] = true
+			}
+		}
+	}
+	s := append([]int(nil), w.Bias...)
+	for word := range seen {
+		if ws, ok := w.Weights[word]; ok {
+			for i := range s {
+				s[i] += ws[i]
+			}
+		}
+	}
+	best, u := 0, -1
+	for i := range s {
+		if s[i] > s[best] {
+			best = i
+		}
+		if w.Classes[i] == "unknown" {
+			u = i
+		}
+	}
+	slug := w.Classes[best]
+	if u < 0 || slug == "unknown" || s[best]-s[u] < w.Margin {
+		return ""
+	}
+	if c, ok := bySlug[slug]; !ok || c.Stage == "fallback" {
+		return ""
+	}
+	return slug
+}
+
 type doc struct {
+	Words     *wordsModel `json:"words"`
 	Classes   []*class    `json:"classes"`
 	Fallbacks []*fallback `json:"fallbacks"`
 	Stages    []*marker   `json:"stages"`
@@ -514,8 +576,8 @@ type errT struct {
 	count int
 }
 
-func first(text string) (string, string) {
-	text = strip.ReplaceAllString(text, "")
+func first(raw string) (string, string) {
+	text := strip.ReplaceAllString(raw, "")
 	s := &scanner{raw: splitlines(text), cache: map[int][]line{}, marks: map[int]string{}}
 	hits := []*hit{}
 	for i := range s.raw {
@@ -718,6 +780,9 @@ func first(text string) (string, string) {
 		return a.first.ln.part < b.first.ln.part
 	})
 	if len(merged) == 0 {
+		if g := guess(raw); g != "" {
+			return g, ""
+		}
 		return "unknown", ""
 	}
 	e := merged[0]
@@ -833,20 +898,22 @@ def test_go_regexp_accepts_every_pattern_and_agrees(tmp_path: Path) -> None:
     (tmp_path / "main.go").write_text(GO_CHECK)
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "GOCACHE", "GOMODCACHE", "GOPATH")}
     env.update({"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod", "GOPROXY": "off", "CGO_ENABLED": "0"})
-    payload = json.dumps({"doc": catalog_json(cat), "texts": texts})
+    payload = json.dumps({"doc": words.errors_json(cat), "texts": texts})
     r = subprocess.run(
         ["go", "run", "."], cwd=tmp_path, env=env, input=payload, capture_output=True, text=True, timeout=600
     )
     assert r.returncode == 0, r.stderr
     go = [json.loads(ln) for ln in r.stdout.splitlines()]
     assert len(go) == len(texts)
-    ours = [classify(t) for t in texts]
+    ours = [classify(t, guess=True) for t in texts]  # what explain answers
     differ = [
         (t[:100], g, [m.slug, m.package or ""])
         for t, g, m in zip(texts, go, ours, strict=True)
         if g != [m.slug, m.package or ""]
     ]
     assert not differ, differ
+    guessed = [t for t, m in zip(texts, ours, strict=True) if m.why == words.WHY]
+    assert len(guessed) >= 10, "the words model's guesses were not compared"
 
 
 def test_the_packaged_catalog_passes_the_full_check() -> None:

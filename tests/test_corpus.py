@@ -31,6 +31,7 @@ CORPUS = ROOT / "tests" / "corpus" / "public_errors.jsonl"
 README = ROOT / "tests" / "corpus" / "README.md"
 COUNTS = "## Counts\n"
 ACCURACY = ROOT / "tests" / "corpus" / "accuracy.json"
+BACKTEST = ROOT / "tests" / "corpus" / "words_backtest.json"  # written by tests/corpus/backtest_words.py
 SPLITS = ("tune", "heldout")
 HELDOUT_TARGET = 0.95
 # How the heldout split was used while the rules were written: measured (accuracy per
@@ -125,9 +126,14 @@ def measure() -> dict[str, Any]:
     overall: dict[str, dict[str, Any]] = {s: {"n": 0, "correct": 0} for s in (*SPLITS, "all")}
     wrong: list[dict[str, str]] = []
     batches: dict[str, dict[str, Any]] = {}
+    guessed: dict[str, dict[str, int]] = {s: {"n": 0, "correct": 0} for s in SPLITS}
     for r in rows:
-        got = classify(r["text"]).slug
+        m = classify(r["text"], guess=True)  # what `explain` answers
+        got = m.slug
         ok = got == r["label"]
+        if m.guessed:
+            guessed[r["split"]]["n"] += 1
+            guessed[r["split"]]["correct"] += int(ok)
         c = classes.setdefault(
             r["label"], {"n": 0, "correct": 0, **{s: {"n": 0, "correct": 0} for s in SPLITS}}
         )
@@ -147,6 +153,8 @@ def measure() -> dict[str, Any]:
         "heldout_target": HELDOUT_TARGET,
         "heldout_looks": HELDOUT_LOOKS,
         "retired_heldout": RETIRED,
+        "guessed": guessed,
+        "words_backtest": json.loads(BACKTEST.read_text(encoding="utf-8")) if BACKTEST.is_file() else None,
         "batches": batches,
         "overall": overall,
         "classes": dict(sorted(classes.items())),

@@ -71,7 +71,36 @@
     rules.fallbacks = doc.fallbacks.map(function (f) {
       return { slug: f["class"], stage: f.stage || null, why: f.why, pats: f.patterns.map(rx), alternatives: alts(f.alternatives) };
     });
+    rules.words = doc.words || null;
     return rules;
+  }
+
+  // ------------------------------------------------------------ the words model (rule 8)
+
+  var HEX_RUN = /^(?:0[xX][0-9A-Fa-f]+|[0-9A-Fa-f]{8,})$/;
+
+  // The class the words of a text are most like, when no line of it had a hit; else null.
+  function guess(R, text) {
+    var W = R.words;
+    if (!W) return null;
+    var seen = {}, run = /[A-Za-z0-9_]+/g, m, k = 0;
+    while ((m = run.exec(text)) !== null) {
+      if (k++ >= W.max_runs) break;
+      if (HEX_RUN.test(m[0])) continue;
+      m[0].split(/[0-9]+/).forEach(function (p) {
+        if (p.length >= W.min_word && p.length <= W.max_word) seen[p.toLowerCase()] = true;
+      });
+    }
+    var s = W.bias.slice();
+    Object.keys(seen).forEach(function (w) {
+      var ws = Object.prototype.hasOwnProperty.call(W.weights, w) ? W.weights[w] : null;
+      if (ws) for (var i = 0; i < s.length; i++) s[i] += ws[i];
+    });
+    var best = 0;
+    for (var i = 1; i < s.length; i++) if (s[i] > s[best]) best = i;
+    var u = W.classes.indexOf("unknown"), slug = W.classes[best], cls = R.bySlug[slug];
+    if (u < 0 || slug === "unknown" || s[best] - s[u] < W.margin) return null;
+    return cls && cls.stage !== "fallback" ? cls : null;
   }
 
   // ------------------------------------------------------------ reading the text
@@ -485,7 +514,7 @@
   };
 
   function unknownAnswer(R, text) {
-    var cls = R.bySlug.unknown;
+    var guessed = guess(R, text), cls = guessed || R.bySlug.unknown;
     R.strip.lastIndex = 0;
     var lines = splitlines(text.replace(R.strip, "")).map(function (l) { return strip(l, R.ws); }).filter(Boolean);
     var line = null;
@@ -496,7 +525,8 @@
     if (line !== null) line = Array.from(line).slice(0, R.maxLineShown).join("");
     return {
       slug: cls.slug, title: cls.title, url: cls.url, cause: cls.cause, fix: cls.fix, package: null, family: null,
-      familyHint: null, line: line, lineno: null, count: 1, stage: null, host: null, alternatives: [], fixes: [], why: null,
+      familyHint: null, line: line, lineno: null, count: 1, stage: guessed ? cls.stage : null, host: null,
+      alternatives: [], fixes: [], why: guessed ? R.words.why : null, guessed: !!guessed,
     };
   }
 
@@ -538,13 +568,14 @@
       "class": "pm-explain-answer",
       "data-class": a.slug,
       "data-package": a.package || "",
+      "data-guessed": a.guessed ? "1" : "",
     });
     var head = n > 1 ? "Error " + (i + 1) + " of " + n + (a.lineno ? " (line " + a.lineno + ")" : "") + ": " : "";
     box.appendChild(el("p", { "class": "pm-explain-class" }, [
       head, el("a", { href: pageUrl(a.slug), text: a.title }), " ", el("code", { text: a.slug }),
     ]));
     if (a["package"]) box.appendChild(el("p", {}, ["Package: ", el("code", { text: a["package"] }), " (" + a.family + ")"]));
-    if (a.line) box.appendChild(el("p", {}, [a.slug === "unknown" ? "Text: " : "Matched: ", el("code", { text: a.line })]));
+    if (a.line) box.appendChild(el("p", {}, [a.slug === "unknown" || a.guessed ? "Text: " : "Matched: ", el("code", { text: a.line })]));
     if (a.host || a.stage) box.appendChild(el("p", { text: [a.host && "Host: " + a.host, a.stage && "stage: " + a.stage].filter(Boolean).join(", ") }));
     if (a.why) box.appendChild(el("p", { text: a.why }));
     var fixes = a.fixes.concat([a.fix], a.familyHint ? [a.familyHint] : []);

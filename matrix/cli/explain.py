@@ -47,8 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "plugin.Open, the dynamic loader or go build: print its class, cause, fix, "
         "the other classes it could mean with the command that tells them apart, the "
         "matrix cells where it was observed and the link to its page. With '-', read "
-        "stdin and report every error in it. Exit status: 0 a known class, 1 unknown "
-        "text (class 'unknown'), 2 unusable input."
+        "stdin and report every error in it. Exit status: 0 a known class (or a class "
+        "guessed from the text's words when no rule matched), 1 unknown text (class 'unknown'), 2 unusable input."
     )
     p.add_argument(
         "text",
@@ -152,6 +152,8 @@ def answer(
     }
     if match.why:
         out["why"] = match.why
+    if match.guessed:
+        out["guessed"] = True
     if not match.known:
         out["report"] = REPORT
     return out
@@ -160,7 +162,7 @@ def answer(
 def explain(text: str, data: Path, warn: Any = None) -> dict[str, Any]:
     """The answer for the text's first error: what `explain --json TEXT` prints."""
     cat = catalog_for(data)
-    m = classify_text(cat, text)
+    m = classify_text(cat, text, guess=True)
     return answer(m, cat, _index(data, cat, m.known, warn))
 
 
@@ -168,7 +170,7 @@ def explain_all(text: str, data: Path, warn: Any = None) -> list[dict[str, Any]]
     """An answer per error in the text, the first first (the unknown answer when the text
     holds none): what `explain --json -` prints."""
     cat = catalog_for(data)
-    found = scan(cat, text) or [classify_text(cat, text)]
+    found = scan(cat, text) or [classify_text(cat, text, guess=True)]
     index = _index(data, cat, any(m.known for m in found), warn)
     seen: Seen = {}
     return [answer(m, cat, index, seen) for m in found]
@@ -335,7 +337,7 @@ def render(ans: dict[str, Any]) -> str:
     if ans["package"]:
         row("package", f"{ans['package']} ({ans['family']})")
     if ans["line"]:
-        row("matched" if ans["class"] != UNKNOWN else "text", ans["line"])
+        row("matched" if ans["class"] != UNKNOWN and not ans.get("guessed") else "text", ans["line"])
     if ans.get("why"):
         row("why", ans["why"])
     if ans.get("host") or ans.get("stage"):

@@ -21,6 +21,8 @@ them in words. In short:
    repeat (`(previous failure)`) is dropped when what it repeats is in the text
    (matrix.diagnose.hits).
 4. The errors are listed in the order of their first line: the first names the text.
+5. `explain` only: a text with no error at all may get a class guessed from its words
+   (matrix.core.words), said to be a guess; a record's class never is.
 
 A long log is first narrowed to the lines that hold a literal every pattern needs
 (`Pattern.gate`; matrix.diagnose.gates), so a 10 MB log costs little more than reading it; the answer is the
@@ -36,6 +38,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from matrix.core import words
 from matrix.core.catalog import STAGES, UNKNOWN, Alternative, Catalog, Marker, load_catalog
 from matrix.core.matching import CONTEXT_LINES, MAX_LINE_SHOWN, WHOLE_LOG_FROM, WS, Matching, Pattern
 from matrix.diagnose import gates, unwrap
@@ -72,6 +75,7 @@ class Match:
     alternatives: tuple[Check, ...] = ()
     fixes: tuple[str, ...] = ()  # fixes for this text's context, most specific first
     why: str | None = None  # for an answer a fallback gave: the fallback's reason
+    guessed: bool = False  # no rule matched: the class is the words model's guess
 
     @property
     def known(self) -> bool:
@@ -408,9 +412,12 @@ def scan(catalog: Catalog, text: str, stages: Iterable[str] | None = None) -> li
     return _Scan(catalog, text, stages).errors()
 
 
-def classify_text(catalog: Catalog, text: str, stages: Iterable[str] | None = None) -> Match:
-    """The text's error: the first one in it, else `unknown` (with the line that looks
-    most like an error)."""
+def classify_text(
+    catalog: Catalog, text: str, stages: Iterable[str] | None = None, guess: bool = False
+) -> Match:
+    """The text's error: the first one in it, else (with `guess`, what `explain` does) the
+    words model's guess (matrix.core.words), else `unknown`; both with the line that
+    looks most like an error. Records never guess (classify_record)."""
     found = scan(catalog, text, stages)
     if found:
         return found[0]
@@ -418,7 +425,17 @@ def classify_text(catalog: Catalog, text: str, stages: Iterable[str] | None = No
     lines = [
         ln.strip(_WS) for ln in (catalog.matching or default_matching()).strip.rx.sub("", text).splitlines()
     ]
-    return Match(fb.slug, fb.title, None, None, _error_like([ln for ln in lines if ln]), fb.link)
+    line = _error_like([ln for ln in lines if ln])
+    g = words.guess(words.load_words(), text, _allowed(catalog, stages)) if guess else None
+    if g is not None:
+        c = catalog.by_slug[g.slug]
+        return Match(c.slug, c.title, None, None, line, c.link, stage=c.stage, why=words.WHY, guessed=True)
+    return Match(fb.slug, fb.title, None, None, line, fb.link)
+
+
+def _allowed(catalog: Catalog, stages: Iterable[str] | None) -> list[str]:
+    wanted = set(stages) if stages is not None else set(STAGES)
+    return [c.slug for c in catalog.classes if c.stage in wanted and c.stage != "fallback"]
 
 
 def _error_like(lines: list[str]) -> str | None:
@@ -428,9 +445,11 @@ def _error_like(lines: list[str]) -> str | None:
     return lines[0][:_MAX_LINE] if lines else None
 
 
-def classify(text: str, stages: Iterable[str] | None = None, catalog: Catalog | None = None) -> Match:
+def classify(
+    text: str, stages: Iterable[str] | None = None, catalog: Catalog | None = None, guess: bool = False
+) -> Match:
     """Classify an error text (a message or a whole log) with the default catalog."""
-    return classify_text(catalog or load_catalog(), text, stages)
+    return classify_text(catalog or load_catalog(), text, stages, guess)
 
 
 FILE_MISSING = "plugin-file-missing"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from matrix.core import catalog, jsonio
+from matrix.core import catalog, jsonio, words
 from matrix.site import frames, links
 from matrix.site.context import AXES, Context
 from matrix.site.pages import (
@@ -66,7 +66,7 @@ def text_pages(
     cat = catalog.catalog_for(data)
     for old, new in sorted(cat.redirects.items()):
         put(links.error_src(old), errors.redirect_page(old, new))
-    put("errors.json", jsonio.dumps(catalog.catalog_json(cat)))
+    put("errors.json", jsonio.dumps(words.errors_json(cat)))
     put(links.DOCTOR_PAGE, doctor.page(df, ctx))
     put(mechanisms.SRC, mechanisms.page(df, ctx))
     target = frames.newest_with_recipe(go, ctx) or frames.newest_release(go, ctx)

@@ -181,6 +181,7 @@ def accuracy_rows(ctx: Context) -> dict[str, Any] | None:
         "overall": doc["overall"],
         "target": doc.get("heldout_target"),
         "retired": doc.get("retired_heldout", []),
+        "words": doc.get("words_backtest"),
         "wrong": len(doc.get("wrong", [])),
         "rows": rows,
     }

@@ -1,0 +1,175 @@
+"""The last resort of `explain`: when no rule of the catalog claims any line of a text, a
+guess from its words.
+
+The rules (matrix.diagnose.classify) name a class only when a pattern written for it
+matches. On texts nobody on the project had seen, most misses were texts no pattern
+matched, answered `unknown` (tests/corpus/README.md). This model is a linear classifier
+over the words of a text, trained on the public error corpus's tune split
+(matrix.diagnose.words_train); it answers only when no rule matched, and only when its
+class beats `unknown` by a margin; its answer says it is a guess (`why`). The recorded
+dataset never uses it: a record's class comes from the rules alone
+(classify.classify_record), so nothing measured is ever guessed.
+
+It is integer arithmetic over ASCII words, so explain.js and any other port give the
+same answer bit for bit:
+
+- words: the maximal runs of ASCII letters, digits and `_` among the first `max_runs`
+  runs of the text; a run that is a hex number (`0x...`, or 8 or more hex digits) is
+  dropped; the others are lower-cased and cut at their digits; the pieces of 2 to 24
+  characters are the words (each counted once);
+- score of a class: its bias plus its weight for each distinct word of the text that
+  has weights;
+- answer: the class with the highest score (the first in `classes` order on a tie), when
+  it is not `unknown` and its score is at least `margin` above `unknown`'s.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from typing import Any, NamedTuple
+
+from matrix.core.catalog import UNKNOWN
+
+MODEL_FILE = "words.json"
+_RUN = re.compile(r"[A-Za-z0-9_]+")
+_DIGITS = re.compile(r"[0-9]+")
+_HEX = re.compile(r"0[xX][0-9A-Fa-f]+|[0-9A-Fa-f]{8,}")
+MIN_WORD, MAX_WORD = 2, 24
+MAX_RUNS = 4000
+WHY = (
+    "No rule of the catalog matched this text. This class is a guess from its words alone: "
+    "they are most like those of the public corpus's texts of this class. Check it against the class page."
+)
+RULE = (
+    "8. when no line has a hit, the text may still get a class from its words (`words`): "
+    "the maximal runs of ASCII letters, digits and _ among its first `max_runs` runs; a run that is all hex "
+    "(0x..., or 8 or more hex digits) is dropped; the others are lower-cased and cut at their digits; the "
+    "pieces of `min_word` to `max_word` characters are its words, each counted once. A class's score is its "
+    "`bias` plus its entry in `weights[word]` for each word; the highest score wins (the first class on a tie); "
+    "when that class is not unknown and scores at least `margin` above unknown it is the answer, with `why`."
+)
+
+
+class Guess(NamedTuple):
+    slug: str
+    margin: int  # how far above `unknown` it scored
+
+
+class Words(NamedTuple):
+    """A trained model (matrix/catalog/words.json)."""
+
+    classes: tuple[str, ...]
+    bias: tuple[int, ...]
+    weights: Mapping[str, Sequence[int]]
+    margin: int
+    trained_on: Mapping[str, Any]
+    params: Mapping[str, Any]
+
+
+def words(text: str, max_runs: int = MAX_RUNS) -> set[str]:
+    """The distinct words of a text, as the model reads them."""
+    out: set[str] = set()
+    for k, m in enumerate(_RUN.finditer(text)):
+        if k >= max_runs:
+            break
+        run = m.group()
+        if _HEX.fullmatch(run):
+            continue
+        for piece in _DIGITS.split(run):
+            if MIN_WORD <= len(piece) <= MAX_WORD:
+                out.add(piece.lower())
+    return out
+
+
+def scores(model: Words, text: str) -> list[int]:
+    s = list(model.bias)
+    for w in sorted(words(text)):
+        ws = model.weights.get(w)
+        if ws is not None:
+            s = [a + b for a, b in zip(s, ws, strict=True)]
+    return s
+
+
+def guess(model: Words | None, text: str, allowed: Iterable[str] | None = None) -> Guess | None:
+    """The model's class for a text no rule claimed, or None (it stays `unknown`).
+    `allowed`: the classes the caller may answer (a catalog's, or a stage's)."""
+    if model is None or UNKNOWN not in model.classes:
+        return None
+    s = scores(model, text)
+    best = max(range(len(s)), key=lambda i: (s[i], -i))
+    slug = model.classes[best]
+    margin = s[best] - s[model.classes.index(UNKNOWN)]
+    if slug == UNKNOWN or margin < model.margin:
+        return None
+    if allowed is not None and slug not in set(allowed):
+        return None
+    return Guess(slug, margin)
+
+
+class ModelError(ValueError):
+    pass
+
+
+def parse(doc: Any, where: str) -> Words:
+    """A model from its JSON; ModelError names the file and the problem."""
+    try:
+        classes = tuple(str(c) for c in doc["classes"])
+        n = len(classes)
+        bias = tuple(int(b) for b in doc["bias"])
+        weights = {str(w): tuple(int(x) for x in v) for w, v in doc["weights"].items()}
+        margin = int(doc["margin"])
+        bad = [w for w, v in weights.items() if len(v) != n]
+        if len(bias) != n or bad:
+            raise ModelError(f"{where}: a weight list is not one number per class ({bad[:3] or 'bias'})")
+        return Words(
+            classes, bias, weights, margin, dict(doc.get("trained_on", {})), dict(doc.get("params", {}))
+        )
+    except ModelError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise ModelError(f"{where}: not a words model ({type(e).__name__}: {e})") from None
+
+
+@functools.cache
+def load_words() -> Words | None:
+    """The packaged model, or None when the package has none (explain then never guesses)."""
+    try:
+        raw = resources.files("matrix.catalog").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return None
+    return parse(json.loads(raw), f"matrix/catalog/{MODEL_FILE}")
+
+
+def published(model: Words | None = None) -> dict[str, Any] | None:
+    """What errors.json publishes under `words` (the model and how to read a text)."""
+    model = model or load_words()
+    if model is None:
+        return None
+    return {
+        "rule": RULE,
+        "why": WHY,
+        "max_runs": MAX_RUNS,
+        "min_word": MIN_WORD,
+        "max_word": MAX_WORD,
+        "classes": list(model.classes),
+        "bias": list(model.bias),
+        "margin": model.margin,
+        "weights": {w: list(v) for w, v in sorted(model.weights.items())},
+    }
+
+
+def errors_json(catalog: Any = None) -> dict[str, Any]:
+    """errors.json: the catalog (matrix.core.catalog.catalog_json) and, when the package has
+    a words model, the model under `words` with its rule added to `matching_rule`."""
+    from matrix.core.catalog import catalog_json
+
+    doc = catalog_json(catalog)
+    model = published()
+    if model is not None:
+        doc["words"] = model
+        doc["matching_rule"] = f"{doc['matching_rule']} {RULE}"
+    return doc

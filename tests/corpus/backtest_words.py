@@ -1,0 +1,119 @@
+"""Backtest of the words model (matrix.core.words): what it would have changed on
+heldout batches that were measured before it existed.
+
+For each batch below, the commit that measured it is checked out (a temporary git
+worktree), its rules classify its corpus, and a words model is trained, with today's
+parameters, on that commit's tune split only. Where those rules answered `unknown` for a
+heldout text, the model's guess is counted: right (the label), wrong where the label was
+`unknown` (a loss), or another wrong class (no change in the count).
+
+    python tests/corpus/backtest_words.py            # from the project's root; needs git
+    python tests/corpus/backtest_words.py --write    # and record it in tests/corpus/words_backtest.json
+
+The record is what a run printed, with the commit it ran at; the site shows it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from matrix.core.words import guess as words_guess  # noqa: E402
+from matrix.core.words import parse  # noqa: E402
+from matrix.diagnose.words_train import MARGIN, PARAMS, fit  # noqa: E402
+
+# (batch, the commit that measured it while heldout: tests/test_corpus.py RETIRED)
+BATCHES = [(6, "99de3c2"), (7, "eb0999a"), (8, "10e7f53")]
+ANSWERS = """
+import json, sys
+sys.path.insert(0, ".")
+from matrix.diagnose.classify import classify
+rows = [json.loads(l) for l in open("tests/corpus/public_errors.jsonl", encoding="utf-8") if l.strip()]
+json.dump([dict(r, ans=classify(r["text"]).slug) for r in rows], sys.stdout)
+"""
+
+
+def answers_at(commit: str, tmp: Path) -> list[dict[str, Any]]:
+    wt = tmp / commit
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(wt), commit], check=True)
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", ANSWERS], cwd=wt, check=True, capture_output=True, text=True
+        )
+        rows: list[dict[str, Any]] = json.loads(out.stdout)
+        return rows
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(wt)], check=True)
+
+
+OUT = ROOT / "tests" / "corpus" / "words_backtest.json"
+KEYS = ("n", "rules_right", "rules_unknown_missed", "words_right", "words_lost", "words_other_class")
+
+
+def backtest(batch: int, commit: str, tmp: Path) -> dict[str, Any]:
+    rows = answers_at(commit, tmp)
+    tune = [r for r in rows if r["split"] == "tune"]
+    held = [r for r in rows if r["split"] == "heldout" and r["batch"] == batch]
+    model = parse({**fit([r["text"] for r in tune], [r["label"] for r in tune]), "margin": MARGIN}, commit)
+    out = dict.fromkeys(KEYS, 0)
+    out["n"] = len(held)
+    for r in held:
+        out["rules_right"] += r["ans"] == r["label"]
+        out["rules_unknown_missed"] += r["ans"] == "unknown" != r["label"]
+        g = words_guess(model, r["text"]) if r["ans"] == "unknown" else None
+        if g is not None:
+            key = (
+                "words_right"
+                if g.slug == r["label"]
+                else "words_lost"
+                if r["label"] == "unknown"
+                else "words_other_class"
+            )
+            out[key] += 1
+    return {"batch": batch, "measured_at": commit, **out}
+
+
+def row(name: str, b: dict[str, Any]) -> str:
+    after = b["rules_right"] + b["words_right"] - b["words_lost"]
+    cells = [b[k] for k in KEYS]
+    return f"| {name} | " + " | ".join(map(str, cells)) + f" | {after} ({after / b['n']:.1%}) |"
+
+
+def main(argv: list[str]) -> int:
+    print(
+        "| batch | heldout | rules right | rules unknown, labelled otherwise | words right | words lost | other class | rules + words |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    with tempfile.TemporaryDirectory() as d:
+        record = [backtest(batch, commit, Path(d)) for batch, commit in BATCHES]
+    total = {k: sum(b[k] for b in record) for k in KEYS}
+    for b in record:
+        print(row(f"{b['batch']} ({b['measured_at']})", b))
+    print(row("all", total))
+    if "--write" in argv:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        )
+        doc = {
+            "what": "the words model's effect on heldout batches measured before it existed: trained with today's "
+            "parameters on the tune split of the commit that measured each batch, applied where those rules "
+            "answered unknown; written by tests/corpus/backtest_words.py --write",
+            "ran_at": head.stdout.strip(),
+            "params": {**PARAMS, "margin": MARGIN},
+            "batches": record,
+            "all": total,
+        }
+        OUT.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
