@@ -112,6 +112,16 @@ RETIRED = [
         "after": "its 44 misses were read; the rules were changed for those the text decides and the "
         "batch moved to tune",
     },
+    {
+        "batch": 9,
+        "n": 118,
+        "correct": 92,
+        "accuracy": 0.7797,
+        "measured_at": "ab54a93",
+        "after": "with the words model (the rules alone: 93/118); its 26 misses were read; the rules were "
+        "changed for those the text decides, the words model retrained more cautiously, and the batch "
+        "moved to tune",
+    },
 ]
 
 
@@ -279,8 +289,8 @@ def test_misses_labelled_from_the_thread_offer_the_label(measured: dict[str, Any
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 9, measured once with the rules and the words model frozen at 6bbae2d, scored 92/118 (78.0 %; "
-    "the rules alone 93/118); batches 1-8 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 % "
+    reason="no heldout batch measured with these rules; the last, batch 9, scored 92/118 (78.0 %; the rules "
+    "alone 93/118), and batches 1-8 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 % "
     "(see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:

@@ -7,9 +7,10 @@ A multinomial logistic regression over word presence (one feature per word seen 
 least `min_df` tune texts, and a bias), L2-regularised with strength 1/C, fitted by
 accelerated gradient descent for a fixed number of steps from zeros; the weights are
 then scaled by `scale` and rounded to integers. The parameters (C, min_df, margin) were
-chosen by a backtest: for heldout batches 6, 7 and 8, the model trained on the tune split
-of the commit that measured the batch, applied where those rules had answered
-`unknown` (tests/corpus/README.md). Only the tune split is read: the heldout split
+chosen by a backtest: for heldout batches 6 to 9, the model trained on the tune split of
+the commit that measured the batch, applied where those rules had answered `unknown`
+(tests/corpus/backtest_words.py; tests/corpus/README.md). C was 3 when batch 9 was
+measured; that lost as many texts as it won there, so it is 0.3 now (fewer, safer guesses). Only the tune split is read: the heldout split
 stays unseen. `trained_on` records the sha256 of what was read, so a test fails when
 the corpus's tune split changes and the model was not retrained.
 """
@@ -26,7 +27,7 @@ from typing import Any
 
 from matrix.core.words import MAX_RUNS, MODEL_FILE, parse, words
 
-PARAMS = {"c": 3.0, "min_df": 2, "steps": 600, "scale": 100}
+PARAMS = {"c": 0.3, "min_df": 2, "steps": 600, "scale": 100}
 MARGIN = 150
 CORPUS = Path("tests") / "corpus" / "public_errors.jsonl"
 OUT = Path("matrix") / "catalog" / MODEL_FILE
