@@ -323,6 +323,7 @@ type doc struct {
 		MaxViews        int               `json:"max_views"`
 		MaxPrefixRounds int               `json:"max_prefix_rounds"`
 		WholeLogFrom    int               `json:"whole_log_from"`
+		Frames          string            `json:"frames"`
 	} `json:"unwrap"`
 }
 
@@ -576,6 +577,19 @@ type errT struct {
 	count int
 }
 
+func continues(ln line) bool {
+	src, text := trim(ln.src), ln.views[0]
+	if src == text {
+		return true
+	}
+	if !strings.HasSuffix(src, text) {
+		return false
+	}
+	frame := strings.TrimRight(src[:len(src)-len(text)], " \t")
+	r, _ := utf8.DecodeLastRuneInString(frame)
+	return frame != "" && strings.ContainsRune(d.Unwrap.Frames, r)
+}
+
 func first(raw string) (string, string) {
 	text := strip.ReplaceAllString(raw, "")
 	s := &scanner{raw: splitlines(text), cache: map[int][]line{}, marks: map[int]string{}}
@@ -600,8 +614,8 @@ func first(raw string) (string, string) {
 				continue
 			}
 			a, b := s.linesOf(i), s.linesOf(i+1)
-			if len(a) != 1 || len(b) != 1 || trim(b[0].src) != b[0].views[0] {
-				continue // a line with log framing starts a new record
+			if len(a) != 1 || len(b) != 1 || !continues(b[0]) {
+				continue // a line with log framing starts a new record, unless it is a box's frame
 			}
 			for _, sep := range []string{" ", ""} {
 				j := a[0].views[0] + sep + b[0].views[0]

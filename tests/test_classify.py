@@ -505,3 +505,25 @@ def test_stored_classes_match_the_catalog() -> None:
         if r.get("class") is not None and (r["class"], r.get("package")) != classify_record(r)
     ]
     assert not stale, f"run `plugin-matrix reclassify`: {stale[:10]}"
+
+
+def test_a_boxed_message_the_terminal_wrapped_is_read_joined() -> None:
+    """OpenTofu's boxed diagnostic (public corpus opentofu-7b36): the provider's address is
+    wrapped onto the next framed line; a framed line continues, a timestamped one does not."""
+    from matrix.diagnose import unwrap
+
+    m = load_catalog().matching or unwrap.default_matching()
+
+    def line(src: str) -> unwrap.Line:
+        return unwrap.Line(1, (0, 0), src, unwrap.views(m, src))
+
+    assert unwrap.continues(line("│ provider schema: Could not load"))
+    assert unwrap.continues(line("11:45:23.669 STDERR tofu: │ waiting for plugin to start.."))
+    assert unwrap.continues(line("plain words"))
+    assert not unwrap.continues(line("2024-01-01T00:00:00Z ERROR provider schema"))
+    corpus = Path(__file__).resolve().parent / "corpus" / "public_errors.jsonl"
+    rows = {r["id"]: r for r in map(json.loads, corpus.read_text(encoding="utf-8").splitlines())}
+    text = rows["opentofu-7b36"]["text"]
+    assert classify(text).slug == "plugin-file-missing"
+    unboxed = text.replace("│ ", "")  # the same lines without the frame: joined as before
+    assert classify(unboxed).slug == "plugin-file-missing"

@@ -36,6 +36,7 @@
       ws: u.whitespace,
       maxViews: u.max_views,
       maxPrefixRounds: u.max_prefix_rounds,
+      frames: u.frames || "",
       wholeLogFrom: u.whole_log_from,
       contextLines: u.context_lines,
       maxLineShown: u.max_line_shown,
@@ -299,6 +300,14 @@
     return out;
   };
 
+  function continues(R, ln) {
+    var src = strip(ln.src, R.ws), text = ln.views[0];
+    if (src === text) return true;
+    if (src.length < text.length || src.slice(src.length - text.length) !== text) return false;
+    var frame = src.slice(0, src.length - text.length).replace(/[ \t]+$/, "");
+    return frame.length > 0 && R.frames.indexOf(frame.charAt(frame.length - 1)) >= 0;
+  }
+
   Scan.prototype.joinedHits = function (hits) {
     var R = this.R, taken = {}, out = [];
     hits.forEach(function (h) { taken[h.line.lineno] = true; });
@@ -307,8 +316,8 @@
       var a = this.linesOf(i), b = this.linesOf(i + 1);
       if (a.length !== 1 || b.length !== 1) continue;
       // a line with log framing (a timestamp, a file:line prefix...) starts a new record:
-      // it does not continue the line before it
-      if (strip(b[0].src, R.ws) !== b[0].views[0]) continue;
+      // it does not continue the line before it, unless the framing ends in a box's frame
+      if (!continues(R, b[0])) continue;
       var seps = [" ", ""];
       for (var s = 0; s < seps.length; s++) {
         var joined = a[0].views[0] + seps[s] + b[0].views[0];

@@ -37,8 +37,7 @@ STAGES = ("load", "build", "fallback")
 FAMILIES = ("standard library", "kustomize module", "third-party")
 CATALOG_NAME = "errors.toml"
 PUBLISHED_NAME = "published-slugs.txt"
-# matrix/catalog/ holds symlinks to data/errors.toml and data/published-slugs.txt: one
-# source in the repository, and a wheel (which copies the files) carries the catalog too.
+# matrix/catalog/ links to data/errors.toml and published-slugs.txt (a wheel copies them)
 DEFAULT_CATALOG = (Path(__file__).parents[1] / "catalog" / CATALOG_NAME).resolve()
 # What the cache of the packaged catalog depends on besides the file: the code reading it.
 _CODE = (Path(__file__), Path(matching.__file__))
@@ -493,6 +492,7 @@ def catalog_json(catalog: Catalog | None = None) -> dict[str, Any]:
             "whitespace": matching.WS,
             "max_views": matching.MAX_VIEWS,
             "max_prefix_rounds": matching.MAX_PREFIX_ROUNDS,
+            "frames": matching.FRAMES,
             "whole_log_from": matching.WHOLE_LOG_FROM,
             "context_lines": matching.CONTEXT_LINES,
             "max_line_shown": matching.MAX_LINE_SHOWN,

@@ -26,6 +26,9 @@ from typing import Any, NamedTuple
 WS = " \t\r\n\x0b\x0c"
 MAX_VIEWS = 12
 MAX_PREFIX_ROUNDS = 12
+# A line whose framing ends in one of these (and spaces) continues the boxed message of the
+# line before it (Terraform's and OpenTofu's diagnostics): it is joined like a plain line.
+FRAMES = "│┃║"
 WHOLE_LOG_FROM = 64 * 1024
 CONTEXT_LINES = 50
 MAX_LINE_SHOWN = 4000
@@ -403,7 +406,7 @@ MATCHING_RULE = (
     "class (in this order) with a pattern matching one of its views; else the fallbacks that "
     "match. In a text shorter than `whole_log_from`, two neighbouring lines without hits are "
     "also matched joined (with a space, else without), unless the second has a prefix (it "
-    "starts a new record). 5. hits at most `gap` lines apart form a stretch; in a stretch each "
+    "starts a new record) that does not end in one of the `frames` characters (and spaces: a boxed message goes on). 5. hits at most `gap` lines apart form a stretch; in a stretch each "
     "specific class and package is one error; the lines of a `generic` class join the nearest "
     "specific error of the same stage; a line matching one of its class's `headers` joins the "
     "nearest error of any class when its stage has none; a fallback becomes its class when its `stage` (from the [[stages]] "

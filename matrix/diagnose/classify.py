@@ -184,7 +184,7 @@ class _Scan:
             a, b = self.lines_of(i), self.lines_of(i + 1)
             if len(a) != 1 or len(b) != 1:
                 continue
-            if b[0].src.strip(_WS) != b[0].text:
+            if not unwrap.continues(b[0]):
                 continue  # log framing (a timestamp, a file:line prefix...) starts a new record
             for sep in (" ", ""):
                 # the gates in the joined text: those of either line and those across the

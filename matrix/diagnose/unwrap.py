@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 
-from matrix.core.matching import MAX_PREFIX_ROUNDS, MAX_VIEWS, WS, Matching, Pattern
+from matrix.core.matching import FRAMES, MAX_PREFIX_ROUNDS, MAX_VIEWS, WS, Matching, Pattern
 
 
 @functools.cache
@@ -106,3 +106,13 @@ def parts(m: Matching, line: str) -> list[str]:
         if m.decode_when.search(piece):
             out += _decoded(m, piece)
     return [p for p in out if p.strip(WS)]
+
+
+def continues(ln: Line) -> bool:
+    """Whether a line may continue the one before it (a message a terminal wrapped): it has
+    no framing, or its framing ends in a box's frame (`FRAMES`)."""
+    src = ln.src.strip(WS)
+    if src == ln.text:
+        return True
+    frame = src[: len(src) - len(ln.text)].rstrip(" \t") if src.endswith(ln.text) else ""
+    return frame[-1:] != "" and frame[-1:] in FRAMES
