@@ -651,7 +651,7 @@ def test_errors_index_shows_the_explainers_accuracy(df: pd.DataFrame) -> None:
     assert f"so this is not a measure of new texts): {o['tune']['correct']}/{o['tune']['n']}" in page
     w = doc["words_backtest"]["all"]
     after = w["rules_right"] + w["words_right"] - w["words_lost"]
-    assert f"{w['rules_right']} right then, {after} with the guesses" in page
+    assert f"{w['rules_right']} right by the rules alone, {after} with the guesses" in page
     for r in doc["retired_heldout"]:
         assert f"| {r['batch']} | {r['n']} | {r['correct']} | {round(100 * r['accuracy'])} % |" in page
     table = page[page.index("| labelled class |") :].split("\n\n")[0].splitlines()
