@@ -131,6 +131,15 @@ RETIRED = [
         "after": "with the retrained words model (the rules alone: 75/109); its 25 misses were read; the rules "
         "were changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 11,
+        "n": 103,
+        "correct": 85,
+        "accuracy": 0.8252,
+        "measured_at": "76ced16",
+        "after": "with the words model (the rules alone: 80/103); its 18 misses were read; the rules were changed "
+        "for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -301,8 +310,8 @@ def test_misses_labelled_from_the_thread_offer_the_label(measured: dict[str, Any
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 11, measured once with the rules and the words model frozen at 0ccf96f, scored 85/103 "
-    "(82.5 %; the rules alone 80/103); batches 1-10 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 % "
+    reason="no heldout batch measured with these rules; the last, batch 11, scored 85/103 (82.5 %; the rules "
+    "alone 80/103), and batches 1-10 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 % "
     "(see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
