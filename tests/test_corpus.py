@@ -140,6 +140,15 @@ RETIRED = [
         "after": "with the words model (the rules alone: 80/103); its 18 misses were read; the rules were changed "
         "for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 12,
+        "n": 113,
+        "correct": 98,
+        "accuracy": 0.8673,
+        "measured_at": "c30a603",
+        "after": "with the words model (the rules alone: 91/113); its 15 misses were read; the rules were changed "
+        "for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -310,9 +319,9 @@ def test_misses_labelled_from_the_thread_offer_the_label(measured: dict[str, Any
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 12, measured once with the rules and the words model frozen at 60f6a0a, scored 98/113 "
-    "(86.7 %; the rules alone 91/113); batches 1-11 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, "
-    "83 % (see `retired_heldout` in tests/corpus/accuracy.json)",
+    reason="no heldout batch measured with these rules; the last, batch 12, scored 98/113 (86.7 %; the rules "
+    "alone 91/113), and batches 1-11 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 % "
+    "(see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]

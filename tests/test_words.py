@@ -77,6 +77,15 @@ def test_a_damaged_model_is_named(doc: object, problem: str) -> None:
         words.parse(doc, "some/words.json")
 
 
+def test_a_damaged_model_file_is_a_clear_error_not_a_traceback() -> None:
+    from matrix import UserError
+
+    with pytest.raises(UserError, match=r"^matrix/catalog/words\.json: not valid JSON"):
+        words.read('{"classes": [', "matrix/catalog/words.json")
+    with pytest.raises(UserError, match="not a words model"):
+        words.read("[]", "matrix/catalog/words.json")
+
+
 def test_the_packaged_model_is_trained_on_todays_tune_split() -> None:
     """It is generated, never edited: retrain it when the tune split changes."""
     r = subprocess.run(

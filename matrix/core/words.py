@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any, NamedTuple
 
+from matrix import UserError
 from matrix.core.catalog import UNKNOWN
 
 MODEL_FILE = "words.json"
@@ -110,8 +111,8 @@ def guess(model: Words | None, text: str, allowed: Iterable[str] | None = None) 
     return Guess(slug, margin)
 
 
-class ModelError(ValueError):
-    pass
+class ModelError(UserError, ValueError):
+    """A words model that cannot be read: the message names the file and the problem."""
 
 
 def parse(doc: Any, where: str) -> Words:
@@ -141,7 +142,18 @@ def load_words() -> Words | None:
         raw = resources.files("matrix.catalog").joinpath(MODEL_FILE).read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):
         return None
-    return parse(json.loads(raw), f"matrix/catalog/{MODEL_FILE}")
+    return read(raw, f"matrix/catalog/{MODEL_FILE}")
+
+
+def read(raw: str, where: str) -> Words:
+    """A model from its file's text; ModelError (a UserError: one clear line) when damaged."""
+    try:
+        doc = json.loads(raw)
+    except ValueError as e:
+        raise ModelError(
+            f"{where}: not valid JSON ({e}); reinstall the package or retrain the model"
+        ) from None
+    return parse(doc, where)
 
 
 def published(model: Words | None = None) -> dict[str, Any] | None:
