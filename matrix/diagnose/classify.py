@@ -358,7 +358,7 @@ def _first_marker(markers: Iterable[Marker], views: Sequence[str], present: set[
 
 
 def _marks_line(mk: Marker, views: Sequence[str], present: set[Pattern]) -> bool:
-    return any(gates.may(p, present) and p.rx.search(v) for p in mk.pats for v in views)
+    return any(p.rx.search(v) for p in mk.pats if gates.may(p, present) for v in views)
 
 
 def _any_match(p: Pattern, views: Sequence[str]) -> bool:

@@ -4,16 +4,19 @@ Every catalog pattern knows literal strings every text it matches holds (`Patter
 the rarest-looking of them its `gate`; matrix.core.matching). A line that holds none of a
 pattern's gate is not tried against it. A long log (from matching.WHOLE_LOG_FROM
 characters) is first narrowed to the lines that hold everything some hit pattern needs
-(`candidates`), found in its bytes by a few regular expressions, so a 10 MB log costs
-little more than reading it; the answer is the same as without the narrowing.
+(`candidates`), found in one pass by an Aho-Corasick automaton (pyahocorasick), so a 10 MB
+log costs little more than reading it; the answer is the same as without the narrowing.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
-import re
+import itertools
 from collections.abc import Iterable, Sequence
+from typing import Any
+
+import ahocorasick
 
 from matrix.core.catalog import Catalog
 from matrix.core.matching import Pattern
@@ -115,48 +118,14 @@ def _hit_needs(cat: Catalog) -> dict[str, tuple[tuple[tuple[str, ...], ...], ...
     return {g: tuple(sorted(n)) for g, n in out.items()}
 
 
-_SAMPLES, _SAMPLE = 8, 16384
-# Rough costs, in microseconds: one pass over 10 MB; one attempt at a position holding
-# the anchor byte, and each alternative tried there.
-_PASS_US, _ATTEMPT_US, _ALT_US = 3000.0, 0.01, 0.002
-
-
-def _passes(gates: Iterable[str], data: bytes) -> list[tuple[re.Pattern[bytes], list[tuple[bytes, str]]]]:
-    """Few regular expressions that together find every gate in `data`, each with its
-    (tail, gate) list: a pass looks for one byte (rare in this text, going by a sample;
-    Python's re finds a leading literal fast) followed by the rest of a gate from that byte
-    on (its tail)."""
-    n = len(data)
-    sample = b"".join(data[i * n // _SAMPLES : i * n // _SAMPLES + _SAMPLE] for i in range(_SAMPLES))
-    scale = n / max(1, len(sample)) * (10_000_000 / max(1, n))  # occurrences per 10 MB
-    freq = [0] * 256
-    for b in sample:
-        freq[b] += 1
-    byte_gates: dict[int, set[str]] = {}
-    for g in gates:
-        raw = g.encode()
-        for b in set(raw[: max(1, len(raw) - 3)]):  # an anchor with 3+ bytes after it
-            byte_gates.setdefault(b, set()).add(g)
-    todo = set(gates)
-    chosen: dict[int, set[str]] = {}
-    while todo:
-
-        def worth(x: int, todo: set[str] = todo) -> tuple[float, int]:
-            k = len(byte_gates[x] & todo)
-            return k / (_PASS_US + freq[x] * scale * (_ATTEMPT_US + _ALT_US * k)), -x
-
-        b = max(byte_gates, key=worth)
-        chosen[b] = byte_gates[b] & todo
-        todo -= chosen[b]
-    out = []
-    for b, gs in sorted(chosen.items()):
-        tails = sorted(
-            ((g.encode()[g.encode().index(b) + 1 :], g) for g in gs), key=lambda t: (-len(t[0]), t)
-        )
-        alts = b"|".join(re.escape(t) for t in dict.fromkeys(t for t, _ in tails))
-        rx = re.compile(re.escape(bytes([b])) + (b"(?:" + alts + b")" if all(t for t, _ in tails) else b""))
-        out.append((rx, tails))
-    return out
+@functools.cache
+def _automaton(cat: Catalog) -> Any:
+    """An Aho-Corasick automaton that finds every gate of a hit pattern in one pass."""
+    auto = ahocorasick.Automaton()
+    for g in _hit_needs(cat) or {}:
+        auto.add_word(g, g)
+    auto.make_automaton()
+    return auto
 
 
 def holds(line: str, needs: tuple[tuple[str, ...], ...]) -> bool:
@@ -165,30 +134,17 @@ def holds(line: str, needs: tuple[tuple[str, ...], ...]) -> bool:
 
 def candidates(cat: Catalog, lines: Sequence[str]) -> dict[int, set[str]] | None:
     """The lines that hold everything some hit pattern needs, with the gates each holds,
-    found in the UTF-8 bytes (fast whatever the characters); no other line can hit.
+    found in one pass over the text (an Aho-Corasick automaton); no other line can hit.
     None: every line must be read."""
     needs = _hit_needs(cat)
     if needs is None:
         return None
-    data = "\n".join(lines).encode("utf-8", "surrogatepass")
-    starts = [0]
-    starts += [m.end() for m in re.finditer(b"\n", data)]
-    starts.append(len(data) + 1)
+    if not needs:
+        return {}
+    text = "\n".join(lines)
+    starts = list(itertools.accumulate((len(ln) + 1 for ln in lines), initial=0))
     held: dict[int, set[str]] = {}
-    n = len(data)
-    for rx, tails in _passes(needs, data):
-        by_next: dict[int, list[tuple[bytes, str]]] = {}  # the tails by their first byte (-1: empty)
-        for tail, g in tails:
-            by_next.setdefault(tail[0] if tail else -1, []).append((tail, g))
-        empty = by_next.get(-1, [])
-        m = rx.search(data)
-        while m is not None:
-            pos = m.start()
-            k = bisect.bisect_right(starts, pos) - 1
-            line = lines[k]
-            here = by_next.get(data[pos + 1], []) if pos + 1 < n else []
-            for tail, g in here + empty:  # every gate whose tail is here (alternatives share a start)
-                if data.startswith(tail, pos + 1) and g in line:
-                    held.setdefault(k, set()).add(g)
-            m = rx.search(data, pos + 1)
+    for end, g in _automaton(cat).iter(text):
+        k = bisect.bisect_right(starts, end) - 1
+        held.setdefault(k, set()).add(g)
     return {k: gs for k, gs in held.items() if any(holds(lines[k], n) for g in gs for n in needs[g])}
