@@ -319,8 +319,9 @@ CASES: list[tuple[str, str]] = [
         "build-failed",
     ),
     (
+        # a C library the cgo link needs is not installed (RULES.md, cgo-unavailable, since batch 13)
         "/usr/bin/ld: cannot find -lgit2: No such file or directory\ncollect2: error: ld returned 1 exit status",
-        "build-failed",
+        "cgo-unavailable",
     ),
     # --- not plugin errors
     (

@@ -149,6 +149,15 @@ RETIRED = [
         "after": "with the words model (the rules alone: 91/113); its 15 misses were read; the rules were changed "
         "for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 13,
+        "n": 141,
+        "correct": 109,
+        "accuracy": 0.773,
+        "measured_at": "9180721",
+        "after": "with the words model (the rules alone: 100/141); its 32 misses were read; the rules were changed "
+        "for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -319,9 +328,9 @@ def test_misses_labelled_from_the_thread_offer_the_label(measured: dict[str, Any
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 13, measured once with the rules and the words model frozen at e7cf405, scored 109/141 "
-    "(77.3 %; the rules alone 100/141); batches 1-12 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, "
-    "83 %, 87 % (see `retired_heldout` in tests/corpus/accuracy.json)",
+    reason="no heldout batch measured with these rules; the last, batch 13, scored 109/141 (77.3 %; the rules "
+    "alone 100/141), and batches 1-12 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 % "
+    "(see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]

@@ -38,6 +38,7 @@ BATCHES = [
     (10, "74caed1"),
     (11, "76ced16"),
     (12, "c30a603"),
+    (13, "9180721"),
 ]
 ANSWERS = """
 import json, sys
