@@ -70,6 +70,8 @@ def test_a_tie_goes_to_the_first_class() -> None:
         ({"classes": ["a"], "bias": [1], "weights": {}}, "not a words model"),
         ([], "not a words model"),
         ({"classes": ["a"], "bias": ["x"], "weights": {}, "margin": 1}, "not a words model"),
+        ({"classes": ["a"], "bias": [1], "weights": {"w": ["1"]}, "margin": 1}, "a weight is not an integer"),
+        ({"classes": ["a"], "bias": [1], "weights": {"w": 1}, "margin": 1}, "one number per class"),
     ],
 )
 def test_a_damaged_model_is_named(doc: object, problem: str) -> None:

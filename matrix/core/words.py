@@ -26,6 +26,7 @@ same answer bit for bit:
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -121,11 +122,14 @@ def parse(doc: Any, where: str) -> Words:
         classes = tuple(str(c) for c in doc["classes"])
         n = len(classes)
         bias = tuple(int(b) for b in doc["bias"])
-        weights = {str(w): tuple(int(x) for x in v) for w, v in doc["weights"].items()}
+        weights: dict[str, list[int]] = doc["weights"]
         margin = int(doc["margin"])
-        bad = [w for w, v in weights.items() if len(v) != n]
+        bad = [w for w, v in weights.items() if not isinstance(v, list) or len(v) != n]
         if len(bias) != n or bad:
             raise ModelError(f"{where}: a weight list is not one number per class ({bad[:3] or 'bias'})")
+        # checked in one pass, not converted: the model is read on every guess (start-up time)
+        if not set(map(type, itertools.chain.from_iterable(weights.values()))) <= {int}:
+            raise ModelError(f"{where}: a weight is not an integer")
         return Words(
             classes, bias, weights, margin, dict(doc.get("trained_on", {})), dict(doc.get("params", {}))
         )
