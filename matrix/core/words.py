@@ -34,7 +34,7 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 from matrix import UserError
-from matrix.core.catalog import UNKNOWN
+from matrix.core.catalog import UNKNOWN, Catalog, catalog_json
 
 MODEL_FILE = "words.json"
 _RUN = re.compile(r"[A-Za-z0-9_]+")
@@ -178,11 +178,9 @@ def published(model: Words | None = None) -> dict[str, Any] | None:
     }
 
 
-def errors_json(catalog: Any = None) -> dict[str, Any]:
+def errors_json(catalog: Catalog | None = None) -> dict[str, Any]:
     """errors.json: the catalog (matrix.core.catalog.catalog_json) and, when the package has
     a words model, the model under `words` with its rule added to `matching_rule`."""
-    from matrix.core.catalog import catalog_json
-
     doc = catalog_json(catalog)
     model = published()
     if model is not None:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from matrix.core import words
-from matrix.core.catalog import STAGES, UNKNOWN, Alternative, Catalog, Marker, load_catalog
+from matrix.core.catalog import STAGES, UNKNOWN, Alternative, Catalog, ErrorClass, Marker, load_catalog
 from matrix.core.matching import CONTEXT_LINES, MAX_LINE_SHOWN, WHOLE_LOG_FROM, WS, Matching, Pattern
 from matrix.diagnose import gates, unwrap
 from matrix.diagnose.hits import Hit, TextError, drop_repeats, merged, ranked, stretch_errors, stretches
@@ -102,7 +102,7 @@ class _Scan:
         self.cat = cat
         self.m = cat.matching or default_matching()
         wanted = set(stages) if stages is not None else set(STAGES)
-        self.classes = [c for c in cat.classes if c.stage in wanted and c.stage != "fallback"]
+        self.classes = _wanted_classes(cat, stages)
         self.fallbacks = [
             (k, fb)
             for k, fb in enumerate(cat.fallbacks)
@@ -426,16 +426,18 @@ def classify_text(
         ln.strip(_WS) for ln in (catalog.matching or default_matching()).strip.rx.sub("", text).splitlines()
     ]
     line = _error_like([ln for ln in lines if ln])
-    g = words.guess(words.load_words(), text, _allowed(catalog, stages)) if guess else None
+    allowed = [c.slug for c in _wanted_classes(catalog, stages)]
+    g = words.guess(words.load_words(), text, allowed) if guess else None
     if g is not None:
         c = catalog.by_slug[g.slug]
         return Match(c.slug, c.title, None, None, line, c.link, stage=c.stage, why=words.WHY, guessed=True)
     return Match(fb.slug, fb.title, None, None, line, fb.link)
 
 
-def _allowed(catalog: Catalog, stages: Iterable[str] | None) -> list[str]:
+def _wanted_classes(catalog: Catalog, stages: Iterable[str] | None) -> list[ErrorClass]:
+    """The classes a text may be given when only `stages` are read (None: all)."""
     wanted = set(stages) if stages is not None else set(STAGES)
-    return [c.slug for c in catalog.classes if c.stage in wanted and c.stage != "fallback"]
+    return [c for c in catalog.classes if c.stage in wanted and c.stage != "fallback"]
 
 
 def _error_like(lines: list[str]) -> str | None:

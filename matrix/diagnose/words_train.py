@@ -7,10 +7,10 @@ A multinomial logistic regression over word presence (one feature per word seen 
 least `min_df` tune texts, and a bias), L2-regularised with strength 1/C, fitted by
 accelerated gradient descent for a fixed number of steps from zeros; the weights are
 then scaled by `scale` and rounded to integers. The parameters (C, min_df, margin) were
-chosen by a backtest: for heldout batches 6 to 9, the model trained on the tune split of
-the commit that measured the batch, applied where those rules had answered `unknown`
-(tests/corpus/backtest_words.py; tests/corpus/README.md). C was 3 when batch 9 was
-measured; that lost as many texts as it won there, so it is 0.3 now (fewer, safer guesses). Only the tune split is read: the heldout split
+chosen by a backtest (tests/corpus/backtest_words.py): for each heldout batch, a model
+trained on the tune split of the commit that measured it, applied where those rules found
+no error. C was 3 when batch 9 was measured; that lost as many texts as it won there, so
+it is 0.3 now (fewer, safer guesses). Only the tune split is read: the heldout split
 stays unseen. `trained_on` records the sha256 of what was read, so a test fails when
 the corpus's tune split changes and the model was not retrained.
 """
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from matrix.core.words import MAX_RUNS, MODEL_FILE, parse, words
+from matrix.core.words import MAX_RUNS, MODEL_FILE, ModelError, read, words
 
 PARAMS = {"c": 0.3, "min_df": 2, "steps": 600, "scale": 100}
 MARGIN = 150
@@ -119,13 +119,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.check:
         try:
-            have = json.loads(out.read_text(encoding="utf-8"))
-            parse(have, str(out))
-        except (OSError, ValueError) as e:
-            print(f"{out}: {e}", file=sys.stderr)
+            have = read(out.read_text(encoding="utf-8"), str(out))
+        except OSError as e:
+            print(f"{out}: {e.strerror}", file=sys.stderr)
+            return 1
+        except ModelError as e:
+            print(e, file=sys.stderr)
             return 1
         want = fingerprint(tune_rows(corpus))
-        if have.get("trained_on", {}).get("sha256") != want or have.get("params") != PARAMS:
+        if have.trained_on.get("sha256") != want or have.params != PARAMS:
             print(f"{out}: not trained on today's tune split: run python -m matrix.diagnose.words_train")
             return 1
         print(f"{out}: trained on today's tune split")
