@@ -317,13 +317,36 @@ def test_misses_labelled_from_the_thread_offer_the_label(measured: dict[str, Any
         and w["split"] == "tune"
     ]
     assert thread
+    checked = 0
     for w in thread:
         m = classify(rows[w["id"]]["text"])  # the rules' answer (a guess from the words has no alternatives)
         if m.slug != "plugin-file-missing":
             continue
+        checked += 1
         alts = m.alternatives
         assert "missing-shared-library" in {a.slug for a in alts}, w["id"]
         assert all(a.check for a in alts), w["id"]
+    assert checked, "no thread-labelled text was answered by the rules"
+
+
+def test_retired_numbers_are_what_their_commits_measured() -> None:
+    """Each retired heldout figure is the heldout part of tests/corpus/accuracy.json at the
+    commit named (written there by `--write`), not a number typed in."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs the git history")
+    for r in RETIRED:
+        got = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{r['measured_at']}:tests/corpus/accuracy.json"],
+            capture_output=True,
+            text=True,
+        )
+        if got.returncode != 0:
+            pytest.skip(f"commit {r['measured_at']} is not in this clone's history (shallow?)")
+        held = json.loads(got.stdout)["overall"]["heldout"]
+        assert (r["n"], r["correct"], r["accuracy"]) == (held["n"], held["correct"], held["accuracy"]), r
 
 
 @pytest.mark.xfail(
