@@ -264,6 +264,51 @@ def test_a_paste_that_shows_the_file_exists_turns_the_answer(
     assert (m.why is not None) == (slug == "missing-shared-library")
 
 
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        # Terraform runs only the providers it lists in its plugin directories and cache
+        (
+            'Error: Failed to instantiate provider "x" to obtain schema: '
+            "fork/exec .terraform/providers/example.com/x/x/1.0.0/linux_amd64/terraform-provider-x: "
+            "no such file or directory",
+            "missing-shared-library",
+        ),
+        (
+            "* provider.x: fork/exec /work/terraform.d/plugins/linux_amd64/terraform-provider-x: "
+            "no such file or directory",
+            "missing-shared-library",
+        ),
+        # Vault checks the SHA-256 of a plugin before it runs it
+        ("* fork/exec /vault/plugins/my-plugin: no such file or directory", "missing-shared-library"),
+        # the go command runs what it has just built; a host what it has just downloaded
+        (
+            "fork/exec /tmp/go-build827045429/b001/exe/main: no such file or directory",
+            "missing-shared-library",
+        ),
+        (
+            "fork/exec /root/.cf/plugins/temp983421633/578135707: no such file or directory",
+            "missing-shared-library",
+        ),
+        # a host that runs whatever path it is given (helm, Grafana): the message's reading
+        (
+            "Error: fork/exec /root/.local/share/helm/plugins/x/bin/x: no such file or directory",
+            "plugin-file-missing",
+        ),
+        (
+            "fork/exec /var/lib/grafana/plugins/x/gpx_x_linux_arm64: no such file or directory",
+            "plugin-file-missing",
+        ),
+        ("fork/exec /tmp/plugins/x: no such file or directory", "plugin-file-missing"),
+    ],
+)
+def test_a_host_that_only_runs_files_it_found_turns_the_answer(text: str, slug: str) -> None:
+    m = classify(text)
+    assert m.slug == slug
+    other = {"missing-shared-library", "plugin-file-missing"} - {slug}
+    assert [a.slug for a in m.alternatives] == list(other)
+
+
 def test_go_too_old_for_a_plugin_go_mod_says_lower_the_go_line(tmp_path: Path) -> None:
     ans = explain("go: go.mod requires go >= 1.27.0 (running go 1.26.8; GOTOOLCHAIN=local)", tmp_path)
     assert ans["class"] == "go-version-too-old"
