@@ -514,7 +514,12 @@ func hitOf(ln line) *hit {
 					for _, h := range c.Headers {
 						head = head || h == c.Patterns[i]
 					}
-					return &hit{ln: ln, slug: c.Slug, pkg: group(p, m, "package"), path: group(p, m, "path"), view: v, head: head}
+					// a generic class's line may be a fallback of another stage's (a crash in a build)
+					staged := []int{}
+					if c.Generic {
+						staged = fallbacksOf(ln, true)
+					}
+					return &hit{ln: ln, slug: c.Slug, pkg: group(p, m, "package"), path: group(p, m, "path"), view: v, head: head, fbs: staged}
 				}
 			}
 			if skip {
@@ -522,16 +527,20 @@ func hitOf(ln line) *hit {
 			}
 		}
 	}
-	fbs := []int{}
-	for k, fb := range d.Fallbacks {
-		if anyMatch(fb.pats, ln.views) {
-			fbs = append(fbs, k)
-		}
-	}
-	if len(fbs) > 0 {
+	if fbs := fallbacksOf(ln, false); len(fbs) > 0 {
 		return &hit{ln: ln, fbs: fbs}
 	}
 	return nil
+}
+
+func fallbacksOf(ln line, staged bool) []int {
+	fbs := []int{}
+	for k, fb := range d.Fallbacks {
+		if (fb.Stage != nil || !staged) && anyMatch(fb.pats, ln.views) {
+			fbs = append(fbs, k)
+		}
+	}
+	return fbs
 }
 
 type scanner struct {
@@ -664,7 +673,17 @@ func first(raw string) (string, string) {
 					specific = append(specific, e)
 				}
 			} else if h.slug != "" {
-				generic = append(generic, [2]interface{}{h, h.slug})
+				// a generic class's line in a stretch of another stage is that stage's fallback
+				slug := h.slug
+				if stage != "" && bySlug[h.slug].Stage != stage {
+					for _, k := range h.fbs {
+						if fb := d.Fallbacks[k]; fb.Stage != nil && *fb.Stage == stage {
+							slug = fb.Class
+							break
+						}
+					}
+				}
+				generic = append(generic, [2]interface{}{h, slug})
 			} else {
 				for _, k := range h.fbs {
 					fb := d.Fallbacks[k]

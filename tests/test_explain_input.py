@@ -309,6 +309,31 @@ def test_a_host_that_only_runs_files_it_found_turns_the_answer(text: str, slug: 
     assert [a.slug for a in m.alternatives] == list(other)
 
 
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        # a crash while the text shows a build: the build tool crashed (RULES.md)
+        (
+            "$ go build\n# example.com/big/gen\nfatal error: runtime: out of memory\n\nruntime stack:",
+            "build-failed",
+        ),
+        (
+            "#26 42.82 # github.com/example/x/stdlib\n#26 42.82 qemu: uncaught target signal 11 (Segmentation fault)",
+            "build-failed",
+        ),
+        # the same crash with no build in sight is the program's
+        ("fatal error: runtime: out of memory\n\nruntime stack:", "runtime-crash"),
+        ("# gcc sum.c ./sum.so -o sum && ./sum\nSegmentation fault", "runtime-crash"),
+    ],
+)
+def test_a_crash_during_a_build_is_the_build_failing(text: str, slug: str) -> None:
+    m = classify(text)
+    assert m.slug == slug
+    if slug == "build-failed":
+        assert [a.slug for a in m.alternatives] == ["runtime-crash"]
+        assert m.why is not None and "build" in m.why
+
+
 def test_go_too_old_for_a_plugin_go_mod_says_lower_the_go_line(tmp_path: Path) -> None:
     ans = explain("go: go.mod requires go >= 1.27.0 (running go 1.26.8; GOTOOLCHAIN=local)", tmp_path)
     assert ans["class"] == "go-version-too-old"

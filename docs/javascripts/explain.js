@@ -270,17 +270,25 @@
           if (m) {
             var unless = cls.unless.some(function (u) { return anyMatch(u, ln.views); });
             if (unless) { skip = true; break; }
-            return { line: ln, slug: cls.slug, fallbacks: [], match: m, view: ln.views[v], header: cls.header[p] };
+            // a generic class's line may be a fallback of another stage's (a crash in a build)
+            var staged = cls.generic ? fallbacksOf(R, ln, true) : [];
+            return { line: ln, slug: cls.slug, fallbacks: staged, match: m, view: ln.views[v], header: cls.header[p] };
           }
         }
       }
     }
-    var fbs = [];
-    R.fallbacks.forEach(function (fb, k) {
-      if (fb.pats.some(function (p) { return anyMatch(p, ln.views); })) fbs.push(k);
-    });
+    var fbs = fallbacksOf(R, ln, false);
     return fbs.length ? { line: ln, slug: null, fallbacks: fbs, match: null, view: null } : null;
   };
+
+  // The fallbacks (their indexes) whose patterns match a view of ln; staged: only those of a stage.
+  function fallbacksOf(R, ln, staged) {
+    var fbs = [];
+    R.fallbacks.forEach(function (fb, k) {
+      if ((fb.stage !== null || !staged) && fb.pats.some(function (p) { return anyMatch(p, ln.views); })) fbs.push(k);
+    });
+    return fbs;
+  }
 
   function byOrder(a, b) {
     return a.line.order[0] - b.line.order[0] || a.line.order[1] - b.line.order[1];
@@ -381,7 +389,13 @@
         if (keyed[key]) { keyed[key].hits.push(h); keyed[key].count++; }
         else { keyed[key] = { slug: h.slug, first: h, hits: [h], fallback: null, count: 1, stage: stage }; specific.push(keyed[key]); }
       } else if (h.slug !== null) {
-        generic.push([h, h.slug, null]);
+        // a generic class's line in a stretch of another stage is that stage's fallback
+        // (the go command crashing is the build failing), when it has one
+        var other = stage !== null && by[h.slug].stage !== stage, fk = null;
+        for (var j = 0; j < h.fallbacks.length && other && fk === null; j++) {
+          if (R.fallbacks[h.fallbacks[j]].stage === stage) fk = h.fallbacks[j];
+        }
+        generic.push(fk === null ? [h, h.slug, null] : [h, R.fallbacks[fk].slug, fk]);
       } else {
         for (var i = 0; i < h.fallbacks.length; i++) {
           var fb = R.fallbacks[h.fallbacks[i]];

@@ -42,6 +42,7 @@ from matrix.core import words
 from matrix.core.catalog import STAGES, UNKNOWN, Alternative, Catalog, ErrorClass, Marker, load_catalog
 from matrix.core.matching import CONTEXT_LINES, MAX_LINE_SHOWN, WHOLE_LOG_FROM, WS, Matching, Pattern
 from matrix.diagnose import gates, unwrap
+from matrix.diagnose import hits as H
 from matrix.diagnose.hits import Hit, TextError, drop_repeats, merged, ranked, stretch_errors, stretches
 from matrix.diagnose.unwrap import Line, default_matching
 
@@ -140,15 +141,13 @@ class _Scan:
                     if mm:
                         if any(u.search(x) for u in c.unless_pats for x in ln.views):
                             break
-                        return Hit(ln, c.slug, (), mm, v, p.source in c.headers)
+                        # a generic class's line may be another stage's fallback (a crash in a build)
+                        fbs = H.fallbacks_of(self.fallbacks, ln.views, present, True) if c.generic else ()
+                        return Hit(ln, c.slug, fbs, mm, v, p.source in c.headers)
                 else:
                     continue
                 break
-        fbs = tuple(
-            k
-            for k, fb in self.fallbacks
-            if any(gates.may(p, present) and p.rx.search(v) for p in fb.pats for v in ln.views)
-        )
+        fbs = H.fallbacks_of(self.fallbacks, ln.views, present)
         return Hit(ln, None, fbs, None, None) if fbs else None
 
     def hits(self) -> list[Hit]:

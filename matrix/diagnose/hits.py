@@ -11,9 +11,11 @@ repeats is in the text. The errors are listed in the order of their first line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from matrix.core.catalog import Catalog
+from matrix.core.catalog import Catalog, Fallback
+from matrix.core.matching import Pattern
+from matrix.diagnose import gates
 from matrix.diagnose.unwrap import Line
 
 
@@ -55,6 +57,22 @@ class TextError:
         self.stage = stage
 
 
+def fallbacks_of(
+    fallbacks: Sequence[tuple[int, Fallback]],
+    views: Sequence[str],
+    present: set[Pattern],
+    staged: bool = False,
+) -> tuple[int, ...]:
+    """The fallbacks (their indexes) with a pattern matching one of a line's views;
+    `staged`: only those of a stage (a generic class's line may be a build's crash)."""
+    return tuple(
+        k
+        for k, fb in fallbacks
+        if (fb.stage is not None or not staged)
+        and any(gates.may(p, present) and p.rx.search(v) for p in fb.pats for v in views)
+    )
+
+
 def stretches(hits: Iterable[Hit], gap: int) -> list[list[Hit]]:
     """The hits in runs whose neighbours are at most `gap` lines apart."""
     runs: list[list[Hit]] = []
@@ -82,7 +100,11 @@ def stretch_errors(cat: Catalog, run: list[Hit], stage: str | None) -> list[Text
             else:
                 specific[key] = TextError(h.slug, h, [h], stage=stage)
         elif h.slug is not None:
-            generic.append((h, h.slug, None))
+            # a generic class's line in a stretch of another stage is that stage's fallback
+            # (the go command crashing is the build failing), when it has one
+            other = stage is not None and by[h.slug].stage != stage
+            fk = next((k for k in h.fallbacks if other and cat.fallbacks[k].stage == stage), None)
+            generic.append((h, h.slug, None) if fk is None else (h, cat.fallbacks[fk].slug, fk))
         else:
             for fk in h.fallbacks:
                 fb = cat.fallbacks[fk]
