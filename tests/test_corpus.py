@@ -158,6 +158,15 @@ RETIRED = [
         "after": "with the words model (the rules alone: 100/141); its 32 misses were read; the rules were changed "
         "for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 14,
+        "n": 141,
+        "correct": 111,
+        "accuracy": 0.7872,
+        "measured_at": "09b463c",
+        "after": "with the words model (the rules alone: 111/141 too); its 30 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -351,8 +360,8 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the heldout part (batch 14) scored 111/141 (78.7 %; the rules alone 111/141), and batches 1-13 "
-    "88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 % "
+    reason="no heldout batch measured with these rules; the last, batch 14, scored 111/141 (78.7 %; the rules "
+    "alone 111/141), and batches 1-13 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 % "
     "(see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:

@@ -331,7 +331,8 @@ def test_a_crash_during_a_build_is_the_build_failing(text: str, slug: str) -> No
     assert m.slug == slug
     if slug == "build-failed":
         assert [a.slug for a in m.alternatives] == ["runtime-crash"]
-        assert m.why is not None and "build" in m.why
+        assert m.why is not None
+        assert "build" in m.why
 
 
 def test_go_too_old_for_a_plugin_go_mod_says_lower_the_go_line(tmp_path: Path) -> None:

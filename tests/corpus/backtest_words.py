@@ -39,6 +39,7 @@ BATCHES = [
     (11, "76ced16"),
     (12, "c30a603"),
     (13, "9180721"),
+    (14, "09b463c"),
 ]
 ANSWERS = """
 import json, sys
