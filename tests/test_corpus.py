@@ -167,6 +167,15 @@ RETIRED = [
         "after": "with the words model (the rules alone: 111/141 too); its 30 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 15,
+        "n": 155,
+        "correct": 118,
+        "accuracy": 0.7613,
+        "measured_at": "5235233",
+        "after": "with the words model (the rules alone: 107/155); its 37 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -360,8 +369,9 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the heldout part (batch 15) scored 118/155 (76.1 %; the rules alone 107/155), and batches 1-14 "
-    "88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 % "
+    reason="no heldout batch measured with these rules; the last, batch 15, scored 118/155 (76.1 %; the rules "
+    "alone 107/155), and batches 1-14 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, "
+    "77 %, 79 % "
     "(see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
