@@ -64,7 +64,9 @@ def paste(page: Any, text: str) -> list[dict[str, str]]:
     page.wait_for_selector(".pm-explain-result[data-done='1']")
     got: list[dict[str, str]] = page.eval_on_selector_all(
         ".pm-explain-result .pm-explain-answer",
-        "els => els.map(e => ({cls: e.dataset.class, pkg: e.dataset.package, guessed: e.dataset.guessed}))",
+        "els => els.map(e => ({cls: e.dataset.class, pkg: e.dataset.package, guessed: e.dataset.guessed,"
+        " alts: [...e.querySelectorAll('.pm-explain-alternatives li')]"
+        ".map(li => [li.dataset.class, li.querySelector('code').textContent])}))",
     )
     return got
 
@@ -75,15 +77,29 @@ def test_every_corpus_text_gets_the_cli_answer(page: Any, base_url: str) -> None
     page.wait_for_selector(".pm-explain-text")
     nowhere = ROOT / "tests" / "no-such-data-dir"
     differ = []
-    guessed = 0
+    guessed = guessed_alts = 0
     for r in rows:
-        box = [(a["cls"], a["pkg"] or None, bool(a["guessed"])) for a in paste(page, r["text"])]
-        cli = [(a["class"], a["package"], bool(a.get("guessed"))) for a in explain_all(r["text"], nowhere)]
-        if box != cli:  # `explain -`: every error, and whether the class is the words model's guess
+        box = [
+            (a["cls"], a["pkg"] or None, bool(a["guessed"]), [tuple(x) for x in a["alts"]])
+            for a in paste(page, r["text"])
+        ]
+        cli = [
+            (
+                a["class"],
+                a["package"],
+                bool(a.get("guessed")),
+                [(x["class"], x["check"]) for x in a["alternatives"]],
+            )
+            for a in explain_all(r["text"], nowhere)
+        ]
+        # `explain -`: every error, whether the class is the words model's guess, the alternatives
+        if box != cli:
             differ.append((r["id"], box, cli))
-        guessed += any(g for _, _, g in cli)
+        guessed += any(g for _, _, g, _ in cli)
+        guessed_alts += any(g and alts for _, _, g, alts in cli)
     assert not differ, differ
     assert guessed >= 10, "the words model's guesses were not compared"
+    assert guessed_alts >= 1, "no guess's alternative was compared"
     assert page.errors == []
     assert page.outside == []
 

@@ -15,7 +15,7 @@ import pytest
 from matrix.cli.explain import explain
 from matrix.core import words
 from matrix.core.catalog import UNKNOWN, load_catalog
-from matrix.diagnose import words_train
+from matrix.diagnose import checks, words_train
 from matrix.diagnose.classify import classify, classify_record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +52,33 @@ def test_a_guess_needs_a_margin_over_unknown() -> None:
     assert words.guess(None, "it timed out") is None
 
 
+def test_a_nearly_as_likely_class_is_the_guess_s_second() -> None:
+    # runtime-crash 35, timeout 25, unknown 5: timeout is second when less than `margin` below
+    assert words.guess(_model(margin=11), "timed out panic") == words.Guess("runtime-crash", 30, "timeout")
+    assert words.guess(_model(margin=10), "timed out panic") == words.Guess("runtime-crash", 30)
+    # the next class must beat unknown too (runtime-crash 5 is not above unknown's 5)
+    assert words.guess(_model(margin=10), "it timed out") == words.Guess("timeout", 20)
+    # a class the caller may not answer is not second either
+    assert words.guess(_model(margin=11), "timed out panic", allowed=["runtime-crash"]) == words.Guess(
+        "runtime-crash", 30
+    )
+
+
+def test_a_guess_s_second_is_offered_with_the_catalog_s_command_for_the_pair() -> None:
+    cat = load_catalog()
+    m = cat.matching
+    assert m is not None
+    pfm, msl = cat.by_slug["plugin-file-missing"], "missing-shared-library"
+    (alt,) = checks.second(cat, m, pfm, msl)  # plugin-file-missing's alternative of it
+    assert (alt.slug, alt.why) == (msl, words.SECOND_WHY)
+    assert "{" not in alt.check  # placeholders filled
+    assert "PLUGIN.so" in alt.check
+    (back,) = checks.second(cat, m, cat.by_slug[msl], "plugin-file-missing")
+    assert back.slug == "plugin-file-missing"
+    assert checks.second(cat, m, cat.by_slug["plugin-already-loaded"], "cgo-unavailable") == ()  # no command
+    assert checks.second(cat, m, pfm, None) == ()
+
+
 def test_a_tie_goes_to_the_first_class() -> None:
     doc = {
         "classes": ["a-class", "b-class", UNKNOWN],
@@ -59,7 +86,7 @@ def test_a_tie_goes_to_the_first_class() -> None:
         "weights": {"both": [50, 50, 0]},
         "margin": 1,
     }
-    assert words.guess(words.parse(doc, "t"), "both") == words.Guess("a-class", 50)
+    assert words.guess(words.parse(doc, "t"), "both") == words.Guess("a-class", 50, "b-class")
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,25 @@
     for (var i = 1; i < s.length; i++) if (s[i] > s[best]) best = i;
     var u = W.classes.indexOf("unknown"), slug = W.classes[best], cls = R.bySlug[slug];
     if (u < 0 || slug === "unknown" || s[best] - s[u] < W.margin) return null;
-    return cls && cls.stage !== "fallback" ? cls : null;
+    if (!cls || cls.stage === "fallback") return null;
+    // the next class, when nearly as likely: an alternative if the catalog can tell the two apart
+    var nxt = -1;
+    for (var j = 0; j < s.length; j++) {
+      var c2 = R.bySlug[W.classes[j]];
+      if (j === best || j === u || !c2 || c2.stage === "fallback") continue;
+      if (nxt < 0 || s[j] > s[nxt]) nxt = j;
+    }
+    var second = nxt >= 0 && s[nxt] > s[u] && s[best] - s[nxt] < W.margin ? W.classes[nxt] : null;
+    return { cls: cls, second: second };
+  }
+
+  // A guess's next class as its alternative, with the command of the catalog's pair of them.
+  function secondAlt(R, cls, second) {
+    if (!second) return [];
+    var pair = cls.alternatives.filter(function (a) { return a.slug === second; })
+      .concat(R.bySlug[second].alternatives.filter(function (a) { return a.slug === cls.slug; }));
+    if (!pair.length) return [];
+    return [{ slug: second, why: R.words.second_why, check: fill(R, pair[0].check, {}) }];
   }
 
   // ------------------------------------------------------------ reading the text
@@ -537,7 +555,7 @@
   };
 
   function unknownAnswer(R, text) {
-    var guessed = guess(R, text), cls = guessed || R.bySlug.unknown;
+    var g = guess(R, text), guessed = g ? g.cls : null, cls = guessed || R.bySlug.unknown;
     R.strip.lastIndex = 0;
     var lines = splitlines(text.replace(R.strip, "")).map(function (l) { return strip(l, R.ws); }).filter(Boolean);
     var line = null;
@@ -549,7 +567,7 @@
     return {
       slug: cls.slug, title: cls.title, url: cls.url, cause: cls.cause, fix: cls.fix, package: null, family: null,
       familyHint: null, line: line, lineno: null, count: 1, stage: guessed ? cls.stage : null, host: null,
-      alternatives: [], fixes: [], why: guessed ? R.words.why : null, guessed: !!guessed,
+      alternatives: g ? secondAlt(R, g.cls, g.second) : [], fixes: [], why: guessed ? R.words.why : null, guessed: !!guessed,
     };
   }
 

@@ -52,13 +52,18 @@ RULE = (
     "(0x..., or 8 or more hex digits) is dropped; the others are lower-cased and cut at their digits; the "
     "pieces of `min_word` to `max_word` characters are its words, each counted once. A class's score is its "
     "`bias` plus its entry in `weights[word]` for each word; the highest score wins (the first class on a tie); "
-    "when that class is not unknown and scores at least `margin` above unknown it is the answer, with `why`."
+    "when that class is not unknown and scores at least `margin` above unknown it is the answer, with `why`. "
+    "The next highest class, when it is not unknown, scores above unknown and less than `margin` below the "
+    "answer, is its alternative (with `second_why`), when the catalog has a command that tells the two apart: "
+    "the `check` of the answer's alternative of that class, else of that class's alternative of the answer."
 )
+SECOND_WHY = "its words are nearly as like those of this class's texts (a guess as well)"
 
 
 class Guess(NamedTuple):
     slug: str
     margin: int  # how far above `unknown` it scored
+    second: str | None = None  # the next class, when nearly as likely (less than `margin` below)
 
 
 class Words(NamedTuple):
@@ -107,9 +112,14 @@ def guess(model: Words | None, text: str, allowed: Iterable[str] | None = None) 
     margin = s[best] - s[model.classes.index(UNKNOWN)]
     if slug == UNKNOWN or margin < model.margin:
         return None
-    if allowed is not None and slug not in set(allowed):
+    ok = set(allowed) if allowed is not None else set(model.classes)
+    if slug not in ok:
         return None
-    return Guess(slug, margin)
+    u = model.classes.index(UNKNOWN)
+    rest = [i for i in range(len(s)) if i not in (best, u) and model.classes[i] in ok]
+    nxt = max(rest, key=lambda i: (s[i], -i), default=None)
+    near = nxt is not None and s[nxt] > s[u] and s[best] - s[nxt] < model.margin
+    return Guess(slug, margin, model.classes[nxt] if near and nxt is not None else None)
 
 
 class ModelError(UserError, ValueError):
@@ -168,6 +178,7 @@ def published(model: Words | None = None) -> dict[str, Any] | None:
     return {
         "rule": RULE,
         "why": WHY,
+        "second_why": SECOND_WHY,
         "max_runs": MAX_RUNS,
         "min_word": MIN_WORD,
         "max_word": MAX_WORD,

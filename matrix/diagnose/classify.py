@@ -36,13 +36,15 @@ import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from matrix.core import words
 from matrix.core.catalog import STAGES, UNKNOWN, Alternative, Catalog, ErrorClass, Marker, load_catalog
-from matrix.core.matching import CONTEXT_LINES, MAX_LINE_SHOWN, WHOLE_LOG_FROM, WS, Matching, Pattern
+from matrix.core.matching import CONTEXT_LINES, MAX_LINE_SHOWN, WHOLE_LOG_FROM, WS, Pattern
+from matrix.diagnose import checks as C
 from matrix.diagnose import gates, unwrap
 from matrix.diagnose import hits as H
+from matrix.diagnose.checks import Check
 from matrix.diagnose.hits import Hit, TextError, drop_repeats, merged, ranked, stretch_errors, stretches
 from matrix.diagnose.unwrap import Line, default_matching
 
@@ -50,14 +52,6 @@ _MAX_LINE = MAX_LINE_SHOWN
 _WS = WS
 _PREFILTER_FROM = WHOLE_LOG_FROM  # texts shorter than this are read line by line without it
 _CONTEXT = CONTEXT_LINES  # lines before and after an error where its host program is looked for
-
-
-class Check(NamedTuple):
-    """Another class the text can mean, why, and the command that tells them apart."""
-
-    slug: str
-    why: str
-    check: str
 
 
 @dataclass(frozen=True)
@@ -284,15 +278,17 @@ class _Scan:
         why = fb.why if fb else None
         shown = self._shown(offered, views, groups, min(linenos), max(linenos))
         if shown is not None:  # the paste shows what the message alone cannot: the other class
-            g = {**_when_groups(shown.when, views), **groups}
-            alts: tuple[Check, ...] = (Check(error_class.slug, MESSAGE_ALONE, _fill(shown.check, g, self.m)),)
+            g = {**C.when_groups(shown.when, views), **groups}
+            alts: tuple[Check, ...] = (
+                Check(error_class.slug, MESSAGE_ALONE, C.fill(shown.check, g, self.m)),
+            )
             error_class, why = self.cat.by_slug[shown.slug], shown.evidence_why
         else:
-            alts = _alternatives(offered, views, groups, self.m)
+            alts = C.alternatives(offered, views, groups, self.m)
         fixes = tuple(
-            _fill(x.fix, {**_when_groups(x.when, views), **groups}, self.m)
+            C.fill(x.fix, {**C.when_groups(x.when, views), **groups}, self.m)
             for x in error_class.contexts
-            if (x.host is None or x.host == host) and (x.when is None or _any_match(x.when, views))
+            if (x.host is None or x.host == host) and (x.when is None or C.any_match(x.when, views))
         )
         pkg = groups.get("package")
         return Match(
@@ -327,7 +323,7 @@ class _Scan:
             return None
         near = self.raw[max(0, first - 1 - EVIDENCE_LINES) : last + EVIDENCE_LINES]
         for a in alts:
-            if a.evidence is None or (a.when is not None and not _any_match(a.when, views)):
+            if a.evidence is None or (a.when is not None and not C.any_match(a.when, views)):
                 continue
             if any(name in raw and a.evidence.search(raw) for raw in near):
                 return a
@@ -360,49 +356,6 @@ def _marks_line(mk: Marker, views: Sequence[str], present: set[Pattern]) -> bool
     return any(p.rx.search(v) for p in mk.pats if gates.may(p, present) for v in views)
 
 
-def _any_match(p: Pattern, views: Sequence[str]) -> bool:
-    return any(p.search(v) for v in views)
-
-
-def _when_groups(p: Pattern | None, views: Sequence[str]) -> dict[str, str]:
-    """The named groups `p` reads from the views (the first view that has each)."""
-    out: dict[str, str] = {}
-    if p is None:
-        return out
-    for v in views:
-        mm = p.search(v)
-        if mm:
-            for k, x in mm.groupdict().items():
-                if x and k not in out:
-                    out[k] = x
-    return out
-
-
-_FIELD = re.compile(r"\{([a-z]+)\}")
-
-
-def _fill(template: str, groups: Mapping[str, str], m: Matching) -> str:
-    def one(mm: re.Match[str]) -> str:
-        k = mm.group(1)
-        return groups.get(k) or m.placeholders.get(k) or mm.group(0)
-
-    return _FIELD.sub(one, template)
-
-
-def _alternatives(
-    alts: Iterable[Alternative], views: Sequence[str], groups: Mapping[str, str], m: Matching
-) -> tuple[Check, ...]:
-    out: list[Check] = []
-    for a in alts:
-        if a.when is not None and not _any_match(a.when, views):
-            continue
-        if any(c.slug == a.slug for c in out):
-            continue
-        g = {**_when_groups(a.when, views), **groups}
-        out.append(Check(a.slug, _fill(a.why, g, m), _fill(a.check, g, m)))
-    return tuple(out)
-
-
 # ---------------------------------------------------------------- the API
 
 
@@ -429,7 +382,19 @@ def classify_text(
     g = words.guess(words.load_words(), text, allowed) if guess else None
     if g is not None:
         c = catalog.by_slug[g.slug]
-        return Match(c.slug, c.title, None, None, line, c.link, stage=c.stage, why=words.WHY, guessed=True)
+        alts = C.second(catalog, catalog.matching or default_matching(), c, g.second)
+        return Match(
+            c.slug,
+            c.title,
+            None,
+            None,
+            line,
+            c.link,
+            stage=c.stage,
+            why=words.WHY,
+            guessed=True,
+            alternatives=alts,
+        )
     return Match(fb.slug, fb.title, None, None, line, fb.link)
 
 
