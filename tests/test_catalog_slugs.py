@@ -785,19 +785,31 @@ func first(raw string) (string, string) {
 			merged = append(merged, e)
 		}
 	}
-	stages, anyFirst := map[string]bool{}, false
+	anyFirst := false
 	for _, e := range merged {
 		c := bySlug[e.slug]
-		if !c.Repeats {
-			stages[c.Stage] = true
-			if !c.Generic {
-				anyFirst = true
+		if !c.Repeats && !c.Generic {
+			anyFirst = true
+		}
+	}
+	before := func(x, e *errT) bool {
+		if x.first.ln.lineno != e.first.ln.lineno {
+			return x.first.ln.lineno < e.first.ln.lineno
+		}
+		return x.first.ln.part < e.first.ln.part
+	}
+	// an error that follows a stage comes after that stage's errors printed before it
+	afterCause := func(e *errT, stage string) bool {
+		for _, x := range merged {
+			if c := bySlug[x.slug]; c.Stage == stage && !c.Repeats && before(x, e) {
+				return true
 			}
 		}
+		return false
 	}
 	late := func(e *errT) int {
 		c := bySlug[e.slug]
-		if (c.Repeats && anyFirst) || (c.Follows != nil && stages[*c.Follows]) {
+		if (c.Repeats && anyFirst) || (c.Follows != nil && afterCause(e, *c.Follows)) {
 			return 1
 		}
 		return 0

@@ -176,6 +176,15 @@ RETIRED = [
         "after": "with the words model (the rules alone: 107/155); its 37 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 16,
+        "n": 151,
+        "correct": 130,
+        "accuracy": 0.8609,
+        "measured_at": "4855310",
+        "after": "with the words model (the rules alone: 126/151); its 21 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -369,8 +378,9 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the heldout part (batch 16) scored 130/151 (86.1 %; the rules alone 126/151), and batches 1-15 "
-    "88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 % "
+    reason="no heldout batch measured with these rules; the last, batch 16, scored 130/151 (86.1 %; the rules "
+    "alone 126/151), and batches 1-15 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, "
+    "77 %, 79 %, 76 % "
     "(see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:

@@ -335,6 +335,25 @@ def test_a_crash_during_a_build_is_the_build_failing(text: str, slug: str) -> No
         assert "build" in m.why
 
 
+MISSING = 'error: exec: "docker-credential-x": executable file not found in $PATH'
+BUILD_FAILED = "./main.go:3:8: undefined: x"
+
+
+@pytest.mark.parametrize(
+    ("lines", "first"),
+    [
+        # the build failed, so the plugin file is missing: the build names the text
+        ([BUILD_FAILED, MISSING], "build-failed"),
+        # a missing helper made the build fail, reported after it: the cause is printed first
+        ([MISSING, BUILD_FAILED], "plugin-file-missing"),
+    ],
+)
+def test_a_missing_file_follows_only_a_build_failure_printed_before_it(lines: list[str], first: str) -> None:
+    found = scan(load_catalog(), "\n".join(lines))
+    assert found[0].slug == first
+    assert {m.slug for m in found} == {"build-failed", "plugin-file-missing"}
+
+
 def test_go_too_old_for_a_plugin_go_mod_says_lower_the_go_line(tmp_path: Path) -> None:
     ans = explain("go: go.mod requires go >= 1.27.0 (running go 1.26.8; GOTOOLCHAIN=local)", tmp_path)
     assert ans["class"] == "go-version-too-old"

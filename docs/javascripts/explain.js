@@ -456,14 +456,21 @@
   };
 
   Scan.prototype.rank = function (errors) {
-    var by = this.R.bySlug, stages = {}, firsts = false;
+    var by = this.R.bySlug, firsts = false;
     errors.forEach(function (e) {
-      if (!by[e.slug].repeats) stages[by[e.slug].stage] = true;
       if (!by[e.slug].repeats && !by[e.slug].generic) firsts = true;
     });
+    var before = function (x, e) {
+      var a = x.first.line.order, b = e.first.line.order;
+      return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+    };
+    // an error that follows a stage comes after that stage's errors printed before it
+    var afterCause = function (e, stage) {
+      return errors.some(function (x) { return by[x.slug].stage === stage && !by[x.slug].repeats && before(x, e); });
+    };
     var late = function (e) {
       var c = by[e.slug];
-      return (c.repeats && firsts) || (c.follows !== null && !!stages[c.follows]) ? 1 : 0;
+      return (c.repeats && firsts) || (c.follows !== null && afterCause(e, c.follows)) ? 1 : 0;
     };
     return errors.slice().sort(function (a, b) {
       return late(a) - late(b) || a.first.line.order[0] - b.first.line.order[0] || a.first.line.order[1] - b.first.line.order[1];

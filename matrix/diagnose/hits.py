@@ -160,14 +160,19 @@ def merged(errors: Iterable[TextError]) -> list[TextError]:
 def ranked(cat: Catalog, errors: list[TextError]) -> list[TextError]:
     """Text order, except: a repeat never comes before a first failure, and an error
     that follows a stage (a plugin file missing because its build failed) comes after
-    that stage's errors."""
+    that stage's errors printed before it (a cause is printed before its consequence)."""
     by = cat.by_slug
-    stages = {by[e.slug].stage for e in errors if not by[e.slug].repeats}
     firsts = any(not by[e.slug].repeats and not by[e.slug].generic for e in errors)
+
+    def after_cause(e: TextError, stage: str) -> bool:
+        return any(
+            by[x.slug].stage == stage and not by[x.slug].repeats and x.first.line.order < e.first.line.order
+            for x in errors
+        )
 
     def key(e: TextError) -> tuple[int, tuple[int, int]]:
         c = by[e.slug]
-        late = (c.repeats and firsts) or (c.follows is not None and c.follows in stages)
+        late = (c.repeats and firsts) or (c.follows is not None and after_cause(e, c.follows))
         return (1 if late else 0, e.first.line.order)
 
     return sorted(errors, key=key)
