@@ -98,6 +98,7 @@ class _Scan:
         self.m = cat.matching or default_matching()
         wanted = set(stages) if stages is not None else set(STAGES)
         self.classes = _wanted_classes(cat, stages)
+        self._order: tuple[tuple[_Ordered, ...], dict[Pattern, tuple[_Ordered, ...]]] | None = None
         self.fallbacks = [
             (k, fb)
             for k, fb in enumerate(cat.fallbacks)
@@ -126,21 +127,25 @@ class _Scan:
         return got
 
     def hit(self, ln: Line, present: set[Pattern]) -> Hit | None:
-        for c in self.classes:
-            for p in c.pats:
-                if p.gate is not None and p not in present:
-                    continue
-                for v in ln.views:
-                    mm = p.rx.search(v)
-                    if mm:
-                        if any(u.search(x) for u in c.unless_pats for x in ln.views):
-                            break
-                        # a generic class's line may be another stage's fallback (a crash in a build)
-                        fbs = H.fallbacks_of(self.fallbacks, ln.views, present, True) if c.generic else ()
-                        return Hit(ln, c.slug, fbs, mm, v, p.source in c.headers)
-                else:
-                    continue
-                break
+        # the first class (in order) with a pattern matching a view, its `unless` not: only
+        # the patterns whose gates the line holds are read, in catalog order
+        if self._order is None:
+            self._order = _pattern_order(self.classes)
+        ungated, gated = self._order
+        todo = sorted([*ungated, *(x for p in present for x in gated.get(p, ()))], key=lambda x: x[0])
+        skipped: ErrorClass | None = None
+        for _, c, p in todo:
+            if c is skipped:
+                continue
+            for v in ln.views:
+                mm = p.rx.search(v)
+                if mm:
+                    if any(u.search(x) for u in c.unless_pats for x in ln.views):
+                        skipped = c  # none of its patterns: on to the next class
+                        break
+                    # a generic class's line may be another stage's fallback (a crash in a build)
+                    fbs = H.fallbacks_of(self.fallbacks, ln.views, present, True) if c.generic else ()
+                    return Hit(ln, c.slug, fbs, mm, v, p.source in c.headers)
         fbs = H.fallbacks_of(self.fallbacks, ln.views, present)
         return Hit(ln, None, fbs, None, None) if fbs else None
 
@@ -215,12 +220,18 @@ class _Scan:
             raw = self.raw[i] if 0 <= i < len(self.raw) else ""
             line_present = gates.present_markers(self.cat, raw) if raw else set()
             if raw and (line_present or _markers_ungated(self.cat)):
+                # only the marker patterns whose gates the line holds, in catalog order
+                cand = [(mk, st, p) for mk, st, p in _marker_pats(self.cat) if gates.may(p, line_present)]
                 for ln in self.lines_of(i):
                     present = ln.present if ln.present is not None else line_present
-                    stage = stage or _first_marker(self.cat.stages, ln.views, present)
-                    hosts += [
-                        h for h in self.cat.hosts if h not in hosts and _marks_line(h, ln.views, present)
-                    ]
+                    for mk, st, p in cand:
+                        if (st and stage) or (not st and mk in hosts) or not gates.may(p, present):
+                            continue
+                        if any(p.rx.search(v) for v in ln.views):
+                            if st:
+                                stage = mk.name
+                            else:
+                                hosts.append(mk)
             got = (stage, tuple(h for h in self.cat.hosts if h in hosts))
             self._marks[i] = got
             if 0 <= i < len(self.raw):
@@ -345,15 +356,32 @@ def _markers_ungated(cat: Catalog) -> bool:
     return any(p.gate is None for mk in (*cat.stages, *cat.hosts) for p in mk.pats)
 
 
-def _first_marker(markers: Iterable[Marker], views: Sequence[str], present: set[Pattern]) -> str | None:
-    for mk in markers:
-        if _marks_line(mk, views, present):
-            return mk.name
-    return None
+_Ordered = tuple[tuple[int, int], ErrorClass, Pattern]
 
 
-def _marks_line(mk: Marker, views: Sequence[str], present: set[Pattern]) -> bool:
-    return any(p.rx.search(v) for p in mk.pats if gates.may(p, present) for v in views)
+def _pattern_order(
+    classes: Sequence[ErrorClass],
+) -> tuple[tuple[_Ordered, ...], dict[Pattern, tuple[_Ordered, ...]]]:
+    """The classes' patterns with their place (class, pattern): those without a gate, and
+    those with one by pattern."""
+    ungated: list[_Ordered] = []
+    gated: dict[Pattern, list[_Ordered]] = {}
+    for i, c in enumerate(classes):
+        for j, p in enumerate(c.pats):
+            x = ((i, j), c, p)
+            if p.gate is None:
+                ungated.append(x)
+            else:
+                gated.setdefault(p, []).append(x)
+    return tuple(ungated), {p: tuple(xs) for p, xs in gated.items()}
+
+
+@functools.cache
+def _marker_pats(cat: Catalog) -> tuple[tuple[Marker, bool, Pattern], ...]:
+    """(marker, is a stage, pattern) for every stage, then host, pattern in catalog order."""
+    return tuple(
+        (mk, st, p) for st, mks in ((True, cat.stages), (False, cat.hosts)) for mk in mks for p in mk.pats
+    )
 
 
 # ---------------------------------------------------------------- the API

@@ -85,12 +85,27 @@ def _marker_index(cat: Catalog) -> tuple[tuple[str, tuple[Pattern, ...]], ...]:
 
 def present_markers(cat: Catalog, src: str) -> set[Pattern]:
     """`present` restricted to the stage and host markers (what a line's marks need): the
-    same answer for those patterns, a fraction of the gates to look for."""
+    same answer for those patterns, a fraction of the gates to look for (all of them found
+    in one pass, an Aho-Corasick automaton)."""
     out: set[Pattern] = set()
-    for g, pats in _marker_index(cat):
-        if g in src:
+    auto = _marker_automaton(cat)
+    if auto is not None:
+        for _, pats in auto.iter(src):
             out.update(pats)
     return out
+
+
+@functools.cache
+def _marker_automaton(cat: Catalog) -> Any:
+    """The automaton of the markers' gates (None: no marker has a gate)."""
+    index = _marker_index(cat)
+    if not index:
+        return None
+    auto = ahocorasick.Automaton()
+    for g, pats in index:
+        auto.add_word(g, pats)
+    auto.make_automaton()
+    return auto
 
 
 def may(p: Pattern, present: set[Pattern]) -> bool:
