@@ -185,6 +185,15 @@ RETIRED = [
         "after": "with the words model (the rules alone: 126/151); its 21 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 17,
+        "n": 82,
+        "correct": 55,
+        "accuracy": 0.6707,
+        "measured_at": "b7c9c36",
+        "after": "with the words model (the rules alone: 53/82); its 27 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -378,9 +387,9 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the heldout part (batch 17, 82 texts: fewer than the 100 the test needs) scored 55/82 (67.1 %; the "
-    "rules alone 53/82), and batches 1-16 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, "
-    "77 %, 79 %, 76 %, 86 % "
+    reason="no heldout batch measured with these rules; the last, batch 17 (82 texts), scored 55/82 (67.1 %; "
+    "the rules alone 53/82), and batches 1-16 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, "
+    "87 %, 77 %, 79 %, 76 %, 86 % "
     "(see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
