@@ -23,6 +23,7 @@ import functools
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -265,7 +266,11 @@ def run(args: argparse.Namespace) -> int:
     if from_stdin:
         answers = explain_all(text, args.data, warn)
         if args.json:  # a JSON list, one error per line (a whole log's answers: compact and fast)
-            print("[\n" + ",\n".join(_json_lines(answers)) + "\n]")
+            # written in pieces: the cells shared by answers are not copied into each line
+            sys.stdout.write("[\n")
+            for i, parts in enumerate(_json_parts(answers)):
+                sys.stdout.writelines((",\n",) * (i > 0) + parts)
+            sys.stdout.write("\n]\n")
         else:
             n = len(answers)
             for i, ans in enumerate(answers, 1):
@@ -285,10 +290,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _json_lines(answers: list[dict[str, Any]]) -> list[str]:
-    """json.dumps of each answer, byte for byte, but the cells and observed causes that
+    """json.dumps of each answer, byte for byte (see _json_parts)."""
+    return ["".join(parts) for parts in _json_parts(answers)]
+
+
+def _json_parts(answers: list[dict[str, Any]]) -> Iterator[tuple[str, str, str]]:
+    """json.dumps of each answer in three pieces, but the cells and observed causes that
     answers of the same class and package share are encoded once (a log repeats them)."""
     done: dict[tuple[int, int], str] = {}
-    out = []
+    mark = '"cells": -1, "observed": -2'
     for a in answers:
         cells, observed = a["cells"], a["observed"]
         key = (id(cells), id(observed))
@@ -296,9 +306,8 @@ def _json_lines(answers: list[dict[str, Any]]) -> list[str]:
             done[key] = json.dumps({"cells": cells, "observed": observed}, ensure_ascii=False)[1:-1]
         # -1 and -2 stand in for them: inside a JSON string a quote is escaped, so the
         # unquoted `"cells": -1, "observed": -2` occurs only as these two members
-        text = json.dumps({**a, "cells": -1, "observed": -2}, ensure_ascii=False)
-        out.append(text.replace('"cells": -1, "observed": -2', done[key], 1))
-    return out
+        head, _, tail = json.dumps({**a, "cells": -1, "observed": -2}, ensure_ascii=False).partition(mark)
+        yield head, done[key], tail
 
 
 def _width() -> int:

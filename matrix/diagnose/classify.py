@@ -98,7 +98,7 @@ class _Scan:
         self.m = cat.matching or default_matching()
         wanted = set(stages) if stages is not None else set(STAGES)
         self.classes = _wanted_classes(cat, stages)
-        self._order: tuple[tuple[_Ordered, ...], dict[Pattern, tuple[_Ordered, ...]]] | None = None
+        self._order: gates.Order | None = None
         self.fallbacks = [
             (k, fb)
             for k, fb in enumerate(cat.fallbacks)
@@ -130,7 +130,7 @@ class _Scan:
         # the first class (in order) with a pattern matching a view, its `unless` not: only
         # the patterns whose gates the line holds are read, in catalog order
         if self._order is None:
-            self._order = _pattern_order(self.classes)
+            self._order = gates.pattern_order(self.classes)
         ungated, gated = self._order
         todo = sorted([*ungated, *(x for p in present for x in gated.get(p, ()))], key=lambda x: x[0])
         skipped: ErrorClass | None = None
@@ -221,7 +221,10 @@ class _Scan:
             line_present = gates.present_markers(self.cat, raw) if raw else set()
             if raw and (line_present or _markers_ungated(self.cat)):
                 # only the marker patterns whose gates the line holds, in catalog order
-                cand = [(mk, st, p) for mk, st, p in _marker_pats(self.cat) if gates.may(p, line_present)]
+                ungated, by_gate = gates.marker_pats(self.cat)
+                cand = [
+                    x[1:] for x in sorted([*ungated, *(x for p in line_present for x in by_gate.get(p, ()))])
+                ]
                 for ln in self.lines_of(i):
                     present = ln.present if ln.present is not None else line_present
                     for mk, st, p in cand:
@@ -354,34 +357,6 @@ def _file_name(path: str) -> str:
 def _markers_ungated(cat: Catalog) -> bool:
     """Whether a stage or host pattern has no gate (then every line must be read)."""
     return any(p.gate is None for mk in (*cat.stages, *cat.hosts) for p in mk.pats)
-
-
-_Ordered = tuple[tuple[int, int], ErrorClass, Pattern]
-
-
-def _pattern_order(
-    classes: Sequence[ErrorClass],
-) -> tuple[tuple[_Ordered, ...], dict[Pattern, tuple[_Ordered, ...]]]:
-    """The classes' patterns with their place (class, pattern): those without a gate, and
-    those with one by pattern."""
-    ungated: list[_Ordered] = []
-    gated: dict[Pattern, list[_Ordered]] = {}
-    for i, c in enumerate(classes):
-        for j, p in enumerate(c.pats):
-            x = ((i, j), c, p)
-            if p.gate is None:
-                ungated.append(x)
-            else:
-                gated.setdefault(p, []).append(x)
-    return tuple(ungated), {p: tuple(xs) for p, xs in gated.items()}
-
-
-@functools.cache
-def _marker_pats(cat: Catalog) -> tuple[tuple[Marker, bool, Pattern], ...]:
-    """(marker, is a stage, pattern) for every stage, then host, pattern in catalog order."""
-    return tuple(
-        (mk, st, p) for st, mks in ((True, cat.stages), (False, cat.hosts)) for mk in mks for p in mk.pats
-    )
 
 
 # ---------------------------------------------------------------- the API

@@ -18,7 +18,7 @@ from typing import Any
 
 import ahocorasick
 
-from matrix.core.catalog import Catalog
+from matrix.core.catalog import Catalog, ErrorClass, Marker
 from matrix.core.matching import Pattern
 
 
@@ -163,3 +163,48 @@ def candidates(cat: Catalog, lines: Sequence[str]) -> dict[int, set[str]] | None
         k = bisect.bisect_right(starts, end) - 1
         held.setdefault(k, set()).add(g)
     return {k: gs for k, gs in held.items() if any(holds(lines[k], n) for g in gs for n in needs[g])}
+
+
+# ---------------------------------------------------------------- patterns by gate
+
+_Ordered = tuple[tuple[int, int], ErrorClass, Pattern]
+
+
+def pattern_order(
+    classes: Sequence[ErrorClass],
+) -> tuple[tuple[_Ordered, ...], dict[Pattern, tuple[_Ordered, ...]]]:
+    """The classes' patterns with their place (class, pattern): those without a gate, and
+    those with one by pattern."""
+    ungated: list[_Ordered] = []
+    gated: dict[Pattern, list[_Ordered]] = {}
+    for i, c in enumerate(classes):
+        for j, p in enumerate(c.pats):
+            x = ((i, j), c, p)
+            if p.gate is None:
+                ungated.append(x)
+            else:
+                gated.setdefault(p, []).append(x)
+    return tuple(ungated), {p: tuple(xs) for p, xs in gated.items()}
+
+
+Order = tuple[tuple[_Ordered, ...], dict[Pattern, tuple[_Ordered, ...]]]
+
+
+_MarkerPat = tuple[int, Marker, bool, Pattern]
+
+
+@functools.cache
+def marker_pats(cat: Catalog) -> tuple[tuple[_MarkerPat, ...], dict[Pattern, tuple[_MarkerPat, ...]]]:
+    """(place, marker, is a stage, pattern) for every stage, then host, pattern in catalog
+    order: those without a gate, and those with one by pattern."""
+    every = [
+        (mk, st, p) for st, mks in ((True, cat.stages), (False, cat.hosts)) for mk in mks for p in mk.pats
+    ]
+    ungated: list[_MarkerPat] = []
+    by_gate: dict[Pattern, list[_MarkerPat]] = {}
+    for k, (mk, st, p) in enumerate(every):
+        if p.gate is None:
+            ungated.append((k, mk, st, p))
+        else:
+            by_gate.setdefault(p, []).append((k, mk, st, p))
+    return tuple(ungated), {p: tuple(xs) for p, xs in by_gate.items()}
