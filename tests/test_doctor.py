@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -376,30 +375,7 @@ def test_doctor_process_imports_only_what_it_needs(gofix: GoFixtures) -> None:
     assert "matrix.diagnose.doctor" in modules
     heavy = {"rich", "jsonschema", "numpy", "pandas", "matrix.core.catalog", "matrix.measure", "hashlib"}
     assert not heavy & modules, heavy & modules
-
-
-@pytest.mark.slow
-def test_doctor_fresh_process_cpu_time(gofix: GoFixtures) -> None:
-    """A fresh `plugin-matrix doctor` costs at most 0.15 s of CPU (the child's user +
-    system time: a busy machine stretches wall time, far less the CPU time). Before the
-    doctor imported only what it needs, this pair took 0.19-0.20 s of CPU."""
-    argv = [
-        sys.executable,
-        "-m",
-        "matrix",
-        "doctor",
-        str(gofix.hosts["host"]),
-        str(gofix.plugin("match")),
-        "--json",
-    ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cpu = []
-    for _ in range(5):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(argv, capture_output=True, env=env, check=True, timeout=120)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    assert sorted(cpu)[2] <= 0.15, cpu
+    # how long that takes (target 0.15 s) is measured by benchmarks/bench_doctor.py, not here
 
 
 @pytest.mark.slow
