@@ -799,17 +799,18 @@ func first(raw string) (string, string) {
 		return x.first.ln.part < e.first.ln.part
 	}
 	// an error that follows a stage comes after that stage's errors printed before it
-	afterCause := func(e *errT, stage string) bool {
-		for _, x := range merged {
-			if c := bySlug[x.slug]; c.Stage == stage && !c.Repeats && before(x, e) {
-				return true
-			}
+	firstOf := map[string]*errT{} // each stage's first error (not a repeat)
+	for _, x := range merged {
+		if c := bySlug[x.slug]; !c.Repeats && (firstOf[c.Stage] == nil || before(x, firstOf[c.Stage])) {
+			firstOf[c.Stage] = x
 		}
-		return false
 	}
 	late := func(e *errT) int {
 		c := bySlug[e.slug]
-		if (c.Repeats && anyFirst) || (c.Follows != nil && afterCause(e, *c.Follows)) {
+		if c.Repeats && anyFirst {
+			return 1
+		}
+		if c.Follows != nil && firstOf[*c.Follows] != nil && before(firstOf[*c.Follows], e) {
 			return 1
 		}
 		return 0

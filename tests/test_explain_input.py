@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from matrix.cli import main
-from matrix.cli.explain import MAX_INPUT, _json_lines, explain, explain_all
+from matrix.cli.explain import MAX_INPUT, _json_parts, explain, explain_all
 from matrix.core.catalog import load_catalog
 from matrix.core.matching import WHOLE_LOG_FROM
 from matrix.diagnose import gates, unwrap
@@ -470,7 +470,9 @@ def test_a_logs_json_lines_are_json_dumps_byte_for_byte() -> None:
     tricky = 'plugin was built with a different version of package "cells": -1, "observed": -2'
     answers = explain_all(log + "\n" + tricky + "\n", ROOT / "data")
     assert len({a["class"] for a in answers}) > 3
-    assert _json_lines(answers) == [json.dumps(a, ensure_ascii=False) for a in answers]
+    assert ["".join(parts) for parts in _json_parts(answers)] == [
+        json.dumps(a, ensure_ascii=False) for a in answers
+    ]
 
 
 def test_stdin_log_json_is_a_list(

@@ -460,17 +460,16 @@
     errors.forEach(function (e) {
       if (!by[e.slug].repeats && !by[e.slug].generic) firsts = true;
     });
-    var before = function (x, e) {
-      var a = x.first.line.order, b = e.first.line.order;
-      return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
-    };
+    var before = function (a, b) { return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]); };
     // an error that follows a stage comes after that stage's errors printed before it
-    var afterCause = function (e, stage) {
-      return errors.some(function (x) { return by[x.slug].stage === stage && !by[x.slug].repeats && before(x, e); });
-    };
+    var firstOf = {};  // each stage's first error (not a repeat)
+    errors.forEach(function (e) {
+      var st = by[e.slug].stage;
+      if (!by[e.slug].repeats && (!firstOf[st] || before(e.first.line.order, firstOf[st]))) firstOf[st] = e.first.line.order;
+    });
     var late = function (e) {
-      var c = by[e.slug];
-      return (c.repeats && firsts) || (c.follows !== null && afterCause(e, c.follows)) ? 1 : 0;
+      var c = by[e.slug], cause = c.follows !== null ? firstOf[c.follows] : null;
+      return (c.repeats && firsts) || (cause && before(cause, e.first.line.order)) ? 1 : 0;
     };
     return errors.slice().sort(function (a, b) {
       return late(a) - late(b) || a.first.line.order[0] - b.first.line.order[0] || a.first.line.order[1] - b.first.line.order[1];

@@ -289,13 +289,8 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_KNOWN if known else EXIT_UNKNOWN
 
 
-def _json_lines(answers: list[dict[str, Any]]) -> list[str]:
-    """json.dumps of each answer, byte for byte (see _json_parts)."""
-    return ["".join(parts) for parts in _json_parts(answers)]
-
-
 def _json_parts(answers: list[dict[str, Any]]) -> Iterator[tuple[str, str, str]]:
-    """json.dumps of each answer in three pieces, but the cells and observed causes that
+    """json.dumps of each answer, byte for byte, in three pieces; but the cells and observed causes that
     answers of the same class and package share are encoded once (a log repeats them)."""
     done: dict[tuple[int, int], str] = {}
     mark = '"cells": -1, "observed": -2'

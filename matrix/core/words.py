@@ -107,19 +107,17 @@ def guess(model: Words | None, text: str, allowed: Iterable[str] | None = None) 
     if model is None or UNKNOWN not in model.classes:
         return None
     s = scores(model, text)
-    best = max(range(len(s)), key=lambda i: (s[i], -i))
-    slug = model.classes[best]
-    margin = s[best] - s[model.classes.index(UNKNOWN)]
-    if slug == UNKNOWN or margin < model.margin:
-        return None
-    ok = set(allowed) if allowed is not None else set(model.classes)
-    if slug not in ok:
-        return None
     u = model.classes.index(UNKNOWN)
+    best = max(range(len(s)), key=lambda i: (s[i], -i))
+    slug, margin = model.classes[best], s[best] - s[u]
+    ok = set(allowed) if allowed is not None else set(model.classes)
+    if best == u or margin < model.margin or slug not in ok:
+        return None
     rest = [i for i in range(len(s)) if i not in (best, u) and model.classes[i] in ok]
     nxt = max(rest, key=lambda i: (s[i], -i), default=None)
-    near = nxt is not None and s[nxt] > s[u] and s[best] - s[nxt] < model.margin
-    return Guess(slug, margin, model.classes[nxt] if near and nxt is not None else None)
+    if nxt is None or s[nxt] <= s[u] or s[best] - s[nxt] >= model.margin:
+        return Guess(slug, margin)
+    return Guess(slug, margin, model.classes[nxt])  # nearly as likely: its alternative
 
 
 class ModelError(UserError, ValueError):

@@ -32,7 +32,6 @@ the machine or the network.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -97,8 +96,7 @@ class _Scan:
         self.cat = cat
         self.m = cat.matching or default_matching()
         wanted = set(stages) if stages is not None else set(STAGES)
-        self.classes = _wanted_classes(cat, stages)
-        self._order: gates.Order | None = None
+        self.patterns = gates.class_patterns(cat, frozenset(wanted))
         self.fallbacks = [
             (k, fb)
             for k, fb in enumerate(cat.fallbacks)
@@ -129,12 +127,8 @@ class _Scan:
     def hit(self, ln: Line, present: set[Pattern]) -> Hit | None:
         # the first class (in order) with a pattern matching a view, its `unless` not: only
         # the patterns whose gates the line holds are read, in catalog order
-        if self._order is None:
-            self._order = gates.pattern_order(self.classes)
-        ungated, gated = self._order
-        todo = sorted([*ungated, *(x for p in present for x in gated.get(p, ()))], key=lambda x: x[0])
         skipped: ErrorClass | None = None
-        for _, c, p in todo:
+        for _, c, p in gates.allowed(self.patterns, present):
             if c is skipped:
                 continue
             for v in ln.views:
@@ -219,15 +213,13 @@ class _Scan:
             # pattern is gated, and its views need not be made
             raw = self.raw[i] if 0 <= i < len(self.raw) else ""
             line_present = gates.present_markers(self.cat, raw) if raw else set()
-            if raw and (line_present or _markers_ungated(self.cat)):
+            markers = gates.marker_patterns(self.cat)
+            if raw and (line_present or markers[0]):  # none present, all gated: nothing to read
                 # only the marker patterns whose gates the line holds, in catalog order
-                ungated, by_gate = gates.marker_pats(self.cat)
-                cand = [
-                    x[1:] for x in sorted([*ungated, *(x for p in line_present for x in by_gate.get(p, ()))])
-                ]
+                cand = gates.allowed(markers, line_present)
                 for ln in self.lines_of(i):
                     present = ln.present if ln.present is not None else line_present
-                    for mk, st, p in cand:
+                    for _, (mk, st), p in cand:
                         if (st and stage) or (not st and mk in hosts) or not gates.may(p, present):
                             continue
                         if any(p.rx.search(v) for v in ln.views):
@@ -353,12 +345,6 @@ def _file_name(path: str) -> str:
     return re.split(r"[/\\]", path.strip().rstrip("/\\"))[-1]
 
 
-@functools.cache
-def _markers_ungated(cat: Catalog) -> bool:
-    """Whether a stage or host pattern has no gate (then every line must be read)."""
-    return any(p.gate is None for mk in (*cat.stages, *cat.hosts) for p in mk.pats)
-
-
 # ---------------------------------------------------------------- the API
 
 
@@ -381,7 +367,7 @@ def classify_text(
         ln.strip(_WS) for ln in (catalog.matching or default_matching()).strip.rx.sub("", text).splitlines()
     ]
     line = _error_like([ln for ln in lines if ln])
-    allowed = [c.slug for c in _wanted_classes(catalog, stages)]
+    allowed = [c.slug for c in gates.wanted_classes(catalog, stages if stages is not None else STAGES)]
     g = words.guess(words.load_words(), text, allowed) if guess else None
     if g is not None:
         c = catalog.by_slug[g.slug]
@@ -399,12 +385,6 @@ def classify_text(
             alternatives=alts,
         )
     return Match(fb.slug, fb.title, None, None, line, fb.link)
-
-
-def _wanted_classes(catalog: Catalog, stages: Iterable[str] | None) -> list[ErrorClass]:
-    """The classes a text may be given when only `stages` are read (None: all)."""
-    wanted = set(stages) if stages is not None else set(STAGES)
-    return [c for c in catalog.classes if c.stage in wanted and c.stage != "fallback"]
 
 
 def _error_like(lines: list[str]) -> str | None:

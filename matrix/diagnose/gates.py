@@ -14,7 +14,7 @@ import bisect
 import functools
 import itertools
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import ahocorasick
 
@@ -97,13 +97,17 @@ def present_markers(cat: Catalog, src: str) -> set[Pattern]:
 
 @functools.cache
 def _marker_automaton(cat: Catalog) -> Any:
-    """The automaton of the markers' gates (None: no marker has a gate)."""
-    index = _marker_index(cat)
-    if not index:
-        return None
+    """The automaton of the markers' gates, each with its patterns."""
+    return _automaton_of(_marker_index(cat))
+
+
+def _automaton_of(words: Iterable[tuple[str, Any]]) -> Any:
+    """An Aho-Corasick automaton finding each word (with its value) in one pass (None: no word)."""
     auto = ahocorasick.Automaton()
-    for g, pats in index:
-        auto.add_word(g, pats)
+    for w, value in words:
+        auto.add_word(w, value)
+    if not len(auto):
+        return None
     auto.make_automaton()
     return auto
 
@@ -135,12 +139,8 @@ def _hit_needs(cat: Catalog) -> dict[str, tuple[tuple[tuple[str, ...], ...], ...
 
 @functools.cache
 def _automaton(cat: Catalog) -> Any:
-    """An Aho-Corasick automaton that finds every gate of a hit pattern in one pass."""
-    auto = ahocorasick.Automaton()
-    for g in _hit_needs(cat) or {}:
-        auto.add_word(g, g)
-    auto.make_automaton()
-    return auto
+    """The automaton of every gate of a hit pattern."""
+    return _automaton_of((g, g) for g in _hit_needs(cat) or {})
 
 
 def holds(line: str, needs: tuple[tuple[str, ...], ...]) -> bool:
@@ -167,44 +167,47 @@ def candidates(cat: Catalog, lines: Sequence[str]) -> dict[int, set[str]] | None
 
 # ---------------------------------------------------------------- patterns by gate
 
-_Ordered = tuple[tuple[int, int], ErrorClass, Pattern]
+T = TypeVar("T")
+# (place in catalog order, what the pattern belongs to, the pattern)
+Placed = tuple[Any, T, Pattern]
+# the patterns without a gate, and those with one by pattern
+ByGate = tuple[tuple[Placed[T], ...], dict[Pattern, tuple[Placed[T], ...]]]
 
 
-def pattern_order(
-    classes: Sequence[ErrorClass],
-) -> tuple[tuple[_Ordered, ...], dict[Pattern, tuple[_Ordered, ...]]]:
-    """The classes' patterns with their place (class, pattern): those without a gate, and
-    those with one by pattern."""
-    ungated: list[_Ordered] = []
-    gated: dict[Pattern, list[_Ordered]] = {}
-    for i, c in enumerate(classes):
-        for j, p in enumerate(c.pats):
-            x = ((i, j), c, p)
-            if p.gate is None:
-                ungated.append(x)
-            else:
-                gated.setdefault(p, []).append(x)
+def by_gate(placed: Iterable[Placed[T]]) -> ByGate[T]:
+    ungated: list[Placed[T]] = []
+    gated: dict[Pattern, list[Placed[T]]] = {}
+    for x in placed:
+        if x[2].gate is None:
+            ungated.append(x)
+        else:
+            gated.setdefault(x[2], []).append(x)
     return tuple(ungated), {p: tuple(xs) for p, xs in gated.items()}
 
 
-Order = tuple[tuple[_Ordered, ...], dict[Pattern, tuple[_Ordered, ...]]]
+def allowed(index: ByGate[T], present: set[Pattern]) -> list[Placed[T]]:
+    """The patterns a line may match (no gate, or a gate it holds), in catalog order."""
+    ungated, gated = index
+    return sorted([*ungated, *(x for p in present for x in gated.get(p, ()))], key=lambda x: x[0])
 
 
-_MarkerPat = tuple[int, Marker, bool, Pattern]
+def wanted_classes(cat: Catalog, wanted: Iterable[str]) -> list[ErrorClass]:
+    """The classes a text may be given when only the `wanted` stages are read."""
+    ok = set(wanted)
+    return [c for c in cat.classes if c.stage in ok and c.stage != "fallback"]
 
 
 @functools.cache
-def marker_pats(cat: Catalog) -> tuple[tuple[_MarkerPat, ...], dict[Pattern, tuple[_MarkerPat, ...]]]:
-    """(place, marker, is a stage, pattern) for every stage, then host, pattern in catalog
-    order: those without a gate, and those with one by pattern."""
+def class_patterns(cat: Catalog, wanted: frozenset[str]) -> ByGate[ErrorClass]:
+    """The patterns of the classes of the `wanted` stages, placed by (class, pattern)."""
+    classes = wanted_classes(cat, wanted)
+    return by_gate(((i, j), c, p) for i, c in enumerate(classes) for j, p in enumerate(c.pats))
+
+
+@functools.cache
+def marker_patterns(cat: Catalog) -> ByGate[tuple[Marker, bool]]:
+    """The stages' then the hosts' patterns, each with (its marker, whether it is a stage)."""
     every = [
-        (mk, st, p) for st, mks in ((True, cat.stages), (False, cat.hosts)) for mk in mks for p in mk.pats
+        ((mk, st), p) for st, mks in ((True, cat.stages), (False, cat.hosts)) for mk in mks for p in mk.pats
     ]
-    ungated: list[_MarkerPat] = []
-    by_gate: dict[Pattern, list[_MarkerPat]] = {}
-    for k, (mk, st, p) in enumerate(every):
-        if p.gate is None:
-            ungated.append((k, mk, st, p))
-        else:
-            by_gate.setdefault(p, []).append((k, mk, st, p))
-    return tuple(ungated), {p: tuple(xs) for p, xs in by_gate.items()}
+    return by_gate((k, x, p) for k, (x, p) in enumerate(every))

@@ -163,16 +163,16 @@ def ranked(cat: Catalog, errors: list[TextError]) -> list[TextError]:
     that stage's errors printed before it (a cause is printed before its consequence)."""
     by = cat.by_slug
     firsts = any(not by[e.slug].repeats and not by[e.slug].generic for e in errors)
-
-    def after_cause(e: TextError, stage: str) -> bool:
-        return any(
-            by[x.slug].stage == stage and not by[x.slug].repeats and x.first.line.order < e.first.line.order
-            for x in errors
-        )
+    first_of: dict[str, tuple[int, int]] = {}  # each stage's first error (not a repeat)
+    for e in errors:
+        st = by[e.slug].stage
+        if not by[e.slug].repeats and (st not in first_of or e.first.line.order < first_of[st]):
+            first_of[st] = e.first.line.order
 
     def key(e: TextError) -> tuple[int, tuple[int, int]]:
         c = by[e.slug]
-        late = (c.repeats and firsts) or (c.follows is not None and after_cause(e, c.follows))
+        cause = first_of.get(c.follows) if c.follows is not None else None
+        late = (c.repeats and firsts) or (cause is not None and cause < e.first.line.order)
         return (1 if late else 0, e.first.line.order)
 
     return sorted(errors, key=key)
