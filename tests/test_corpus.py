@@ -194,6 +194,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 53/82); its 27 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 18,
+        "n": 130,
+        "correct": 115,
+        "accuracy": 0.8846,
+        "new_projects": {"n": 46, "correct": 41},
+        "measured_at": "e6e9d62",
+        "after": "with the words model (the rules alone: 112/130); its 15 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -398,9 +408,9 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the heldout part (batch 18, 130 texts) scored 115/130 (88.5 %; the rules alone 112/130; its 46 texts "
-    "from projects new to the corpus 41/46), and batches 1-17 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, "
-    "78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 % "
+    reason="no heldout batch measured with these rules; the last, batch 18 (130 texts), scored 115/130 (88.5 %; "
+    "the rules alone 112/130; its texts from projects new to the corpus 41/46), and batches 1-17 88 %, 82 %, "
+    "77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 % "
     "(see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:

@@ -653,7 +653,12 @@ def test_errors_index_shows_the_explainers_accuracy(df: pd.DataFrame) -> None:
     after = w["rules_right"] + w["words_right"] - w["words_lost"]
     assert f"{w['rules_right']} right by the rules alone, {after} with the guesses" in page
     for r in doc["retired_heldout"]:
-        assert f"| {r['batch']} | {r['n']} | {r['correct']} | {round(100 * r['accuracy'])} % |" in page
+        row = f"| {r['batch']} | {r['n']} | {r['correct']} | {round(100 * r['accuracy'])} % |"
+        assert row in page
+        if "new_projects" in r:  # the texts from projects new to the corpus, counted apart
+            new = r["new_projects"]
+            assert f"{row} {new['correct']}/{new['n']} ({round(100 * new['correct'] / new['n'])} %) |" in page
+    assert any("new_projects" in r for r in doc["retired_heldout"])
     table = page[page.index("| labelled class |") :].split("\n\n")[0].splitlines()
     assert len(table) == len(doc["classes"]) + 2  # + the header and the rule
     assert "## How often the explainer is right" not in errors.index_page(df, CTX)  # no corpus: no section
