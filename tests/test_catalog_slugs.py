@@ -315,6 +315,7 @@ type doc struct {
 		DecodeWhen      string            `json:"decode_when"`
 		Decode          string            `json:"decode"`
 		DecodeMap       map[string]string `json:"decode_map"`
+		Translate       map[string]string `json:"translate"`
 		Prefixes        []string          `json:"prefixes"`
 		Splits          []string          `json:"splits"`
 		Gap             int               `json:"gap"`
@@ -330,6 +331,7 @@ type doc struct {
 var (
 	d                                  doc
 	strip, decodeWhen, decode          *regexp.Regexp
+	translate                          *strings.Replacer
 	prefixes, splits                   []*regexp.Regexp
 	bySlug                             = map[string]*class{}
 )
@@ -430,7 +432,6 @@ func parts(line string) []string {
 	}
 	out := []string{}
 	for _, p := range pieces {
-		out = append(out, p)
 		if decodeWhen.MatchString(p) {
 			var b strings.Builder
 			last := 0
@@ -451,6 +452,7 @@ func parts(line string) []string {
 			b.WriteString(p[last:])
 			out = append(out, strings.Split(b.String(), "\n")...)
 		}
+		out = append(out, p) // after its decoded lines
 	}
 	res := []string{}
 	for _, p := range out {
@@ -600,7 +602,7 @@ func continues(ln line) bool {
 }
 
 func first(raw string) (string, string) {
-	text := strip.ReplaceAllString(raw, "")
+	text := strip.ReplaceAllString(translate.Replace(raw), "")
 	s := &scanner{raw: splitlines(text), cache: map[int][]line{}, marks: map[int]string{}}
 	hits := []*hit{}
 	for i := range s.raw {
@@ -891,6 +893,11 @@ func main() {
 		panic(err)
 	}
 	strip = regexp.MustCompile(d.Unwrap.Strip)
+	oldnew := []string{}
+	for k, v := range d.Unwrap.Translate {
+		oldnew = append(oldnew, k, v)
+	}
+	translate = strings.NewReplacer(oldnew...)
 	decodeWhen = regexp.MustCompile(d.Unwrap.DecodeWhen)
 	decode = regexp.MustCompile(d.Unwrap.Decode)
 	prefixes, splits = all(d.Unwrap.Prefixes), all(d.Unwrap.Splits)

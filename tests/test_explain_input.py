@@ -116,11 +116,39 @@ def texts() -> list[str]:
         # HTML entities and markdown escapes from a web page or an issue's source
         ("plugin.Open(&quot;/p/Foo.so&quot;): realpath failed", "plugin-file-missing", None),
         ("version `GLIBC\\_2.34' not found (required by ./plugin.so)", "missing-shared-library", None),
+        # what a web page or a word processor puts in place of plain characters
+        (
+            "plugin\u00a0was built with a\u00a0different version of package internal/cpu",
+            "package-version-mismatch",
+            "internal/cpu",
+        ),
+        ("plugin.Open(\u201c/p/Foo.so\u201d): realpath failed", "plugin-file-missing", None),
+        ("\u2013buildmode=plugin not supported on windows/amd64", "buildmode-unsupported", None),
+        ("plug\u200bin: not implemented", "plugin-not-implemented", None),
+        # a JSON log line's decoded text is read first: the pattern and its `unless` see plain quotes
+        (
+            '{"level":"error","error":"# example.com/x\\ncgo: exec gcc: exec: \\"gcc\\": executable file not found in $PATH"}',
+            "cgo-unavailable",
+            None,
+        ),
     ],
 )
 def test_unwraps_what_people_paste(text: str, slug: str, package: str | None) -> None:
     m = classify(text)
     assert (m.slug, m.package) == (slug, package), (m, text)
+
+
+def test_go_json_escapes_are_decoded_and_come_first() -> None:
+    """Go's encoding/json writes <, > and & as \\u003c, \\u003e and \\u0026; the decoded line
+    comes before the line as it is."""
+    from matrix.core.catalog import load_catalog
+    from matrix.diagnose import unwrap
+
+    m = load_catalog().matching
+    assert m is not None
+    line = '{"error":"a \\u003cb\\u003e \\u0026 c"}'
+    assert unwrap.parts(m, line) == ['{"error":"a <b> & c"}', line]
+    assert unwrap.parts(m, "no escapes") == ["no escapes"]
 
 
 # ---------------------------------------------------------------- stage, host, fallbacks

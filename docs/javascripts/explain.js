@@ -19,12 +19,23 @@
     return new RegExp(source.replace(/\(\?P</g, "(?<"), flags || "");
   }
 
+  // one character class of the characters `translate` replaces (each a BMP character)
+  function translator(map) {
+    var keys = Object.keys(map);
+    if (!keys.length) return null;
+    return new RegExp("[" + keys.map(function (k) {
+      return "\\u" + ("0000" + k.charCodeAt(0).toString(16)).slice(-4);
+    }).join("") + "]", "g");
+  }
+
   function compile(doc) {
     var u = doc.unwrap;
     var rx = function (s) { return jsRegex(s); };
     var rules = {
       doc: doc,
       strip: jsRegex(u.strip, "g"),
+      translateMap: u.translate || {},
+      translate: translator(u.translate || {}),
       decodeWhen: rx(u.decode_when),
       decode: jsRegex(u.decode, "g"),
       decodeMap: u.decode_map,
@@ -210,8 +221,8 @@
   function parts(R, line) {
     var out = [];
     pieces(R, line).forEach(function (piece) {
-      out.push(piece);
       if (R.decodeWhen.test(piece)) out = out.concat(decoded(R, piece));
+      out.push(piece); // after its decoded lines
     });
     return out.filter(function (p) { return strip(p, R.ws) !== ""; });
   }
@@ -256,6 +267,7 @@
 
   function Scan(R, text) {
     this.R = R;
+    if (R.translate) text = text.replace(R.translate, function (c) { return R.translateMap[c]; });
     R.strip.lastIndex = 0;
     if (text.indexOf("\x1b") >= 0) text = text.replace(R.strip, "");
     this.raw = splitlines(text);

@@ -357,6 +357,12 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
                     f"classes[{i}] ({c.slug}).contexts[{j}].host: no host {x.host!r} in [[hosts]]"
                 )
     m = doc.get("matching")
+    for k, v in (m or {}).get("translate", {}).items():
+        if len(k) != 1 or ord(k) > 0xFFFF or "\n" in v or "\r" in v:
+            problems.append(
+                f"matching.translate: {k!r} = {v!r}: one character of the Basic Multilingual Plane, "
+                "replaced by text without line breaks"
+            )
     unwrap = (
         Matching(
             strip=pattern_of(m["strip"]),
@@ -368,6 +374,7 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
             gap=int(m.get("gap", 8)),
             max_line=int(m.get("max_line", 16384)),
             placeholders=dict(m.get("placeholders", {})),
+            translate=dict(m.get("translate", {})),
         )
         if m
         else None
@@ -489,6 +496,7 @@ def catalog_json(catalog: Catalog | None = None) -> dict[str, Any]:
             "gap": m.gap,
             "max_line": m.max_line,
             "placeholders": dict(m.placeholders),
+            "translate": dict(m.translate),
             "whitespace": matching.WS,
             "max_views": matching.MAX_VIEWS,
             "max_prefix_rounds": matching.MAX_PREFIX_ROUNDS,

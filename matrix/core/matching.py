@@ -394,10 +394,11 @@ class Matching(NamedTuple):
     gap: int  # lines with hits at most this far apart are one stretch of the log
     max_line: int  # longer lines are matched in overlapping pieces of this length
     placeholders: Mapping[str, str]  # for `{group}` of a check or fix when the text has none
+    translate: Mapping[str, str] = {}  # characters replaced in the whole text first (Unicode spaces, quotes)
 
 
 MATCHING_RULE = (
-    "1. remove `matching.strip` from the text; split it into lines (Python's str.splitlines); "
+    "1. replace each character of `translate` in the text by its value; remove `strip` from the text; split it into lines (Python's str.splitlines); "
     "a line longer than `max_line` is cut into pieces of `max_line` overlapping by a tenth. "
     "2. a line matching `decode_when` is also read decoded (`decode`, each escape replaced by "
     "`decode_map`, then split at newlines). 3. each such line's views: the line, and the text "

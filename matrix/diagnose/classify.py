@@ -102,6 +102,8 @@ class _Scan:
             for k, fb in enumerate(cat.fallbacks)
             if cat.by_slug[fb.slug].stage in wanted or (fb.slug == UNKNOWN and "fallback" in wanted)
         ]
+        if self.m.translate and not text.isascii():
+            text = text.translate(unwrap.translation(self.m))
         if "\x1b" in text:
             text = self.m.strip.rx.sub("", text)
         self.raw = text.splitlines()

@@ -1,9 +1,11 @@
 """Unwrapping a pasted text into the lines that are matched (step 1 of
 matrix.diagnose.classify; the rules are data: the catalog's [matching], matrix.core.matching).
 
-Terminal colour codes go (the caller strips them from the whole text); a line longer
-than `max_line` is matched in overlapping pieces; a piece holding JSON/logfmt escapes is
-also read decoded (a JSON log line can hold a whole multi-line error); each part has
+Characters a web page puts in place of plain ones (`translate`: Unicode spaces, typographic
+quotes) are replaced and terminal colour codes go (the caller does both to the whole text);
+a line longer than `max_line` is matched in overlapping pieces; a piece holding JSON/logfmt
+escapes is also read decoded, its decoded lines first (a JSON log line can hold a whole
+multi-line error, and a pattern reads its quotes as in the plain paste); each part has
 views: itself and the text after each wrapper or log field (`splits`), each with its log
 framing removed (`prefixes`: timestamps, levels, klog/journal headers, BuildKit steps...).
 """
@@ -48,6 +50,16 @@ class Line:
     @property
     def text(self) -> str:
         return self.views[0]
+
+
+def translation(m: Matching) -> dict[int, str]:
+    """`translate` as a str.translate table (built once per catalog)."""
+    return _table(tuple(sorted(m.translate.items())))
+
+
+@functools.cache
+def _table(items: tuple[tuple[str, str], ...]) -> dict[int, str]:
+    return {ord(k): v for k, v in items}
 
 
 def _strip_prefixes(m: Matching, s: str) -> str:
@@ -98,13 +110,13 @@ def _decoded(m: Matching, s: str) -> list[str]:
 
 
 def parts(m: Matching, line: str) -> list[str]:
-    """The texts one physical line is matched as: its pieces, and each piece's decoded
-    lines when it holds escapes."""
+    """The texts one physical line is matched as: its pieces, each after its decoded lines
+    when it holds escapes."""
     out = []
     for piece in _pieces(m, line):
-        out.append(piece)
         if m.decode_when.search(piece):
             out += _decoded(m, piece)
+        out.append(piece)
     return [p for p in out if p.strip(WS)]
 
 
