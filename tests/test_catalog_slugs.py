@@ -602,7 +602,11 @@ func continues(ln line) bool {
 }
 
 func first(raw string) (string, string) {
-	text := strip.ReplaceAllString(translate.Replace(raw), "")
+	text := strip.ReplaceAllString(raw, "")
+	wholeLog := utf8.RuneCountInString(text) >= d.Unwrap.WholeLogFrom
+	if !wholeLog {
+		text = translate.Replace(text)
+	}
 	s := &scanner{raw: splitlines(text), cache: map[int][]line{}, marks: map[int]string{}}
 	hits := []*hit{}
 	for i := range s.raw {
@@ -615,7 +619,7 @@ func first(raw string) (string, string) {
 			}
 		}
 	}
-	if utf8.RuneCountInString(text) < d.Unwrap.WholeLogFrom {
+	if !wholeLog {
 		taken := map[int]bool{}
 		for _, h := range hits {
 			taken[h.ln.lineno] = true

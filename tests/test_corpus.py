@@ -204,6 +204,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 112/130); its 15 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 19,
+        "n": 101,
+        "correct": 89,
+        "accuracy": 0.8812,
+        "new_projects": {"n": 33, "correct": 27},
+        "measured_at": "b03a4fe",
+        "after": "with the words model (the rules alone: 85/101); its 12 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -408,9 +418,9 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the heldout part (batch 19, 101 texts) scored 89/101 (88.1 %; the rules alone 85/101; its 33 texts "
-    "from projects new to the corpus 27/33), and batches 1-18 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, "
-    "78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 %, 88 % "
+    reason="no heldout batch measured with these rules; the last, batch 19 (101 texts), scored 89/101 (88.1 %; "
+    "the rules alone 85/101; its texts from projects new to the corpus 27/33), and batches 1-18 88 %, 82 %, "
+    "77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 %, 88 % "
     "(see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:

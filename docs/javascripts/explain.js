@@ -267,11 +267,12 @@
 
   function Scan(R, text) {
     this.R = R;
-    if (R.translate) text = text.replace(R.translate, function (c) { return R.translateMap[c]; });
     R.strip.lastIndex = 0;
     if (text.indexOf("\x1b") >= 0) text = text.replace(R.strip, "");
-    this.raw = splitlines(text);
     this.wholeLog = cpLength(text) >= R.wholeLogFrom;
+    // a paste (a web page's spaces and quotes); a whole log is a program's output, read as it is
+    if (R.translate && !this.wholeLog) text = text.replace(R.translate, function (c) { return R.translateMap[c]; });
+    this.raw = splitlines(text);
     this.linesCache = {};
     this.marksCache = {};
   }

@@ -398,7 +398,7 @@ class Matching(NamedTuple):
 
 
 MATCHING_RULE = (
-    "1. replace each character of `translate` in the text by its value; remove `strip` from the text; split it into lines (Python's str.splitlines); "
+    "1. remove `strip` from the text; in a text shorter than `whole_log_from` (a paste, not a whole log) replace each character of `translate` by its value; split it into lines (Python's str.splitlines); "
     "a line longer than `max_line` is cut into pieces of `max_line` overlapping by a tenth. "
     "2. a line matching `decode_when` is also read decoded (`decode`, each escape replaced by "
     "`decode_map`, then split at newlines). 3. each such line's views: the line, and the text "

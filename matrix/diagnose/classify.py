@@ -102,12 +102,13 @@ class _Scan:
             for k, fb in enumerate(cat.fallbacks)
             if cat.by_slug[fb.slug].stage in wanted or (fb.slug == UNKNOWN and "fallback" in wanted)
         ]
-        if self.m.translate and not text.isascii():
-            text = text.translate(unwrap.translation(self.m))
         if "\x1b" in text:
             text = self.m.strip.rx.sub("", text)
-        self.raw = text.splitlines()
         self.whole_log = len(text) >= _PREFILTER_FROM
+        if self.m.translate and not self.whole_log and not text.isascii():
+            # a paste (a web page's spaces and quotes); a whole log is a program's output, read as it is
+            text = text.translate(unwrap.translation(self.m))
+        self.raw = text.splitlines()
         self.found = gates.candidates(cat, self.raw) if self.whole_log else None
         self._lines: dict[int, list[Line]] = {}
         self._marks: dict[int, tuple[str | None, tuple[Marker, ...]]] = {}

@@ -2,7 +2,8 @@
 matrix.diagnose.classify; the rules are data: the catalog's [matching], matrix.core.matching).
 
 Characters a web page puts in place of plain ones (`translate`: Unicode spaces, typographic
-quotes) are replaced and terminal colour codes go (the caller does both to the whole text);
+quotes) are replaced in a paste (not in a whole log) and terminal colour codes go (the caller
+does both to the whole text);
 a line longer than `max_line` is matched in overlapping pieces; a piece holding JSON/logfmt
 escapes is also read decoded, its decoded lines first (a JSON log line can hold a whole
 multi-line error, and a pattern reads its quotes as in the plain paste); each part has

@@ -44,6 +44,7 @@ BATCHES = [
     (16, "4855310"),
     (17, "b7c9c36"),
     (18, "e6e9d62"),
+    (19, "b03a4fe"),
 ]
 ANSWERS = """
 import json, sys
