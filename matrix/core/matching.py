@@ -14,6 +14,7 @@ meaning differs between Python and JavaScript): `pattern_problems` says where on
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
@@ -181,6 +182,7 @@ _WORD = re.compile(r"[A-Za-z]+")
 _COMMON_TAILS = frozenset(w[1:] for w in COMMON_WORDS if len(w) >= 4)
 
 
+@functools.cache  # the same literals recur across patterns; read at every catalog load
 def _rarity(lit: str) -> float:
     words = [w.lower() for w in _WORD.findall(lit)]
     common = sum(len(w) for w in words if w in COMMON_WORDS)
