@@ -601,6 +601,28 @@ func continues(ln line) bool {
 	return frame != "" && strings.ContainsRune(d.Unwrap.Frames, r)
 }
 
+// joinLines: at most this many neighbouring lines are matched joined (a wrapped message).
+const joinLines = 3
+
+// joinedHit: each join with a space, else without (the first join's choice varying slowest).
+func joinedHit(i int, run []line) *hit {
+	n := len(run) - 1
+	for c := 0; c < 1<<n; c++ {
+		j := run[0].views[0]
+		for t := 0; t < n; t++ {
+			sep := " "
+			if (c>>(n-1-t))&1 == 1 {
+				sep = ""
+			}
+			j += sep + run[t+1].views[0]
+		}
+		if h := hitOf(line{i + 1, 0, views(j), j}); h != nil && h.slug != "" {
+			return h
+		}
+	}
+	return nil
+}
+
 func first(raw string) (string, string) {
 	text := strip.ReplaceAllString(raw, "")
 	wholeLog := utf8.RuneCountInString(text) >= d.Unwrap.WholeLogFrom
@@ -625,18 +647,23 @@ func first(raw string) (string, string) {
 			taken[h.ln.lineno] = true
 		}
 		for i := 0; i+1 < len(s.raw); i++ {
-			if taken[i+1] || taken[i+2] {
-				continue
-			}
-			a, b := s.linesOf(i), s.linesOf(i+1)
-			if len(a) != 1 || len(b) != 1 || !continues(b[0]) {
-				continue // a line with log framing starts a new record, unless it is a box's frame
-			}
-			for _, sep := range []string{" ", ""} {
-				j := a[0].views[0] + sep + b[0].views[0]
-				if h := hitOf(line{i + 1, 0, views(j), j}); h != nil && h.slug != "" {
+			for k := 2; k <= joinLines && i+k <= len(s.raw); k++ {
+				run, ok := []line{}, true
+				for j := 0; j < k && ok; j++ {
+					ls := s.linesOf(i + j)
+					ok = !taken[i+j+1] && len(ls) == 1
+					if ok {
+						run = append(run, ls[0])
+					}
+				}
+				if !ok || !continues(run[k-1]) {
+					break // a line with log framing starts a new record, unless it is a box's frame
+				}
+				if h := joinedHit(i, run); h != nil {
 					hits = append(hits, h)
-					taken[i+2] = true
+					for t := 1; t < k; t++ {
+						taken[i+t+1] = true
+					}
 					break
 				}
 			}

@@ -106,7 +106,12 @@ def texts() -> list[str]:
             "plugin-already-loaded",
             None,
         ),
-        # a terminal wrapped the message
+        # a terminal wrapped the message (over two lines, or three)
+        (
+            "helm-secrets: fork/exec /usr/local/bin/sops: no such\nfile or\ndirectory",
+            "plugin-file-missing",
+            None,
+        ),
         ('plugin.Open("/v/x.so"): /v/x.so: wrong ELF\nclass: ELFCLASS64', "elf-mismatch", None),
         (
             "plugin was built with a diff\nerent version of package golang.org/x/net/idna",

@@ -347,24 +347,47 @@
     return frame.length > 0 && R.frames.indexOf(frame.charAt(frame.length - 1)) >= 0;
   }
 
+  // Two or three neighbouring lines that only match together (a message a terminal
+  // wrapped): two first, three when two give no hit.
+  var JOIN_LINES = 3;
+
   Scan.prototype.joinedHits = function (hits) {
     var R = this.R, taken = {}, out = [];
     hits.forEach(function (h) { taken[h.line.lineno] = true; });
     for (var i = 0; i < this.raw.length - 1; i++) {
-      if (taken[i + 1] || taken[i + 2]) continue;
-      var a = this.linesOf(i), b = this.linesOf(i + 1);
-      if (a.length !== 1 || b.length !== 1) continue;
-      // a line with log framing (a timestamp, a file:line prefix...) starts a new record:
-      // it does not continue the line before it, unless the framing ends in a box's frame
-      if (!continues(R, b[0])) continue;
-      var seps = [" ", ""];
-      for (var s = 0; s < seps.length; s++) {
-        var joined = a[0].views[0] + seps[s] + b[0].views[0];
-        var h = this.hit({ lineno: i + 1, order: [i, 0], src: joined, views: views(R, joined) });
-        if (h && h.slug !== null) { out.push(h); taken[i + 2] = true; break; }
+      for (var k = 2; k <= JOIN_LINES; k++) {
+        if (i + k > this.raw.length) break;
+        var run = [], ok = true;
+        for (var j = 0; j < k; j++) {
+          if (taken[i + j + 1]) { ok = false; break; }
+          var ls = this.linesOf(i + j);
+          if (ls.length !== 1) { ok = false; break; }
+          run.push(ls[0]);
+        }
+        // a line with log framing (a timestamp, a file:line prefix...) starts a new record:
+        // it does not continue the line before it, unless the framing ends in a box's frame
+        if (!ok || !continues(R, run[k - 1])) break;
+        var h = this.joinedHit(i, run);
+        if (h) {
+          out.push(h);
+          for (var t = 1; t < k; t++) taken[i + t + 1] = true;
+          break;
+        }
       }
     }
     return out;
+  };
+
+  // each join with a space, else without (the first join's choice varying slowest)
+  Scan.prototype.joinedHit = function (i, run) {
+    var n = run.length - 1;
+    for (var c = 0; c < (1 << n); c++) {
+      var joined = run[0].views[0];
+      for (var j = 0; j < n; j++) joined += ((c >> (n - 1 - j)) & 1 ? "" : " ") + run[j + 1].views[0];
+      var h = this.hit({ lineno: i + 1, order: [i, 0], src: joined, views: views(this.R, joined) });
+      if (h && h.slug !== null) return h;
+    }
+    return null;
   };
 
   function firstMarker(markers, vs) {

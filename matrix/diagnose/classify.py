@@ -32,6 +32,7 @@ the machine or the network.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ _MAX_LINE = MAX_LINE_SHOWN
 _WS = WS
 _PREFILTER_FROM = WHOLE_LOG_FROM  # texts shorter than this are read line by line without it
 _CONTEXT = CONTEXT_LINES  # lines before and after an error where its host program is looked for
+JOIN_LINES = 3  # at most this many neighbouring lines are matched joined (a wrapped message)
 
 
 @dataclass(frozen=True)
@@ -167,34 +169,44 @@ class _Scan:
         return out
 
     def joined_hits(self, hits: list[Hit]) -> list[Hit]:
-        """Hits of two neighbouring lines that only match together: a message a terminal
-        wrapped (at a space, or inside a word). Not in whole logs (not pasted from a
-        terminal, and too many pairs)."""
+        """Hits of two or three neighbouring lines that only match together: a message a
+        terminal wrapped (at a space, or inside a word; Terraform wraps its diagnostics).
+        Two lines first, three when two give none. Not in whole logs (not pasted from a
+        terminal, and too many runs)."""
         taken = {h.line.lineno for h in hits}
         out = []
-        hitting = gates.hit_pattern_set(self.cat)
         for i in range(len(self.raw) - 1):
-            if i + 1 in taken or i + 2 in taken:
-                continue
-            a, b = self.lines_of(i), self.lines_of(i + 1)
-            if len(a) != 1 or len(b) != 1:
-                continue
-            if not unwrap.continues(b[0]):
-                continue  # log framing (a timestamp, a file:line prefix...) starts a new record
-            for sep in (" ", ""):
-                # the gates in the joined text: those of either line and those across the
-                # join (a superset); only if a hit pattern may match is it read
-                x, y = a[0].text, b[0].text
-                present = self.present_of(a[0]) | self.present_of(b[0]) | gates.across(self.cat, x + sep, y)
-                joined = x + sep + y
-                if not any(p.needs and gates.holds(joined, p.needs) for p in present & hitting):
-                    continue
-                h = self.hit(Line(i + 1, (i, 0), joined, unwrap.views(self.m, joined)), present)
-                if h is not None and h.slug is not None:
+            for k in range(2, JOIN_LINES + 1):
+                if i + k > len(self.raw) or any(i + j + 1 in taken for j in range(k)):
+                    break
+                run = [self.lines_of(i + j) for j in range(k)]
+                if any(len(x) != 1 for x in run) or not unwrap.continues(run[-1][0]):
+                    break  # log framing (a timestamp, a file:line prefix...) starts a new record
+                h = self.joined_hit(i, [x[0] for x in run])
+                if h is not None:
                     out.append(h)
-                    taken.add(i + 2)
+                    taken.update(i + j + 1 for j in range(1, k))
                     break
         return out
+
+    def joined_hit(self, i: int, run: list[Line]) -> Hit | None:
+        """The first hit of `run`'s lines joined, each join with a space, else without (the
+        first join's choice varying slowest)."""
+        hitting = gates.hit_pattern_set(self.cat)
+        base: set[Pattern] = set().union(*(self.present_of(ln) for ln in run))
+        for seps in itertools.product((" ", ""), repeat=len(run) - 1):
+            # the gates in the joined text: those of its lines and those across each join
+            # (a superset); only if a hit pattern may match is it read
+            joined, present = run[0].text, set(base)
+            for sep, ln in zip(seps, run[1:], strict=True):
+                present |= gates.across(self.cat, joined + sep, ln.text)
+                joined += sep + ln.text
+            if not any(p.needs and gates.holds(joined, p.needs) for p in present & hitting):
+                continue
+            h = self.hit(Line(i + 1, (i, 0), joined, unwrap.views(self.m, joined)), present)
+            if h is not None and h.slug is not None:
+                return h
+        return None
 
     def present_of(self, ln: Line) -> set[Pattern]:
         if ln.present is None:
