@@ -214,6 +214,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 85/101); its 12 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 20,
+        "n": 115,
+        "correct": 101,
+        "accuracy": 0.8783,
+        "new_projects": {"n": 50, "correct": 45},
+        "measured_at": "c488ef4",
+        "after": "with the words model (the rules alone: 101/115); its 14 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -418,9 +428,9 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the heldout part (batch 20, 115 texts) scored 101/115 (87.8 %; the rules alone 101/115; its 50 texts "
-    "from projects new to the corpus 45/50), and batches 1-19 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, "
-    "78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 % "
+    reason="no heldout batch measured with these rules; the last, batch 20 (115 texts), scored 101/115 (87.8 %; "
+    "the rules alone 101/115; its texts from projects new to the corpus 45/50), and batches 1-19 88 %, 82 %, "
+    "77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 % "
     "(see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:

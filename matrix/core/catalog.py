@@ -357,28 +357,8 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
                     f"classes[{i}] ({c.slug}).contexts[{j}].host: no host {x.host!r} in [[hosts]]"
                 )
     m = doc.get("matching")
-    for k, v in (m or {}).get("translate", {}).items():
-        if len(k) != 1 or ord(k) > 0xFFFF or "\n" in v or "\r" in v:
-            problems.append(
-                f"matching.translate: {k!r} = {v!r}: one character of the Basic Multilingual Plane, "
-                "replaced by text without line breaks"
-            )
-    unwrap = (
-        Matching(
-            strip=pattern_of(m["strip"]),
-            decode_when=pattern_of(m["decode_when"]),
-            decode=pattern_of(m["decode"]),
-            decode_map=dict(m["decode_map"]),
-            prefixes=patterns_of(m.get("prefixes", [])),
-            splits=patterns_of(m.get("splits", [])),
-            gap=int(m.get("gap", 8)),
-            max_line=int(m.get("max_line", 16384)),
-            placeholders=dict(m.get("placeholders", {})),
-            translate=dict(m.get("translate", {})),
-        )
-        if m
-        else None
-    )
+    problems += matching.translate_problems((m or {}).get("translate", {}))
+    unwrap = matching.matching_of(m) if m else None
     cat = Catalog(
         path,
         classes,

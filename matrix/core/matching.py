@@ -399,6 +399,33 @@ class Matching(NamedTuple):
     translate: Mapping[str, str] = {}  # characters replaced in the whole text first (Unicode spaces, quotes)
 
 
+def matching_of(m: Mapping[str, Any]) -> Matching:
+    """The catalog's [matching] table, read."""
+    return Matching(
+        strip=pattern_of(m["strip"]),
+        decode_when=pattern_of(m["decode_when"]),
+        decode=pattern_of(m["decode"]),
+        decode_map=dict(m["decode_map"]),
+        prefixes=patterns_of(m.get("prefixes", [])),
+        splits=patterns_of(m.get("splits", [])),
+        gap=int(m.get("gap", 8)),
+        max_line=int(m.get("max_line", 16384)),
+        placeholders=dict(m.get("placeholders", {})),
+        translate=dict(m.get("translate", {})),
+    )
+
+
+def translate_problems(translate: Mapping[str, str]) -> list[str]:
+    """`translate` replaces one character of the Basic Multilingual Plane (explain.js reads
+    the text as UTF-16) by text without line breaks (the lines stay as they are)."""
+    return [
+        f"matching.translate: {k!r} = {v!r}: one character of the Basic Multilingual Plane, "
+        "replaced by text without line breaks"
+        for k, v in translate.items()
+        if len(k) != 1 or ord(k) > 0xFFFF or "\n" in v or "\r" in v
+    ]
+
+
 MATCHING_RULE = (
     "1. remove `strip` from the text; in a text shorter than `whole_log_from` (a paste, not a whole log) replace each character of `translate` by its value; split it into lines (Python's str.splitlines); "
     "a line longer than `max_line` is cut into pieces of `max_line` overlapping by a tenth. "

@@ -45,6 +45,7 @@ BATCHES = [
     (17, "b7c9c36"),
     (18, "e6e9d62"),
     (19, "b03a4fe"),
+    (20, "c488ef4"),
 ]
 ANSWERS = """
 import json, sys
