@@ -19,6 +19,7 @@ import pytest
 
 from matrix.cli.explain import explain_all
 from tests.sitekit import CHROMIUM, ROOT, chromium, mkdocs_build, serve, tiny_project, watched_page
+from tests.test_explain_input import PASTES
 
 CORPUS = ROOT / "tests" / "corpus" / "public_errors.jsonl"
 
@@ -71,28 +72,36 @@ def paste(page: Any, text: str) -> list[dict[str, str]]:
     return got
 
 
+Answer = tuple[str, str | None, bool, list[tuple[str, str]]]
+
+
+def box_and_cli(page: Any, text: str) -> tuple[list[Answer], list[Answer]]:
+    """What the box answers and what `explain -` answers: every error, whether the class is
+    the words model's guess, the alternatives and their checks."""
+    box = [
+        (a["cls"], a["pkg"] or None, bool(a["guessed"]), [(x[0], x[1]) for x in a["alts"]])
+        for a in paste(page, text)
+    ]
+    cli = [
+        (
+            a["class"],
+            a["package"],
+            bool(a.get("guessed")),
+            [(x["class"], x["check"]) for x in a["alternatives"]],
+        )
+        for a in explain_all(text, ROOT / "tests" / "no-such-data-dir")
+    ]
+    return box, cli
+
+
 def test_every_corpus_text_gets_the_cli_answer(page: Any, base_url: str) -> None:
     rows = [json.loads(ln) for ln in CORPUS.read_text(encoding="utf-8").splitlines() if ln.strip()]
     page.goto(base_url + "errors/")
     page.wait_for_selector(".pm-explain-text")
-    nowhere = ROOT / "tests" / "no-such-data-dir"
     differ = []
     guessed = guessed_alts = 0
     for r in rows:
-        box = [
-            (a["cls"], a["pkg"] or None, bool(a["guessed"]), [tuple(x) for x in a["alts"]])
-            for a in paste(page, r["text"])
-        ]
-        cli = [
-            (
-                a["class"],
-                a["package"],
-                bool(a.get("guessed")),
-                [(x["class"], x["check"]) for x in a["alternatives"]],
-            )
-            for a in explain_all(r["text"], nowhere)
-        ]
-        # `explain -`: every error, whether the class is the words model's guess, the alternatives
+        box, cli = box_and_cli(page, r["text"])
         if box != cli:
             differ.append((r["id"], box, cli))
         guessed += any(g for _, _, g, _ in cli)
@@ -102,6 +111,22 @@ def test_every_corpus_text_gets_the_cli_answer(page: Any, base_url: str) -> None
     assert guessed_alts >= 1, "no guess's alternative was compared"
     assert page.errors == []
     assert page.outside == []
+
+
+def test_what_logs_web_pages_and_terminals_do_to_a_paste_gets_the_cli_answer(
+    page: Any, base_url: str
+) -> None:
+    """The unwrapping cases of tests/test_explain_input.py (Unicode spaces and quotes, JSON
+    escapes, wrapped lines, framing no prefix names): the box answers what the CLI does."""
+    page.goto(base_url + "errors/")
+    page.wait_for_selector(".pm-explain-text")
+    differ = []
+    for text, slug, _ in PASTES:
+        box, cli = box_and_cli(page, text)
+        if box != cli or cli[0][0] != slug:
+            differ.append((text[:80], box, cli))
+    assert not differ, differ
+    assert page.errors == []
 
 
 def test_the_box_is_on_the_home_page_and_links_to_the_class_page(page: Any, base_url: str) -> None:

@@ -394,8 +394,13 @@ func stripPrefixes(s string) string {
 func views(s string) []string {
 	out := []string{stripPrefixes(s)}
 	for _, sp := range splits {
-		for _, loc := range sp.FindAllStringIndex(s, -1) {
-			v := stripPrefixes(s[loc[1]:])
+		k := sp.SubexpIndex("keep")
+		for _, loc := range sp.FindAllStringSubmatchIndex(s, -1) {
+			start := loc[1]
+			if k > 0 && loc[2*k] >= 0 {
+				start -= loc[2*k+1] - loc[2*k] // the view keeps what the `keep` group matched
+			}
+			v := stripPrefixes(s[start:])
 			if v == "" {
 				continue
 			}

@@ -50,94 +50,103 @@ def texts() -> list[str]:
 # ---------------------------------------------------------------- unwrapping
 
 
-@pytest.mark.parametrize(
-    ("text", "slug", "package"),
-    [
-        # a JSON log line: escaped quotes, the inner error's lines as literal \n
-        (
-            '{"level":"error","msg":"load failed","error":"panic: plugin.Open(\\"/p/Foo\\"): plugin was built '
-            'with a different version of package github.com/pkg/errors\\n\\ngoroutine 1 [running]:\\nmain.main()"}',
-            "package-version-mismatch",
-            "github.com/pkg/errors",
-        ),
-        (
-            '{"level":"fatal","error":"fatal error: runtime: no plugin module data\\n\\ngoroutine 1 [running]:"}',
-            "no-plugin-module-data",
-            None,
-        ),
-        # logfmt
-        (
-            'time="2024-01-01T10:00:00Z" level=error msg="could not load" err="plugin: not implemented"',
-            "plugin-not-implemented",
-            None,
-        ),
-        # systemd journal and klog
-        (
-            'Mar 02 10:00:00 node1 gateway[123]: plugin.Open("/x/y.so"): /x/y.so: wrong ELF class: ELFCLASS32',
-            "elf-mismatch",
-            None,
-        ),
-        (
-            "E1104 17:37:44.690243       1 server.go:72] " + MISMATCH,
-            "package-version-mismatch",
-            "internal/abi",
-        ),
-        # docker BuildKit and compose prefixes on every line of a Go build
-        (
-            "#12 0.345 # github.com/x/y\n#12 0.346 main.go:3:2: undefined: foo\n#12 0.350 note: module requires Go 1.23",
-            "go-version-too-old",
-            None,
-        ),
-        (
-            "gateway  | fatal error: runtime: no plugin module data\ngateway  | ",
-            "no-plugin-module-data",
-            None,
-        ),
-        # kustomize's exec-plugin wrapper
-        (
-            "Error: failure in plugin configured via /tmp/kust-plugin-config-1; exit status 1: fork/exec "
-            "/home/u/.config/kustomize/plugin/x/v1/y/Y: exec format error",
-            "elf-mismatch",
-            None,
-        ),
-        # a panic that only carries a load error is that error
-        (
-            'panic: plugin.Open("x"): plugin already loaded\n\ngoroutine 1 [running]:\nmain.main()',
-            "plugin-already-loaded",
-            None,
-        ),
-        # a terminal wrapped the message (over two lines, or three)
-        (
-            "helm-secrets: fork/exec /usr/local/bin/sops: no such\nfile or\ndirectory",
-            "plugin-file-missing",
-            None,
-        ),
-        ('plugin.Open("/v/x.so"): /v/x.so: wrong ELF\nclass: ELFCLASS64', "elf-mismatch", None),
-        (
-            "plugin was built with a diff\nerent version of package golang.org/x/net/idna",
-            "package-version-mismatch",
-            "golang.org/x/net/idna",
-        ),
-        # HTML entities and markdown escapes from a web page or an issue's source
-        ("plugin.Open(&quot;/p/Foo.so&quot;): realpath failed", "plugin-file-missing", None),
-        ("version `GLIBC\\_2.34' not found (required by ./plugin.so)", "missing-shared-library", None),
-        # what a web page or a word processor puts in place of plain characters
-        (
-            "plugin\u00a0was built with a\u00a0different version of package internal/cpu",
-            "package-version-mismatch",
-            "internal/cpu",
-        ),
-        ("plugin.Open(\u201c/p/Foo.so\u201d): realpath failed", "plugin-file-missing", None),
-        ("\u2013buildmode=plugin not supported on windows/amd64", "buildmode-unsupported", None),
-        ("plug\u200bin: not implemented", "plugin-not-implemented", None),
-        # a JSON log line's decoded text is read first: the pattern and its `unless` see plain quotes
-        (
-            '{"level":"error","error":"# example.com/x\\ncgo: exec gcc: exec: \\"gcc\\": executable file not found in $PATH"}',
-            "cgo-unavailable",
-            None,
-        ),
-    ],
-)
+# What people paste, wrapped the ways logs, web pages and terminals wrap it (the site's box
+# gives the same answers: tests/test_browser_explain.py)
+PASTES: list[tuple[str, str, str | None]] = [
+    # a JSON log line: escaped quotes, the inner error's lines as literal \n
+    (
+        '{"level":"error","msg":"load failed","error":"panic: plugin.Open(\\"/p/Foo\\"): plugin was built '
+        'with a different version of package github.com/pkg/errors\\n\\ngoroutine 1 [running]:\\nmain.main()"}',
+        "package-version-mismatch",
+        "github.com/pkg/errors",
+    ),
+    (
+        '{"level":"fatal","error":"fatal error: runtime: no plugin module data\\n\\ngoroutine 1 [running]:"}',
+        "no-plugin-module-data",
+        None,
+    ),
+    # logfmt
+    (
+        'time="2024-01-01T10:00:00Z" level=error msg="could not load" err="plugin: not implemented"',
+        "plugin-not-implemented",
+        None,
+    ),
+    # systemd journal and klog
+    (
+        'Mar 02 10:00:00 node1 gateway[123]: plugin.Open("/x/y.so"): /x/y.so: wrong ELF class: ELFCLASS32',
+        "elf-mismatch",
+        None,
+    ),
+    (
+        "E1104 17:37:44.690243       1 server.go:72] " + MISMATCH,
+        "package-version-mismatch",
+        "internal/abi",
+    ),
+    # docker BuildKit and compose prefixes on every line of a Go build
+    (
+        "#12 0.345 # github.com/x/y\n#12 0.346 main.go:3:2: undefined: foo\n#12 0.350 note: module requires Go 1.23",
+        "go-version-too-old",
+        None,
+    ),
+    (
+        "gateway  | fatal error: runtime: no plugin module data\ngateway  | ",
+        "no-plugin-module-data",
+        None,
+    ),
+    # kustomize's exec-plugin wrapper
+    (
+        "Error: failure in plugin configured via /tmp/kust-plugin-config-1; exit status 1: fork/exec "
+        "/home/u/.config/kustomize/plugin/x/v1/y/Y: exec format error",
+        "elf-mismatch",
+        None,
+    ),
+    # a panic that only carries a load error is that error
+    (
+        'panic: plugin.Open("x"): plugin already loaded\n\ngoroutine 1 [running]:\nmain.main()',
+        "plugin-already-loaded",
+        None,
+    ),
+    # a terminal wrapped the message (over two lines, or three)
+    (
+        "helm-secrets: fork/exec /usr/local/bin/sops: no such\nfile or\ndirectory",
+        "plugin-file-missing",
+        None,
+    ),
+    ('plugin.Open("/v/x.so"): /v/x.so: wrong ELF\nclass: ELFCLASS64', "elf-mismatch", None),
+    (
+        "plugin was built with a diff\nerent version of package golang.org/x/net/idna",
+        "package-version-mismatch",
+        "golang.org/x/net/idna",
+    ),
+    # HTML entities and markdown escapes from a web page or an issue's source
+    ("plugin.Open(&quot;/p/Foo.so&quot;): realpath failed", "plugin-file-missing", None),
+    ("version `GLIBC\\_2.34' not found (required by ./plugin.so)", "missing-shared-library", None),
+    # what a web page or a word processor puts in place of plain characters
+    (
+        "plugin\u00a0was built with a\u00a0different version of package internal/cpu",
+        "package-version-mismatch",
+        "internal/cpu",
+    ),
+    ("plugin.Open(\u201c/p/Foo.so\u201d): realpath failed", "plugin-file-missing", None),
+    ("\u2013buildmode=plugin not supported on windows/amd64", "buildmode-unsupported", None),
+    ("plug\u200bin: not implemented", "plugin-not-implemented", None),
+    # framing no prefix names (a line number, stern's pod and container): a Go build's header keeps its place
+    (
+        "12 # command-line-arguments\n13 runtime.islibrary: missing Go type information for global symbol: size 1",
+        "build-failed",
+        None,
+    ),
+    ("/ # certbot", "unknown", None),  # a shell prompt is no package header
+    # a JSON log line's decoded text is read first: the pattern and its `unless` see plain quotes
+    (
+        '{"level":"error","error":"# example.com/x\\ncgo: exec gcc: exec: \\"gcc\\": executable file not found in $PATH"}',
+        "cgo-unavailable",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "slug", "package"), PASTES)
 def test_unwraps_what_people_paste(text: str, slug: str, package: str | None) -> None:
     m = classify(text)
     assert (m.slug, m.package) == (slug, package), (m, text)

@@ -188,7 +188,9 @@
       while ((m = rx.exec(s)) !== null) {
         var end = m.index + m[0].length;
         if (m[0].length === 0) rx.lastIndex++;
-        var v = stripPrefixes(R, s.slice(end));
+        // a `keep` group: the view keeps what it matched (it starts that long before the end)
+        var keep = m.groups && m.groups.keep !== undefined ? m.groups.keep.length : 0;
+        var v = stripPrefixes(R, s.slice(end - keep));
         if (v && out.indexOf(v) < 0) {
           out.push(v);
           if (out.length >= R.maxViews) return out;

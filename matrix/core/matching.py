@@ -35,6 +35,10 @@ CONTEXT_LINES = 50
 MAX_LINE_SHOWN = 4000
 # The named groups a pattern may capture: they fill `{name}` in checks and fixes.
 GROUPS = ("package", "path", "library", "symbol", "module", "need", "have")
+# A `splits` pattern's group that starts its view: the view keeps what the group matched
+# (it starts len(keep) before the match's end), so a pattern anchored with ^ (`^panic: `)
+# finds the token after framing no prefix names.
+KEEP = "keep"
 
 # Constructs Python's re accepts but RE2 (Go, Rust) does not: patterns are published in
 # errors.json for other tools, so they must stay portable.
@@ -431,7 +435,8 @@ MATCHING_RULE = (
     "a line longer than `max_line` is cut into pieces of `max_line` overlapping by a tenth. "
     "2. a line matching `decode_when` is also read decoded (`decode`, each escape replaced by "
     "`decode_map`, then split at newlines). 3. each such line's views: the line, and the text "
-    "after each match of a `splits` pattern; from each view the `prefixes` are removed from "
+    "after each match of a `splits` pattern (when it has a `keep` group, from len(keep) before the "
+    "match's end: the view keeps what that group matched); from each view the `prefixes` are removed from "
     "the start, again and again, and spaces and tabs around it. 4. a line's hit is the first "
     "class (in this order) with a pattern matching one of its views; else the fallbacks that "
     "match. In a text shorter than `whole_log_from`, two neighbouring lines without hits are "
@@ -469,8 +474,9 @@ def pattern_problems(patterns: Iterable[tuple[str, Pattern]], matching: Matching
         why = portability_problem(p.source)
         if why:
             problems.append(f"{where}: {why}")
-        if rx.groupindex.keys() - set(GROUPS):
-            problems.append(f"{where}: the only named groups allowed are {', '.join(GROUPS)}")
+        allowed = (*GROUPS, KEEP) if where.startswith("matching.splits") else GROUPS
+        if rx.groupindex.keys() - set(allowed):
+            problems.append(f"{where}: the only named groups allowed are {', '.join(allowed)}")
     if matching:
         for i, p in enumerate(matching.prefixes):
             if not p.source.startswith("^"):

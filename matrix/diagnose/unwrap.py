@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 
-from matrix.core.matching import FRAMES, MAX_PREFIX_ROUNDS, MAX_VIEWS, WS, Matching, Pattern
+from matrix.core.matching import FRAMES, KEEP, MAX_PREFIX_ROUNDS, MAX_VIEWS, WS, Matching, Pattern
 
 
 @functools.cache
@@ -77,14 +77,15 @@ def _strip_prefixes(m: Matching, s: str) -> str:
 
 
 def views(m: Matching, s: str) -> list[str]:
-    """The texts `s` is matched as: itself and the text after each `splits` match, each
-    with its log framing removed (at most MAX_VIEWS)."""
+    """The texts `s` is matched as: itself and the text after each `splits` match (with
+    what its `keep` group matched), each with its log framing removed (at most MAX_VIEWS)."""
     out = [_strip_prefixes(m, s)]
     for sp in m.splits:
         if sp.gate is not None and not any(g in s for g in sp.gate):
             continue
+        keep = KEEP in sp.rx.groupindex
         for mm in sp.rx.finditer(s):
-            v = _strip_prefixes(m, s[mm.end() :])
+            v = _strip_prefixes(m, s[mm.end() - (len(mm.group(KEEP) or "") if keep else 0) :])
             if v and v not in out:
                 out.append(v)
                 if len(out) >= MAX_VIEWS:
