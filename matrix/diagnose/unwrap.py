@@ -63,16 +63,28 @@ def _table(items: tuple[tuple[str, str], ...]) -> dict[int, str]:
     return {ord(k): v for k, v in items}
 
 
+@functools.cache
+def _any_prefix(sources: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The prefixes as one alternation: at the start of a text Python's re takes the first
+    alternative that matches, the prefix the loop in the matching rule would take first.
+    None when a prefix may match nothing (the rule skips an empty match; an alternation
+    would stop there)."""
+    if any(re.match(src, "") for src in sources):
+        return None
+    return re.compile("|".join(f"(?:{src})" for src in sources))
+
+
 def _strip_prefixes(m: Matching, s: str) -> str:
     s = s.strip(WS)
+    one = _any_prefix(tuple(p.source for p in m.prefixes))
     for _ in range(MAX_PREFIX_ROUNDS):
-        for p in m.prefixes:
-            mm = p.search(s)
-            if mm and mm.end() > 0:
-                s = s[mm.end() :].strip(WS)
-                break
+        if one is not None:
+            mm = one.match(s)
         else:
+            mm = next((x for p in m.prefixes if (x := p.search(s)) and x.end() > 0), None)
+        if mm is None or mm.end() == 0:
             break
+        s = s[mm.end() :].strip(WS)
     return s
 
 
