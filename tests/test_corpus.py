@@ -224,6 +224,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 101/115); its 14 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 21,
+        "n": 116,
+        "correct": 101,
+        "accuracy": 0.8707,
+        "new_projects": {"n": 47, "correct": 41},
+        "measured_at": "8d78e32",
+        "after": "with the words model (the rules alone: 96/116); its 15 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -428,9 +438,9 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the heldout part (batch 21, 116 texts) scored 101/116 (87.1 %; the rules alone 96/116; its 47 texts "
-    "from projects new to the corpus 41/47), and batches 1-20 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, "
-    "78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 % "
+    reason="no heldout batch measured with these rules; the last, batch 21 (116 texts), scored 101/116 (87.1 %; "
+    "the rules alone 96/116; its texts from projects new to the corpus 41/47), and batches 1-20 88 %, 82 %, "
+    "77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 % "
     "(see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:

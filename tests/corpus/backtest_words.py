@@ -46,6 +46,7 @@ BATCHES = [
     (18, "e6e9d62"),
     (19, "b03a4fe"),
     (20, "c488ef4"),
+    (21, "8d78e32"),
 ]
 ANSWERS = """
 import json, sys
