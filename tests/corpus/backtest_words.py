@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from matrix.core.words import guess as words_guess  # noqa: E402
 from matrix.core.words import parse  # noqa: E402
 from matrix.diagnose.words_train import MARGIN, PARAMS, fit  # noqa: E402
+from tests.corpus.gitwork import head, worktree  # noqa: E402
 
 # (batch, the commit that measured it while heldout: tests/test_corpus.py RETIRED)
 BATCHES = [
@@ -59,25 +59,21 @@ json.dump([dict(r, ans=classify(r["text"]).slug, nothing=not scan(cat, r["text"]
 """
 
 
-def answers_at(commit: str, tmp: Path) -> list[dict[str, Any]]:
-    wt = tmp / commit
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(wt), commit], check=True)
-    try:
+def answers_at(commit: str) -> list[dict[str, Any]]:
+    with worktree(commit) as wt:
         out = subprocess.run(
             [sys.executable, "-c", ANSWERS], cwd=wt, check=True, capture_output=True, text=True
         )
         rows: list[dict[str, Any]] = json.loads(out.stdout)
         return rows
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(wt)], check=True)
 
 
 OUT = ROOT / "tests" / "corpus" / "words_backtest.json"
 KEYS = ("n", "rules_right", "rules_unknown_missed", "words_right", "words_lost", "words_other_class")
 
 
-def backtest(batch: int, commit: str, tmp: Path) -> dict[str, Any]:
-    rows = answers_at(commit, tmp)
+def backtest(batch: int, commit: str) -> dict[str, Any]:
+    rows = answers_at(commit)
     tune = [r for r in rows if r["split"] == "tune"]
     held = [r for r in rows if r["split"] == "heldout" and r["batch"] == batch]
     model = parse({**fit([r["text"] for r in tune], [r["label"] for r in tune]), "margin": MARGIN}, commit)
@@ -112,21 +108,17 @@ def main(argv: list[str]) -> int:
         "| batch | heldout | rules right | rules unknown, labelled otherwise | words right | words lost | other class | rules + words |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    with tempfile.TemporaryDirectory() as d:
-        record = [backtest(batch, commit, Path(d)) for batch, commit in BATCHES]
+    record = [backtest(batch, commit) for batch, commit in BATCHES]
     total = {k: sum(b[k] for b in record) for k in KEYS}
     for b in record:
         print(row(f"{b['batch']} ({b['measured_at']})", b))
     print(row("all", total))
     if "--write" in argv:
-        head = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-        )
         doc = {
             "what": "the words model's effect on heldout batches, replayed: trained with today's parameters on the "
             "tune split of the commit that measured each batch, applied where those rules found no error; "
             "written by tests/corpus/backtest_words.py --write",
-            "ran_at": head.stdout.strip(),
+            "ran_at": head(),
             "params": {**PARAMS, "margin": MARGIN},
             "batches": record,
             "all": total,

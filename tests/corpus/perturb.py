@@ -17,12 +17,14 @@ import html
 import json
 import subprocess
 import sys
-import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tests.corpus.gitwork import head, worktree  # noqa: E402
+
 CORPUS = ROOT / "tests" / "corpus" / "public_errors.jsonl"
 OUT = ROOT / "tests" / "corpus" / "perturbations.json"
 
@@ -90,27 +92,16 @@ def answers(where: Path, texts: list[str]) -> list[str]:
 def measure(base: str) -> dict[str, object]:
     rows = [json.loads(ln) for ln in CORPUS.read_text(encoding="utf-8").splitlines() if ln.strip()]
     rows = [r for r in rows if r["label"] != "unknown"]
-    with tempfile.TemporaryDirectory() as d:
-        wt = Path(d) / "base"
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(wt), base], check=True
-        )
-        try:
-            ok = [
-                r
-                for r, a in zip(rows, answers(wt, [r["text"] for r in rows]), strict=True)
-                if a == r["label"]
-            ]
-            result: dict[str, object] = {"texts": len(ok)}
-            for name, change in CHANGES.items():
-                changed = [change(r["text"]) for r in ok]
-                counts = {}
-                for who, where in (("base", wt), ("now", ROOT)):
-                    got = answers(where, changed)
-                    counts[who] = sum(g == r["label"] for g, r in zip(got, ok, strict=True))
-                result[name] = counts
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(wt)], check=True)
+    with worktree(base) as wt:
+        ok = [r for r, a in zip(rows, answers(wt, [r["text"] for r in rows]), strict=True) if a == r["label"]]
+        result: dict[str, object] = {"texts": len(ok)}
+        for name, change in CHANGES.items():
+            changed = [change(r["text"]) for r in ok]
+            counts = {}
+            for who, where in (("base", wt), ("now", ROOT)):
+                got = answers(where, changed)
+                counts[who] = sum(g == r["label"] for g, r in zip(got, ok, strict=True))
+            result[name] = counts
     return result
 
 
@@ -129,15 +120,12 @@ def main(argv: list[str]) -> int:
         assert isinstance(c, dict)
         print(f"| {name} | {c['base']} | {c['now']} |")
     if args.write:
-        head = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-        )
         doc = {
             "what": "corpus texts the rules name right at `base`, changed the ways logs, web pages and terminals "
             "change a paste, and named as before by the rules at `base` and at `ran_at`; written by "
             "tests/corpus/perturb.py --write",
             "base": args.base,
-            "ran_at": head.stdout.strip(),
+            "ran_at": head(),
             **result,
         }
         OUT.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
