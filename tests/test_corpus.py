@@ -234,6 +234,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 96/116); its 15 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 22,
+        "n": 108,
+        "correct": 96,
+        "accuracy": 0.8889,
+        "new_projects": {"n": 40, "correct": 36},
+        "measured_at": "85732ed",
+        "after": "with the words model (the rules alone: 96/108); its 12 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -438,10 +448,10 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the heldout part (batch 22, 108 texts) scored 96/108 (88.9 %; the rules alone 96/108; its 40 texts "
-    "from projects new to the corpus 36/40), and batches 1-21 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, "
-    "78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 %, 87 % "
-    "(see `retired_heldout` in tests/corpus/accuracy.json)",
+    reason="no heldout batch measured with these rules; the last, batch 22 (108 texts), scored 96/108 (88.9 %; "
+    "the rules alone 96/108; its texts from projects new to the corpus 36/40), and batches 1-21 88 %, 82 %, "
+    "77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 %, "
+    "87 % (see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]

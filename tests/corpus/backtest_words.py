@@ -47,6 +47,7 @@ BATCHES = [
     (19, "b03a4fe"),
     (20, "c488ef4"),
     (21, "8d78e32"),
+    (22, "85732ed"),
 ]
 ANSWERS = """
 import json, sys
