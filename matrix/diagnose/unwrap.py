@@ -64,19 +64,19 @@ def _table(items: tuple[tuple[str, str], ...]) -> dict[int, str]:
 
 
 @functools.cache
-def _any_prefix(sources: tuple[str, ...]) -> re.Pattern[str] | None:
+def _any_prefix(prefixes: tuple[Pattern, ...]) -> re.Pattern[str] | None:
     """The prefixes as one alternation: at the start of a text Python's re takes the first
     alternative that matches, the prefix the loop in the matching rule would take first.
     None when a prefix may match nothing (the rule skips an empty match; an alternation
     would stop there)."""
-    if any(re.match(src, "") for src in sources):
+    if any(p.rx.match("") for p in prefixes):
         return None
-    return re.compile("|".join(f"(?:{src})" for src in sources))
+    return re.compile("|".join(f"(?:{p.source})" for p in prefixes))
 
 
 def _strip_prefixes(m: Matching, s: str) -> str:
     s = s.strip(WS)
-    one = _any_prefix(tuple(p.source for p in m.prefixes))
+    one = _any_prefix(m.prefixes)  # keyed by the catalog's own tuple: nothing built per view
     for _ in range(MAX_PREFIX_ROUNDS):
         if one is not None:
             mm = one.match(s)
