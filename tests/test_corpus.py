@@ -244,6 +244,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 96/108); its 12 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 23,
+        "n": 153,
+        "correct": 125,
+        "accuracy": 0.817,
+        "new_projects": {"n": 52, "correct": 43},
+        "measured_at": "5d281ca",
+        "after": "with the words model (the rules alone: 114/153); its 28 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -448,10 +458,10 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 23 (153 texts) scored 125/153 (81.7 %; the rules alone 114/153; its texts from projects new to "
-    "the corpus 43/52), and batches 1-22 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, "
-    "77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 %, 87 %, 89 % (see `retired_heldout` in "
-    "tests/corpus/accuracy.json)",
+    reason="no heldout batch measured with these rules; the last, batch 23 (153 texts), scored 125/153 (81.7 %; "
+    "the rules alone 114/153; its texts from projects new to the corpus 43/52), and batches 1-22 88 %, 82 %, "
+    "77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 %, "
+    "87 %, 89 % (see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]

@@ -48,6 +48,7 @@ BATCHES = [
     (20, "c488ef4"),
     (21, "8d78e32"),
     (22, "85732ed"),
+    (23, "5d281ca"),
 ]
 ANSWERS = """
 import json, sys
