@@ -253,6 +253,15 @@ RETIRED = [
         "measured_at": "5d281ca",
         "after": "with the words model (the rules alone: 114/153); its 28 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
+    },    {
+        "batch": 24,
+        "n": 151,
+        "correct": 118,
+        "accuracy": 0.7815,
+        "new_projects": {"n": 58, "correct": 45},
+        "measured_at": "70ba81a",
+        "after": "with the words model (the rules alone: 109/151); its 33 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
     },
 ]
 
@@ -458,10 +467,10 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 24 (151 texts) scored 118/151 (78.1 %; the rules alone 109/151; its texts from projects new to "
-    "the corpus 45/58), and batches 1-23 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, "
-    "77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 %, 87 %, 89 %, 82 % (see `retired_heldout` in "
-    "tests/corpus/accuracy.json)",
+    reason="no heldout batch measured with these rules; the last, batch 24 (151 texts), scored 118/151 (78.1 %; "
+    "the rules alone 109/151; its texts from projects new to the corpus 45/58), and batches 1-23 88 %, 82 %, "
+    "77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 %, "
+    "87 %, 89 %, 82 % (see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]

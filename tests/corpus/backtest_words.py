@@ -49,6 +49,7 @@ BATCHES = [
     (21, "8d78e32"),
     (22, "85732ed"),
     (23, "5d281ca"),
+    (24, "70ba81a"),
 ]
 ANSWERS = """
 import json, sys
