@@ -253,7 +253,8 @@ RETIRED = [
         "measured_at": "5d281ca",
         "after": "with the words model (the rules alone: 114/153); its 28 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
-    },    {
+    },
+    {
         "batch": 24,
         "n": 151,
         "correct": 118,
@@ -261,6 +262,16 @@ RETIRED = [
         "new_projects": {"n": 58, "correct": 45},
         "measured_at": "70ba81a",
         "after": "with the words model (the rules alone: 109/151); its 33 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
+    {
+        "batch": 25,
+        "n": 143,
+        "correct": 122,
+        "accuracy": 0.8531,
+        "new_projects": {"n": 66, "correct": 57},
+        "measured_at": "dc4e1a4",
+        "after": "with the words model (the rules alone: 107/143); its 21 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
 ]
@@ -467,10 +478,10 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 25 (143 texts) scored 122/143 (85.3 %; the rules alone 107/143; its texts from projects new to "
-    "the corpus 57/66), and batches 1-24 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, "
-    "77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 %, 87 %, 89 %, 82 %, 78 % (see `retired_heldout` in "
-    "tests/corpus/accuracy.json)",
+    reason="no heldout batch measured with these rules; the last, batch 25 (143 texts), scored 122/143 (85.3 %; "
+    "the rules alone 107/143; its texts from projects new to the corpus 57/66), and batches 1-24 88 %, 82 %, "
+    "77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 %, "
+    "87 %, 89 %, 82 %, 78 % (see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]

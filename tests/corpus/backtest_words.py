@@ -50,6 +50,7 @@ BATCHES = [
     (22, "85732ed"),
     (23, "5d281ca"),
     (24, "70ba81a"),
+    (25, "dc4e1a4"),
 ]
 ANSWERS = """
 import json, sys
