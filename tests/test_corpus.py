@@ -274,6 +274,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 107/143); its 21 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 26,
+        "n": 147,
+        "correct": 127,
+        "accuracy": 0.8639,
+        "new_projects": {"n": 65, "correct": 57},
+        "measured_at": "3542b9f",
+        "after": "with the words model (the rules alone: 122/147); its 20 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -478,10 +488,10 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 26 (147 texts) scored 127/147 (86.4 %; the rules alone 122/147; its texts from projects new to "
-    "the corpus 57/65), and batches 1-25 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, "
-    "77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 %, 87 %, 89 %, 82 %, 78 %, 85 % (see `retired_heldout` in "
-    "tests/corpus/accuracy.json)",
+    reason="no heldout batch measured with these rules; the last, batch 26 (147 texts), scored 127/147 (86.4 %; "
+    "the rules alone 122/147; its texts from projects new to the corpus 57/65), and batches 1-25 88 %, 82 %, "
+    "77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 %, "
+    "87 %, 89 %, 82 %, 78 %, 85 % (see `retired_heldout` in tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]

@@ -51,6 +51,7 @@ BATCHES = [
     (23, "5d281ca"),
     (24, "70ba81a"),
     (25, "dc4e1a4"),
+    (26, "3542b9f"),
 ]
 ANSWERS = """
 import json, sys
