@@ -111,7 +111,7 @@ class _Scan:
             # a paste (a web page's spaces and quotes); a whole log is a program's output, read as it is
             text = text.translate(unwrap.translation(self.m))
         self.raw = text.splitlines()
-        self.found = gates.candidates(cat, self.raw) if self.whole_log else None
+        self.found = gates.candidates(cat, self.raw, text) if self.whole_log else None
         self._lines: dict[int, list[Line]] = {}
         self._marks: dict[int, tuple[str | None, tuple[Marker, ...]]] = {}
         self._marks_of_text: dict[str, tuple[str | None, tuple[Marker, ...]]] = {}

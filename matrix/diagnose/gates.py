@@ -144,25 +144,51 @@ def _automaton(cat: Catalog) -> Any:
 
 
 def holds(line: str, needs: tuple[tuple[str, ...], ...]) -> bool:
-    return all(any(x in line for x in need) for need in needs)
+    # loops, not all()/any() over generators: this runs for every line a whole log's gates find
+    for need in needs:
+        for x in need:
+            if x in line:
+                break
+        else:
+            return False
+    return True
 
 
-def candidates(cat: Catalog, lines: Sequence[str]) -> dict[int, set[str]] | None:
+def candidates(cat: Catalog, lines: Sequence[str], text: str | None = None) -> dict[int, set[str]] | None:
     """The lines that hold everything some hit pattern needs, with the gates each holds,
     found in one pass over the text (an Aho-Corasick automaton); no other line can hit.
-    None: every line must be read."""
+    None: every line must be read. `text`: what `lines` was split from, read as it is when
+    its only line breaks are `\\n` (it is then the lines joined, and need not be built)."""
     needs = _hit_needs(cat)
     if needs is None:
         return None
     if not needs:
         return {}
-    text = "\n".join(lines)
+    if text is None or not _joined(text, len(lines)):
+        text = "\n".join(lines)
     starts = list(itertools.accumulate((len(ln) + 1 for ln in lines), initial=0))
     held: dict[int, set[str]] = {}
+    k = 0
     for end, g in _automaton(cat).iter(text):
-        k = bisect.bisect_right(starts, end) - 1
-        held.setdefault(k, set()).add(g)
-    return {k: gs for k, gs in held.items() if any(holds(lines[k], n) for g in gs for n in needs[g])}
+        k = bisect.bisect_right(starts, end, k) - 1  # the ends come in order
+        got = held.get(k)
+        if got is None:
+            held[k] = {g}
+        else:
+            got.add(g)
+    out = {}
+    for k, gs in held.items():
+        line = lines[k]
+        if any(holds(line, n) for g in gs for n in needs[g]):
+            out[k] = gs
+    return out
+
+
+def _joined(text: str, n: int) -> bool:
+    """Whether `text`.splitlines() (n lines) split it at `\\n` only: any other line
+    break (`\\r`, `\\v`, `\\x85`, U+2028...) makes one line more than its `\\n`s."""
+    breaks = text.count("\n")
+    return "\r" not in text and n == (breaks if text.endswith("\n") else breaks + 1)
 
 
 # ---------------------------------------------------------------- patterns by gate

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 
 from matrix.core.catalog import Catalog, Fallback
 from matrix.core.matching import Pattern
-from matrix.diagnose import gates
 from matrix.diagnose.unwrap import Line
 
 
@@ -66,11 +65,21 @@ def fallbacks_of(
     """The fallbacks (their indexes) with a pattern matching one of a line's views;
     `staged`: only those of a stage (a generic class's line may be a build's crash)."""
     return tuple(
-        k
-        for k, fb in fallbacks
-        if (fb.stage is not None or not staged)
-        and any(gates.may(p, present) and p.rx.search(v) for p in fb.pats for v in views)
+        k for k, fb in fallbacks if (fb.stage is not None or not staged) and _matches(fb.pats, views, present)
     )
+
+
+def _matches(pats: Sequence[Pattern], views: Sequence[str], present: set[Pattern]) -> bool:
+    # loops, not any() over a product: a pattern whose gate the line lacks is skipped once,
+    # not once per view (this runs for every line a whole log's prefilter lets through)
+    for p in pats:
+        if p.gate is not None and p not in present:
+            continue
+        rx = p.rx
+        for v in views:
+            if rx.search(v):
+                return True
+    return False
 
 
 def stretches(hits: Iterable[Hit], gap: int) -> list[list[Hit]]:
