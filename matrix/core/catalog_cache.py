@@ -1,5 +1,6 @@
 """The packaged error catalog, parsed and with every pattern's literals, kept in the
-user's cache directory.
+user's cache directory (and any other packaged file a fresh `explain` reads: `cached`,
+`keep`; the words model).
 
 Keyed by the catalog's and the reading code's size and modification time: a fresh
 `plugin-matrix explain` then reads it in a millisecond instead of parsing TOML and
@@ -70,12 +71,38 @@ def save(path: Path, code: Sequence[Path], doc: dict[str, Any], patterns: Iterab
     if not key:
         return
     needs = {p.source: p.needs for p in patterns}
-    target = _file(path)
+    _write(_file(path), {"key": key, "doc": doc, "needs": needs})
+
+
+def _write(target: Path, payload: dict[str, Any]) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(marshal.dumps({"key": key, "doc": doc, "needs": needs}))
+        tmp.write_bytes(marshal.dumps(payload))
         os.replace(tmp, target)
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+# ---------------------------------------------------------------- any other packaged file
+
+
+def cached(name: str, source: Path, code: Sequence[Path]) -> Any:
+    """What `keep` kept under `name` for `source` read by `code` (the modules that read it),
+    or None: nothing kept for this file and this code, or anything wrong with it."""
+    key = _key(source, code)
+    if not key:
+        return None
+    try:
+        doc = marshal.loads((user_cache_dir() / "explain" / name).read_bytes())
+    except Exception:  # missing, unreadable, another Python's marshal format
+        return None
+    return doc.get("doc") if isinstance(doc, dict) and doc.get("key") == key else None
+
+
+def keep(name: str, source: Path, code: Sequence[Path], doc: Any) -> None:
+    """Keep `doc` (what `source` says, in marshal's types) for `cached`."""
+    key = _key(source, code)
+    if key:
+        _write(user_cache_dir() / "explain" / name, {"key": key, "doc": doc})
