@@ -115,6 +115,39 @@ def test_a_damaged_model_file_is_a_clear_error_not_a_traceback() -> None:
         words.read("[]", "matrix/catalog/words.json")
 
 
+def test_the_model_kept_in_the_cache_is_the_model_and_a_damaged_cache_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """load_words keeps the checked model in the user's cache directory; read back from
+    there it is the same model (same weights, same guesses), and a damaged cache file
+    means the JSON is read again."""
+    monkeypatch.setenv("PLUGIN_MATRIX_CACHE", str(tmp_path))
+
+    def fresh() -> words.Words:
+        words.load_words.cache_clear()
+        got = words.load_words()
+        assert got is not None
+        return got
+
+    try:
+        first = fresh()  # from the JSON; written to the cache
+        kept = tmp_path / "explain" / "words.marshal"
+        assert kept.is_file()
+        again = fresh()  # from the cache
+        assert again.weights is not first.weights
+        assert again.weights.keys() == first.weights.keys()
+        assert all(list(again.weights[w]) == list(v) for w, v in first.weights.items())
+        assert (again.classes, again.bias, again.margin) == (first.classes, first.bias, first.margin)
+        assert (again.trained_on, again.params) == (first.trained_on, first.params)
+        assert words.published(again) == words.published(first)
+        kept.write_bytes(b"\x00 not marshal")
+        damaged = fresh()
+        assert damaged.classes == first.classes
+        assert len(damaged.weights) == len(first.weights)
+    finally:
+        words.load_words.cache_clear()
+
+
 def test_the_packaged_model_is_trained_on_todays_tune_split() -> None:
     """It is generated, never edited: retrain it when the tune split changes."""
     r = subprocess.run(

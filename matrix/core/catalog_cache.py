@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from matrix.core import matching
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: the catalog's entry kept through `keep`, like any other file
 
 T = TypeVar("T")
 
@@ -44,21 +44,20 @@ def _key(path: Path, code: Sequence[Path]) -> list[Any]:
     return out
 
 
-def _file(path: Path) -> Path:
-    return user_cache_dir() / "explain" / f"catalog-{zlib.crc32(str(path).encode()):08x}.marshal"
+def _name(path: Path) -> str:
+    return f"catalog-{zlib.crc32(str(path).encode()):08x}.marshal"
 
 
 def load(path: Path, code: Sequence[Path], build: Callable[[dict[str, Any]], T]) -> T | None:
     """`build` of the cached document of the catalog at `path`, run while the literals of
     its patterns are known (matching.KNOWN_NEEDS); None when nothing is cached for this
     catalog and this `code` (the modules that read it), or anything goes wrong."""
-    key = _key(path, code)
+    kept = cached(_name(path), path, code)
+    if kept is None:
+        return None
     try:
-        doc = marshal.loads(_file(path).read_bytes())
-        if not key or doc.get("key") != key:
-            return None
-        matching.KNOWN_NEEDS.update(doc["needs"])
-        return build(doc["doc"])
+        matching.KNOWN_NEEDS.update(kept["needs"])
+        return build(kept["doc"])
     except Exception:  # anything wrong with the cache: read the catalog itself
         return None
     finally:
@@ -67,25 +66,10 @@ def load(path: Path, code: Sequence[Path], build: Callable[[dict[str, Any]], T])
 
 def save(path: Path, code: Sequence[Path], doc: dict[str, Any], patterns: Iterable[matching.Pattern]) -> None:
     """Keep the catalog's document and the literals of its patterns for `load`."""
-    key = _key(path, code)
-    if not key:
-        return
-    needs = {p.source: p.needs for p in patterns}
-    _write(_file(path), {"key": key, "doc": doc, "needs": needs})
+    keep(_name(path), path, code, {"doc": doc, "needs": {p.source: p.needs for p in patterns}})
 
 
-def _write(target: Path, payload: dict[str, Any]) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(marshal.dumps(payload))
-        os.replace(tmp, target)
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
-# ---------------------------------------------------------------- any other packaged file
+# ---------------------------------------------------------------- any packaged file
 
 
 def cached(name: str, source: Path, code: Sequence[Path]) -> Any:
@@ -95,14 +79,23 @@ def cached(name: str, source: Path, code: Sequence[Path]) -> Any:
     if not key:
         return None
     try:
-        doc = marshal.loads((user_cache_dir() / "explain" / name).read_bytes())
+        kept = marshal.loads((user_cache_dir() / "explain" / name).read_bytes())
     except Exception:  # missing, unreadable, another Python's marshal format
         return None
-    return doc.get("doc") if isinstance(doc, dict) and doc.get("key") == key else None
+    return kept.get("doc") if isinstance(kept, dict) and kept.get("key") == key else None
 
 
 def keep(name: str, source: Path, code: Sequence[Path], doc: Any) -> None:
     """Keep `doc` (what `source` says, in marshal's types) for `cached`."""
     key = _key(source, code)
-    if key:
-        _write(user_cache_dir() / "explain" / name, {"key": key, "doc": doc})
+    if not key:
+        return
+    target = user_cache_dir() / "explain" / name
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(marshal.dumps({"key": key, "doc": doc}))
+        os.replace(tmp, target)
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            tmp.unlink()

@@ -81,17 +81,21 @@ class Pattern:
         return self._rx
 
     def search(self, text: str) -> re.Match[str] | None:
-        g = self.gate
-        if g is not None:
-            for s in g:
-                if s in text:
-                    break
-            else:
-                return None
+        if self.gate is not None and not any_in(self.gate, text):
+            return None
         return self.rx.search(text)
 
     def __repr__(self) -> str:
         return f"Pattern({self.source!r})"
+
+
+def any_in(words: Iterable[str], text: str) -> bool:
+    """Whether one of `words` is in `text`: a loop, not any() over a generator (it runs for
+    every view of every line a whole log's prefilter lets through)."""
+    for w in words:  # noqa: SIM110
+        if w in text:
+            return True
+    return False
 
 
 # Literals already worked out for a pattern source (from the catalog cache): Pattern

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import ahocorasick
 
 from matrix.core.catalog import Catalog, ErrorClass, Marker
-from matrix.core.matching import Pattern
+from matrix.core.matching import Pattern, any_in
 
 
 @functools.cache
@@ -144,12 +144,8 @@ def _automaton(cat: Catalog) -> Any:
 
 
 def holds(line: str, needs: tuple[tuple[str, ...], ...]) -> bool:
-    # loops, not all()/any() over generators: this runs for every line a whole log's gates find
-    for need in needs:
-        for x in need:
-            if x in line:
-                break
-        else:
+    for need in needs:  # noqa: SIM110 (a loop: this runs for every line a whole log's gates find)
+        if not any_in(need, line):
             return False
     return True
 
@@ -171,17 +167,8 @@ def candidates(cat: Catalog, lines: Sequence[str], text: str | None = None) -> d
     k = 0
     for end, g in _automaton(cat).iter(text):
         k = bisect.bisect_right(starts, end, k) - 1  # the ends come in order
-        got = held.get(k)
-        if got is None:
-            held[k] = {g}
-        else:
-            got.add(g)
-    out = {}
-    for k, gs in held.items():
-        line = lines[k]
-        if any(holds(line, n) for g in gs for n in needs[g]):
-            out[k] = gs
-    return out
+        held.setdefault(k, set()).add(g)
+    return {k: gs for k, gs in held.items() if any(holds(lines[k], n) for g in gs for n in needs[g])}
 
 
 def _joined(text: str, n: int) -> bool:

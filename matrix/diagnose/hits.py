@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from matrix.core.catalog import Catalog, Fallback
 from matrix.core.matching import Pattern
+from matrix.diagnose import gates
 from matrix.diagnose.unwrap import Line
 
 
@@ -73,7 +74,7 @@ def _matches(pats: Sequence[Pattern], views: Sequence[str], present: set[Pattern
     # loops, not any() over a product: a pattern whose gate the line lacks is skipped once,
     # not once per view (this runs for every line a whole log's prefilter lets through)
     for p in pats:
-        if p.gate is not None and p not in present:
+        if not gates.may(p, present):
             continue
         rx = p.rx
         for v in views:

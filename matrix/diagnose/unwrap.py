@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 
-from matrix.core.matching import FRAMES, KEEP, MAX_PREFIX_ROUNDS, MAX_VIEWS, WS, Matching, Pattern
+from matrix.core.matching import FRAMES, KEEP, MAX_PREFIX_ROUNDS, MAX_VIEWS, WS, Matching, Pattern, any_in
 
 
 @functools.cache
@@ -93,12 +93,8 @@ def views(m: Matching, s: str) -> list[str]:
     what its `keep` group matched), each with its log framing removed (at most MAX_VIEWS)."""
     out = [_strip_prefixes(m, s)]
     for sp in m.splits:
-        if sp.gate is not None:  # a loop, not any(): this runs for every view of a whole log
-            for g in sp.gate:
-                if g in s:
-                    break
-            else:
-                continue
+        if sp.gate is not None and not any_in(sp.gate, s):
+            continue
         keep = KEEP in sp.rx.groupindex
         for mm in sp.rx.finditer(s):
             v = _strip_prefixes(m, s[mm.end() - (len(mm.group(KEEP) or "") if keep else 0) :])
