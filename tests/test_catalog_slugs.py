@@ -878,6 +878,33 @@ func first(raw string) (string, string) {
 	return e.slug, e.first.pkg
 }
 
+// namesFile: whether raw names the file name itself, not a longer name (x.so for x) nor a
+// directory of that name (x/).
+func namesFile(raw, name string) bool {
+	isName := func(c byte) bool {
+		return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
+	}
+	for i := strings.Index(raw, name); i >= 0; {
+		j := i + len(name)
+		before, after := byte(' '), byte(' ')
+		if i > 0 {
+			before = raw[i-1]
+		}
+		if j < len(raw) {
+			after = raw[j]
+		}
+		if !isName(before) && !isName(after) && after != '/' && after != '\\' {
+			return true
+		}
+		k := strings.Index(raw[i+1:], name)
+		if k < 0 {
+			break
+		}
+		i += 1 + k
+	}
+	return false
+}
+
 // evidenceLines: how far (in lines, either side) the evidence for an alternative is looked for.
 const evidenceLines = 50
 
@@ -909,7 +936,7 @@ func shown(s *scanner, e *errT) string {
 			continue
 		}
 		for _, raw := range s.raw[from:to] {
-			if strings.Contains(raw, name) && a.evidence.MatchString(raw) {
+			if namesFile(raw, name) && a.evidence.MatchString(raw) {
 				return a.Class
 			}
 		}

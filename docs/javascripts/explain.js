@@ -562,6 +562,19 @@
     return parts[parts.length - 1];
   }
 
+  // Whether `raw` names the file `name` itself: not a longer name (`x.so` for `x`) nor a
+  // directory of that name (`x/`).
+  var NAME_CHAR = /[A-Za-z0-9_.-]/;
+  function namesFile(raw, name) {
+    for (var i = raw.indexOf(name); i >= 0; i = raw.indexOf(name, i + 1)) {
+      var j = i + name.length;
+      var before = i ? raw.charAt(i - 1) : " ";
+      var after = j < raw.length ? raw.charAt(j) : " ";
+      if (!NAME_CHAR.test(before) && !NAME_CHAR.test(after) && after !== "/" && after !== "\\") return true;
+    }
+    return false;
+  }
+
   // The alternative whose `evidence` a line near the error shows for the error's file.
   Scan.prototype.shown = function (alts, vs, groups, first, last) {
     var name = fileName(groups.path || "");
@@ -571,7 +584,7 @@
       var a = alts[i];
       if (!a.evidence || (a.when && !anyMatch(a.when, vs))) continue;
       for (var k = 0; k < near.length; k++) {
-        if (near[k].indexOf(name) >= 0 && a.evidence.test(near[k])) return a;
+        if (namesFile(near[k], name) && a.evidence.test(near[k])) return a;
       }
     }
     return null;

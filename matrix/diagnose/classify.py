@@ -346,7 +346,7 @@ class _Scan:
         for a in alts:
             if a.evidence is None or (a.when is not None and not C.any_match(a.when, views)):
                 continue
-            if any(name in raw and a.evidence.search(raw) for raw in near):
+            if any(_names(raw, name) and a.evidence.search(raw) for raw in near):
                 return a
         return None
 
@@ -358,6 +358,23 @@ MESSAGE_ALONE = "what the message alone says; the text around it shows otherwise
 
 def _file_name(path: str) -> str:
     return re.split(r"[/\\]", path.strip().rstrip("/\\"))[-1]
+
+
+_NAME_CHAR = re.compile(r"[A-Za-z0-9_.-]")
+
+
+def _names(raw: str, name: str) -> bool:
+    """Whether `raw` names the file `name` itself: not a longer name (`x.so` for `x`) nor
+    a directory of that name (`x/`)."""
+    i = raw.find(name)
+    while i >= 0:
+        j = i + len(name)
+        before = raw[i - 1] if i else " "
+        after = raw[j] if j < len(raw) else " "
+        if not _NAME_CHAR.match(before) and not _NAME_CHAR.match(after) and after != "/" and after != "\\":
+            return True
+        i = raw.find(name, i + 1)
+    return False
 
 
 # ---------------------------------------------------------------- the API

@@ -52,6 +52,7 @@ BATCHES = [
     (24, "70ba81a"),
     (25, "dc4e1a4"),
     (26, "3542b9f"),
+    (27, "aab87df"),
 ]
 ANSWERS = """
 import json, sys
