@@ -53,6 +53,7 @@ BATCHES = [
     (25, "dc4e1a4"),
     (26, "3542b9f"),
     (27, "aab87df"),
+    (28, "c3e098e"),
 ]
 ANSWERS = """
 import json, sys
