@@ -54,6 +54,7 @@ BATCHES = [
     (26, "3542b9f"),
     (27, "aab87df"),
     (28, "c3e098e"),
+    (29, "10c6805"),
 ]
 ANSWERS = """
 import json, sys
