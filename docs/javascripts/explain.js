@@ -580,11 +580,13 @@
     var name = fileName(groups.path || "");
     if (!name) return null;
     var near = this.raw.slice(Math.max(0, first - 1 - EVIDENCE_LINES), last + EVIDENCE_LINES);
+    var naming = near.filter(function (raw) { return namesFile(raw, name); }); // read once, not per alternative
+    if (!naming.length) return null;
     for (var i = 0; i < alts.length; i++) {
       var a = alts[i];
       if (!a.evidence || (a.when && !anyMatch(a.when, vs))) continue;
-      for (var k = 0; k < near.length; k++) {
-        if (namesFile(near[k], name) && a.evidence.test(near[k])) return a;
+      for (var k = 0; k < naming.length; k++) {
+        if (a.evidence.test(naming[k])) return a;
       }
     }
     return null;

@@ -343,10 +343,13 @@ class _Scan:
         if not name:
             return None
         near = self.raw[max(0, first - 1 - EVIDENCE_LINES) : last + EVIDENCE_LINES]
+        naming = [raw for raw in near if name in raw and _names(raw, name)]  # read once, not per alternative
+        if not naming:
+            return None
         for a in alts:
             if a.evidence is None or (a.when is not None and not C.any_match(a.when, views)):
                 continue
-            if any(_names(raw, name) and a.evidence.search(raw) for raw in near):
+            if any(a.evidence.search(raw) for raw in naming):
                 return a
         return None
 
@@ -360,21 +363,10 @@ def _file_name(path: str) -> str:
     return re.split(r"[/\\]", path.strip().rstrip("/\\"))[-1]
 
 
-_NAME_CHAR = re.compile(r"[A-Za-z0-9_.-]")
-
-
 def _names(raw: str, name: str) -> bool:
     """Whether `raw` names the file `name` itself: not a longer name (`x.so` for `x`) nor
     a directory of that name (`x/`)."""
-    i = raw.find(name)
-    while i >= 0:
-        j = i + len(name)
-        before = raw[i - 1] if i else " "
-        after = raw[j] if j < len(raw) else " "
-        if not _NAME_CHAR.match(before) and not _NAME_CHAR.match(after) and after != "/" and after != "\\":
-            return True
-        i = raw.find(name, i + 1)
-    return False
+    return re.search(rf"(?<![A-Za-z0-9_.-]){re.escape(name)}(?![A-Za-z0-9_./\\-])", raw) is not None
 
 
 # ---------------------------------------------------------------- the API
