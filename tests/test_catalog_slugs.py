@@ -120,6 +120,13 @@ def test_a_rename_without_redirect_is_caught_and_with_one_is_fine(tmp_path: Path
             "the only named groups allowed are package, path",
         ),
         (
+            # log framing (a level like `FATAL: `) is removed from a line's start before matching
+            lambda t: t.replace(
+                """  \'\'\'plugin load is disabled\'\'\',""", "  '''FATAL: plugin load is disabled''',"
+            ),
+            "patterns[0]: starts with 'FATAL: ', which the log framing (matching.prefixes) removes",
+        ),
+        (
             lambda t: t.replace('related = ["runtime-crash"]', 'related = ["no-such-class"]', 1),
             "classes[0] (timeout).related: no class 'no-such-class'",
         ),

@@ -314,6 +314,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 86/118); its 20 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 30,
+        "n": 111,
+        "correct": 93,
+        "accuracy": 0.8378,
+        "new_projects": {"n": 56, "correct": 49},
+        "measured_at": "28c5ff1",
+        "after": "with the words model (the rules alone: 85/111); its 18 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -518,10 +528,11 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 30 (111 texts) scored 93/111 (83.8 %; the rules alone 85/111; its texts from projects new to "
-    "the corpus 49/56), and batches 1-29 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, "
-    "77 %, 79 %, 76 %, 86 %, 67 %, 88 %, 88 %, 88 %, 87 %, 89 %, 82 %, 78 %, 85 %, 86 %, 71 %, 72 %, 83 % (see "
-    "`retired_heldout` in tests/corpus/accuracy.json)",
+    reason="no heldout part until batch 31 is collected: batch 30 (111 texts) scored 93/111 (83.8 %; the rules "
+    "alone 85/111; its texts from projects new to the corpus 49/56) and moved to tune once its misses were read; "
+    "batches 1-29 scored 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, "
+    "86 %, 67 %, 88 %, 88 %, 88 %, 87 %, 89 %, 82 %, 78 %, 85 %, 86 %, 71 %, 72 %, 83 % (see `retired_heldout` in "
+    "tests/corpus/accuracy.json)",
 )
 def test_heldout_accuracy_meets_the_target(measured: dict[str, Any]) -> None:
     held = measured["overall"]["heldout"]

@@ -55,6 +55,7 @@ BATCHES = [
     (27, "aab87df"),
     (28, "c3e098e"),
     (29, "10c6805"),
+    (30, "28c5ff1"),
 ]
 ANSWERS = """
 import json, sys
