@@ -324,6 +324,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 85/111); its 18 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 31,
+        "n": 157,
+        "correct": 126,
+        "accuracy": 0.8025,
+        "new_projects": {"n": 118, "correct": 96},
+        "measured_at": "9ff33ec",
+        "after": "with the words model (the rules alone: 117/157); its 31 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -528,8 +538,9 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 31 (157 texts) scored 126/157 (80.3 %; the rules alone 117/157; its texts from projects new to "
-    "the corpus 96/118), and batch 30 93/111 (83.8 %); batches 1-29 scored 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, "
+    reason="no heldout part until batch 32 is collected: batch 31 (157 texts) scored 126/157 (80.3 %; the rules "
+    "alone 117/157; its texts from projects new to the corpus 96/118) and moved to tune once its misses were read, "
+    "batch 30 93/111 (83.8 %); batches 1-29 scored 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, "
     "86 %, 67 %, 88 %, 88 %, 88 %, 87 %, 89 %, 82 %, 78 %, 85 %, 86 %, 71 %, 72 %, 83 % (see `retired_heldout` in "
     "tests/corpus/accuracy.json)",
 )
