@@ -538,9 +538,8 @@ def test_retired_numbers_are_what_their_commits_measured() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="no heldout part until batch 32 is collected: batch 31 (157 texts) scored 126/157 (80.3 %; the rules "
-    "alone 117/157; its texts from projects new to the corpus 96/118) and moved to tune once its misses were read, "
-    "batch 30 93/111 (83.8 %); batches 1-29 scored 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, "
+    reason="batch 32 (153 texts) scored 120/153 (78.4 %; the rules alone 111/153; its texts from projects new to "
+    "the corpus 58/71); batch 31 126/157 (80.3 %), batch 30 93/111 (83.8 %); batches 1-29 scored 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, "
     "86 %, 67 %, 88 %, 88 %, 88 %, 87 %, 89 %, 82 %, 78 %, 85 %, 86 %, 71 %, 72 %, 83 % (see `retired_heldout` in "
     "tests/corpus/accuracy.json)",
 )
