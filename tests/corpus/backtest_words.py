@@ -61,6 +61,7 @@ BATCHES = [
     (29, "10c6805"),
     (30, "28c5ff1"),
     (31, "9ff33ec"),
+    (32, "211111d"),
 ]
 ANSWERS = """
 import json, sys
