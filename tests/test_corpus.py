@@ -344,6 +344,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 111/153); its 33 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 33,
+        "n": 149,
+        "correct": 127,
+        "accuracy": 0.8523,
+        "new_projects": {"n": 90, "correct": 77},
+        "measured_at": "d444c7b",
+        "after": "with the words model (the rules alone: 113/149); its 22 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -570,9 +580,9 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 33 (149 texts) scored 127/149 (85.2 %; the rules alone 113/149; its texts from projects new to "
-    "the corpus 77/90); batch 32 120/153 (78.4 %), batch 31 126/157 (80.3 %), batch 30 93/111 (83.8 %); batches "
-    "1-29 scored 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, "
+    reason="no heldout part until batch 34 is collected: batch 33 (149 texts) scored 127/149 (85.2 %; the rules "
+    "alone 113/149; its texts from projects new to the corpus 77/90) and moved to tune once its misses were read; "
+    "batch 32 120/153 (78.4 %), batch 31 126/157 (80.3 %), batch 30 93/111 (83.8 %); batches 1-29 scored 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, "
     "86 %, 67 %, 88 %, 88 %, 88 %, 87 %, 89 %, 82 %, 78 %, 85 %, 86 %, 71 %, 72 %, 83 % (see `retired_heldout` in "
     "tests/corpus/accuracy.json)",
 )

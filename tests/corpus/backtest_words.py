@@ -62,6 +62,7 @@ BATCHES = [
     (30, "28c5ff1"),
     (31, "9ff33ec"),
     (32, "211111d"),
+    (33, "d444c7b"),
 ]
 ANSWERS = """
 import json, sys
