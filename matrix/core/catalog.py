@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 
 from matrix import UserError
 from matrix.core import catalog_cache, facts, matching
+from matrix.core.framing import framing_problems
 from matrix.core.matching import Matching, Pattern, pattern_of, pattern_problems, patterns_of
 
 LINK_BASE = facts.ERRORS_URL
@@ -370,6 +371,7 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
     )
     if strict:
         problems += pattern_problems(cat.all_patterns(), cat.matching)
+        problems += framing_problems(cat.all_patterns(), cat.matching)
     if problems:
         raise UserError("\n".join(f"{path}: {p}" for p in problems))
     return cat

@@ -117,8 +117,7 @@ def patterns_of(sources: Iterable[str]) -> tuple[Pattern, ...]:
 # `\*`), and gates are looked for in the raw line.
 _GATE_BREAK = frozenset("\"\\/\t\n\r_*`'<>&")
 _QUANT = re.compile(r"\{([0-9]*)(?:,([0-9]*))?\}")
-_REGEX_SPECIAL = frozenset("\\[](){}.*+?^$|")
-_SPECIAL = _REGEX_SPECIAL | _GATE_BREAK
+_SPECIAL = frozenset("\\[](){}.*+?^$|") | _GATE_BREAK
 _MIN_GATE = 2
 
 
@@ -470,7 +469,6 @@ def pattern_problems(patterns: Iterable[tuple[str, Pattern]], matching: Matching
     compile, are not portable, or capture other named groups than GROUPS; prefixes that
     are not anchored."""
     problems = []
-    patterns = list(patterns)
     for where, p in patterns:
         try:
             rx = p.rx
@@ -487,31 +485,4 @@ def pattern_problems(patterns: Iterable[tuple[str, Pattern]], matching: Matching
         for i, p in enumerate(matching.prefixes):
             if not p.source.startswith("^"):
                 problems.append(f"matching.prefixes[{i}]: a prefix pattern starts with ^")
-        for where, p in patterns:
-            lead = leading_text(p.source) if where.startswith(("classes[", "fallbacks[")) else ""
-            cut = _framed(matching, lead) if lead else 0
-            if cut:
-                problems.append(
-                    f"{where}: starts with {lead[:cut]!r}, which the log framing (matching.prefixes) removes "
-                    f"from the start of a line, so it matches only in mid-line; write it as "
-                    f"'(^|{lead[:cut]}){lead[cut:]}...'"
-                )
     return problems
-
-
-def leading_text(source: str) -> str:
-    """The literal text a pattern starts with (after ^), up to its first special character
-    (less the character a quantifier after it makes optional)."""
-    s = source[1:] if source.startswith("^") else source
-    n = next((i for i, ch in enumerate(s) if ch in _REGEX_SPECIAL), len(s))
-    if n < len(s) and s[n] in "?*{":
-        n -= 1
-    return s[:n]
-
-
-def _framed(matching: Matching, lead: str) -> int:
-    """How much of `lead` a prefix pattern removes from a line it starts (0: none); the
-    word character after it keeps a prefix from taking more than `lead` holds."""
-    sample = lead + "x"
-    ends = (mm.end() for p in matching.prefixes if (mm := p.rx.match(sample)) is not None)
-    return max((e for e in ends if e <= len(lead)), default=0)
