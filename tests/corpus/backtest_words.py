@@ -63,6 +63,7 @@ BATCHES = [
     (31, "9ff33ec"),
     (32, "211111d"),
     (33, "d444c7b"),
+    (34, "817a813"),
 ]
 ANSWERS = """
 import json, sys
