@@ -370,8 +370,8 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
         fallbacks=fbs,
     )
     if strict:
-        problems += pattern_problems(cat.all_patterns(), cat.matching)
-        problems += framing_problems(cat.all_patterns(), cat.matching)
+        pats = list(cat.all_patterns())
+        problems += pattern_problems(pats, cat.matching) + framing_problems(pats, cat.matching)
     if problems:
         raise UserError("\n".join(f"{path}: {p}" for p in problems))
     return cat

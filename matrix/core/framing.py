@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from matrix.core.matching import Matching, Pattern
-
-_REGEX_SPECIAL = frozenset("\\[](){}.*+?^$|")
+from matrix.core.matching import REGEX_SPECIAL, Matching, Pattern
 
 
 def framing_problems(patterns: Iterable[tuple[str, Pattern]], matching: Matching | None) -> list[str]:
@@ -37,7 +35,7 @@ def leading_text(source: str) -> str:
     """The literal text a pattern starts with (after ^), up to its first special character
     (less the character a quantifier after it makes optional)."""
     s = source[1:] if source.startswith("^") else source
-    n = next((i for i, ch in enumerate(s) if ch in _REGEX_SPECIAL), len(s))
+    n = next((i for i, ch in enumerate(s) if ch in REGEX_SPECIAL), len(s))
     if n < len(s) and s[n] in "?*{":
         n -= 1
     return s[:n]

@@ -117,7 +117,9 @@ def patterns_of(sources: Iterable[str]) -> tuple[Pattern, ...]:
 # `\*`), and gates are looked for in the raw line.
 _GATE_BREAK = frozenset("\"\\/\t\n\r_*`'<>&")
 _QUANT = re.compile(r"\{([0-9]*)(?:,([0-9]*))?\}")
-_SPECIAL = frozenset("\\[](){}.*+?^$|") | _GATE_BREAK
+# Characters with a meaning in a regular expression (outside a class).
+REGEX_SPECIAL = frozenset("\\[](){}.*+?^$|")
+_SPECIAL = REGEX_SPECIAL | _GATE_BREAK
 _MIN_GATE = 2
 
 
