@@ -364,6 +364,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 113/144); its 19 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 35,
+        "n": 161,
+        "correct": 129,
+        "accuracy": 0.8012,
+        "new_projects": {"n": 76, "correct": 61},
+        "measured_at": "d920d75",
+        "after": "with the words model (the rules alone: 127/161); its 32 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -590,8 +600,8 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 35 (161 texts) scored 129/161 (80.1 %; the rules alone 127/161; its texts from projects new to "
-    "the corpus 61/76); batch 34 125/144 (86.8 %), batch 33 127/149 (85.2 %), batch 32 120/153 (78.4 %), batch 31 126/157 (80.3 %), batch 30 "
+    reason="no heldout batch is unread now; batch 35 (161 texts) scored 129/161 (80.1 %; the rules alone 127/161; its texts "
+    "from projects new to the corpus 61/76); batch 34 125/144 (86.8 %), batch 33 127/149 (85.2 %), batch 32 120/153 (78.4 %), batch 31 126/157 (80.3 %), batch 30 "
     "93/111 (83.8 %); batches 1-29 scored 88 %, 82 %, 77 %, 66 %, 77 %, 74 %, 70 %, 71 %, 78 %, 77 %, 83 %, 87 %, 77 %, 79 %, 76 %, "
     "86 %, 67 %, 88 %, 88 %, 88 %, 87 %, 89 %, 82 %, 78 %, 85 %, 86 %, 71 %, 72 %, 83 % (see `retired_heldout` in "
     "tests/corpus/accuracy.json)",

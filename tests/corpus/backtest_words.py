@@ -64,6 +64,7 @@ BATCHES = [
     (32, "211111d"),
     (33, "d444c7b"),
     (34, "817a813"),
+    (35, "d920d75"),
 ]
 ANSWERS = """
 import json, sys
