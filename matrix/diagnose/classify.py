@@ -39,13 +39,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matrix.core import words
-from matrix.core.catalog import STAGES, UNKNOWN, Alternative, Catalog, ErrorClass, Marker, load_catalog
+from matrix.core.catalog import STAGES, UNKNOWN, Alternative, Catalog, ErrorClass, load_catalog
 from matrix.core.matching import CONTEXT_LINES, MAX_LINE_SHOWN, WHOLE_LOG_FROM, WS, Pattern
 from matrix.diagnose import checks as C
 from matrix.diagnose import gates, unwrap
 from matrix.diagnose import hits as H
 from matrix.diagnose.checks import Check
 from matrix.diagnose.hits import Hit, TextError, drop_repeats, merged, ranked, stretch_errors, stretches
+from matrix.diagnose.marks import Marks
 from matrix.diagnose.unwrap import Line, default_matching
 
 _MAX_LINE = MAX_LINE_SHOWN
@@ -99,11 +100,14 @@ class _Scan:
         self.m = cat.matching or default_matching()
         wanted = set(stages) if stages is not None else set(STAGES)
         self.patterns = gates.class_patterns(cat, frozenset(wanted))
-        self.fallbacks = [
-            (k, fb)
-            for k, fb in enumerate(cat.fallbacks)
-            if cat.by_slug[fb.slug].stage in wanted or (fb.slug == UNKNOWN and "fallback" in wanted)
-        ]
+        self.fallbacks = gates.fallback_patterns(
+            cat,
+            tuple(
+                k
+                for k, fb in enumerate(cat.fallbacks)
+                if cat.by_slug[fb.slug].stage in wanted or (fb.slug == UNKNOWN and "fallback" in wanted)
+            ),
+        )
         if "\x1b" in text:
             text = self.m.strip.rx.sub("", text)
         self.whole_log = len(text) >= _PREFILTER_FROM
@@ -113,8 +117,8 @@ class _Scan:
         self.raw = text.splitlines()
         self.found = gates.candidates(cat, self.raw, text) if self.whole_log else None
         self._lines: dict[int, list[Line]] = {}
-        self._marks: dict[int, tuple[str | None, tuple[Marker, ...]]] = {}
-        self._marks_of_text: dict[str, tuple[str | None, tuple[Marker, ...]]] = {}
+        self._views_of: dict[str, list[str]] = {}
+        self.marks = Marks(cat, self.m, self.raw, self._lines)
 
     # -- one physical line
 
@@ -123,7 +127,7 @@ class _Scan:
         got = self._lines.get(i)
         if got is None:
             got = [
-                Line(i + 1, (i, k), part, unwrap.views(self.m, part))
+                Line(i + 1, (i, k), part, self._views(part))
                 for k, part in enumerate(unwrap.parts(self.m, self.raw[i]))
             ]
             self._lines[i] = got
@@ -143,25 +147,39 @@ class _Scan:
                         skipped = c  # none of its patterns: on to the next class
                         break
                     # a generic class's line may be another stage's fallback (a crash in a build)
-                    fbs = H.fallbacks_of(self.fallbacks, ln.views, present, True) if c.generic else ()
+                    fbs = (
+                        H.fallbacks_of(self.cat, self.fallbacks, ln.views, present, True) if c.generic else ()
+                    )
                     return Hit(ln, c.slug, fbs, mm, v, p.source in c.headers)
-        fbs = H.fallbacks_of(self.fallbacks, ln.views, present)
+        fbs = H.fallbacks_of(self.cat, self.fallbacks, ln.views, present)
         return Hit(ln, None, fbs, None, None) if fbs else None
 
     def hits(self) -> list[Hit]:
         out = []
         index = dict(gates.gate_index(self.cat))
         which = sorted(self.found) if self.found is not None else range(len(self.raw))
+        # a text read before (a log repeats lines): its parts hit as they did there
+        memo: dict[str, list[tuple[Line, Hit | None]]] = {}
         for i in which:
-            if not self.raw[i].strip(_WS):
+            raw = self.raw[i]
+            if not raw.strip(_WS):
+                continue
+            before = memo.get(raw)
+            if before is not None:
+                for ln, (was, h) in zip(self.lines_of(i), before, strict=True):
+                    ln.present = was.present
+                    if h is not None:
+                        out.append(Hit(ln, h.slug, h.fallbacks, h.match, h.view, h.header))
                 continue
             held = self.found[i] if self.found is not None else None
+            got = memo[raw] = []
             for ln in self.lines_of(i):
                 if held is None:
                     present = ln.present = gates.present(self.cat, ln.src)
                 else:  # the gates of hit patterns in this line (no other pattern hits)
                     present = {p for g in held if g in ln.src for p in index[g]}
                 h = self.hit(ln, present)
+                got.append((ln, h))
                 if h is not None:
                     out.append(h)
         if not self.whole_log:
@@ -213,39 +231,11 @@ class _Scan:
             ln.present = gates.present(self.cat, ln.src)
         return ln.present
 
-    def marks(self, i: int) -> tuple[str | None, tuple[Marker, ...]]:
-        """(the stage physical line i shows, the hosts it shows in catalog order)."""
-        got = self._marks.get(i)
-        if got is None and 0 <= i < len(self.raw):
-            got = self._marks_of_text.get(self.raw[i])  # the same text marks the same (a log repeats)
-            if got is not None:
-                self._marks[i] = got
+    def _views(self, part: str) -> list[str]:
+        """unwrap.views, once per text (a log repeats lines; nothing changes a view list)."""
+        got = self._views_of.get(part)
         if got is None:
-            stage = None
-            hosts: list[Marker] = []
-            # the gates of the whole line hold for each of its parts (a superset is safe: the
-            # patterns still decide); a line holding none shows nothing when every marker
-            # pattern is gated, and its views need not be made
-            raw = self.raw[i] if 0 <= i < len(self.raw) else ""
-            line_present = gates.present_markers(self.cat, raw) if raw else set()
-            markers = gates.marker_patterns(self.cat)
-            if raw and (line_present or markers[0]):  # none present, all gated: nothing to read
-                # only the marker patterns whose gates the line holds, in catalog order
-                cand = gates.allowed(markers, line_present)
-                for ln in self.lines_of(i):
-                    present = ln.present if ln.present is not None else line_present
-                    for _, (mk, st), p in cand:
-                        if (st and stage) or (not st and mk in hosts) or not gates.may(p, present):
-                            continue
-                        if any(p.rx.search(v) for v in ln.views):
-                            if st:
-                                stage = mk.name
-                            else:
-                                hosts.append(mk)
-            got = (stage, tuple(h for h in self.cat.hosts if h in hosts))
-            self._marks[i] = got
-            if 0 <= i < len(self.raw):
-                self._marks_of_text[self.raw[i]] = got
+            got = self._views_of[part] = unwrap.views(self.m, part)
         return got
 
     def context(self, first: int, last: int, what: int, stage: str | None = None) -> str | None:
@@ -255,8 +245,10 @@ class _Scan:
 
         def look(i: int) -> str | None:
             if what == 0:
-                return self.marks(i)[0]
-            return next((h.name for h in self.marks(i)[1] if h.stage is None or h.stage == stage), None)
+                return next((mk.name for mk in self.marks.of(i, True)), None)
+            return next(
+                (h.name for h in self.marks.of(i, False) if h.stage is None or h.stage == stage), None
+            )
 
         end = min(len(self.raw), last + self.m.gap)
         for i in range(first - 1, end):

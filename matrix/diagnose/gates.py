@@ -20,6 +20,7 @@ import ahocorasick
 
 from matrix.core.catalog import Catalog, ErrorClass, Marker
 from matrix.core.matching import Pattern, any_in
+from matrix.diagnose import halves
 
 
 @functools.cache
@@ -73,22 +74,24 @@ def present(cat: Catalog, src: str) -> set[Pattern]:
 
 
 @functools.cache
-def _marker_index(cat: Catalog) -> tuple[tuple[str, tuple[Pattern, ...]], ...]:
-    """gate_index for the stage and host markers' patterns only."""
+def _marker_index(cat: Catalog, stages: bool) -> tuple[tuple[str, tuple[Pattern, ...]], ...]:
+    """gate_index for the stage markers' patterns only (stages), or the hosts' only."""
     idx: dict[str, list[Pattern]] = {}
-    for mk in (*cat.stages, *cat.hosts):
+    for mk in cat.stages if stages else cat.hosts:
         for p in mk.pats:
             for g in p.gate or ():
                 idx.setdefault(g, []).append(p)
     return tuple((g, tuple(ps)) for g, ps in sorted(idx.items()))
 
 
-def present_markers(cat: Catalog, src: str) -> set[Pattern]:
-    """`present` restricted to the stage and host markers (what a line's marks need): the
-    same answer for those patterns, a fraction of the gates to look for (all of them found
-    in one pass, an Aho-Corasick automaton)."""
+def present_markers(cat: Catalog, src: str, stages: bool) -> set[Pattern]:
+    """`present` restricted to the stage markers (stages) or the host markers (what a
+    line's stage or hosts need): the same answer for those patterns, a fraction of the
+    gates to look for (all of them found in one pass, an Aho-Corasick automaton). The two
+    are apart because a log's stretches ask every line near them for its stage, and only
+    the lines near an error for its host."""
     out: set[Pattern] = set()
-    auto = _marker_automaton(cat)
+    auto = _marker_automaton(cat, stages)
     if auto is not None:
         for _, pats in auto.iter(src):
             out.update(pats)
@@ -96,9 +99,9 @@ def present_markers(cat: Catalog, src: str) -> set[Pattern]:
 
 
 @functools.cache
-def _marker_automaton(cat: Catalog) -> Any:
-    """The automaton of the markers' gates, each with its patterns."""
-    return _automaton_of(_marker_index(cat))
+def _marker_automaton(cat: Catalog, stages: bool) -> Any:
+    """The automaton of the stage (or host) markers' gates, each with its patterns."""
+    return _automaton_of(_marker_index(cat, stages))
 
 
 def _automaton_of(words: Iterable[tuple[str, Any]]) -> Any:
@@ -163,12 +166,24 @@ def candidates(cat: Catalog, lines: Sequence[str], text: str | None = None) -> d
     if text is None or not _joined(text, len(lines)):
         text = "\n".join(lines)
     starts = list(itertools.accumulate((len(ln) + 1 for ln in lines), initial=0))
-    held: dict[int, set[str]] = {}
-    k = 0
-    for end, g in _automaton(cat).iter(text):
-        k = bisect.bisect_right(starts, end, k) - 1  # the ends come in order
-        held.setdefault(k, set()).add(g)
-    return {k: gs for k, gs in held.items() if any(holds(lines[k], n) for g in gs for n in needs[g])}
+    auto = _automaton(cat)
+
+    def held_in(lo: int, hi: int) -> dict[int, set[str]]:
+        """The candidate lines of text[lo:hi] (lo: a line's start)."""
+        held: dict[int, set[str]] = {}
+        k, nxt, cur = bisect.bisect_right(starts, lo) - 1, -1, set()
+        for end, g in auto.iter(text, lo, hi):
+            if end >= nxt:  # the ends come in order: a gate of a later line
+                k = bisect.bisect_right(starts, end, k) - 1
+                nxt = starts[k + 1]
+                cur = held[k] = set()
+            cur.add(g)
+        return {k: gs for k, gs in held.items() if any(holds(lines[k], n) for g in gs for n in needs[g])}
+
+    # two halves split at a line break find what one pass finds: no gate holds a line break
+    # (a line is matched on its own)
+    got = halves.in_two(held_in, text) if not any("\n" in g for g in needs) else None
+    return got if got is not None else held_in(0, len(text))
 
 
 def _joined(text: str, n: int) -> bool:
@@ -218,9 +233,13 @@ def class_patterns(cat: Catalog, wanted: frozenset[str]) -> ByGate[ErrorClass]:
 
 
 @functools.cache
-def marker_patterns(cat: Catalog) -> ByGate[tuple[Marker, bool]]:
-    """The stages' then the hosts' patterns, each with (its marker, whether it is a stage)."""
-    every = [
-        ((mk, st), p) for st, mks in ((True, cat.stages), (False, cat.hosts)) for mk in mks for p in mk.pats
-    ]
-    return by_gate((k, x, p) for k, (x, p) in enumerate(every))
+def fallback_patterns(cat: Catalog, which: tuple[int, ...]) -> ByGate[int]:
+    """The patterns of the fallbacks `which` (their indexes), placed by (fallback, pattern)."""
+    return by_gate(((k, j), k, p) for k in which for j, p in enumerate(cat.fallbacks[k].pats))
+
+
+@functools.cache
+def marker_patterns(cat: Catalog, stages: bool) -> ByGate[Marker]:
+    """The stages' patterns (stages), else the hosts', each with its marker, in catalog order."""
+    every = [(mk, p) for mk in (cat.stages if stages else cat.hosts) for p in mk.pats]
+    return by_gate((k, mk, p) for k, (mk, p) in enumerate(every))

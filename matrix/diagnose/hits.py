@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from matrix.core.catalog import Catalog, Fallback
+from matrix.core.catalog import Catalog
 from matrix.core.matching import Pattern
 from matrix.diagnose import gates
 from matrix.diagnose.unwrap import Line
@@ -58,29 +58,26 @@ class TextError:
 
 
 def fallbacks_of(
-    fallbacks: Sequence[tuple[int, Fallback]],
+    cat: Catalog,
+    index: gates.ByGate[int],
     views: Sequence[str],
     present: set[Pattern],
     staged: bool = False,
 ) -> tuple[int, ...]:
-    """The fallbacks (their indexes) with a pattern matching one of a line's views;
-    `staged`: only those of a stage (a generic class's line may be a build's crash)."""
-    return tuple(
-        k for k, fb in fallbacks if (fb.stage is not None or not staged) and _matches(fb.pats, views, present)
-    )
-
-
-def _matches(pats: Sequence[Pattern], views: Sequence[str], present: set[Pattern]) -> bool:
-    # loops, not any() over a product: a pattern whose gate the line lacks is skipped once,
-    # not once per view (this runs for every line a whole log's prefilter lets through)
-    for p in pats:
-        if not gates.may(p, present):
+    """The fallbacks (their indexes, of those in `index`: gates.fallback_patterns) with a
+    pattern matching one of a line's views; `staged`: only those of a stage (a generic
+    class's line may be a build's crash). Only the patterns whose gates the line holds are
+    read (this runs for every line a whole log's prefilter lets through)."""
+    found: set[int] = set()
+    for _, k, p in gates.allowed(index, present):
+        if k in found or (staged and cat.fallbacks[k].stage is None):
             continue
         rx = p.rx
         for v in views:
             if rx.search(v):
-                return True
-    return False
+                found.add(k)
+                break
+    return tuple(sorted(found))
 
 
 def stretches(hits: Iterable[Hit], gap: int) -> list[list[Hit]]:

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
-from matrix.core.matching import FRAMES, KEEP, MAX_PREFIX_ROUNDS, MAX_VIEWS, WS, Matching, Pattern, any_in
+import ahocorasick
+
+from matrix.core.matching import FRAMES, KEEP, MAX_PREFIX_ROUNDS, MAX_VIEWS, WS, Matching, Pattern
 
 
 @functools.cache
@@ -51,6 +54,32 @@ class Line:
     @property
     def text(self) -> str:
         return self.views[0]
+
+
+class LazyLine:
+    """A part of a physical line whose views are made when asked for: its first view
+    (`text`, the part without framing) first, the others (`views`) only if needed."""
+
+    __slots__ = ("_m", "_text", "_views", "src")
+    present = None  # no gates were looked for
+
+    def __init__(self, m: Matching, src: str) -> None:
+        self._m = m
+        self.src = src
+        self._text: str | None = None
+        self._views: list[str] | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = _strip_prefixes(self._m, self.src)
+        return self._text
+
+    @property
+    def views(self) -> list[str]:
+        if self._views is None:
+            self._views = views(self._m, self.src)
+        return self._views
 
 
 def translation(m: Matching) -> dict[int, str]:
@@ -88,12 +117,31 @@ def _strip_prefixes(m: Matching, s: str) -> str:
     return s
 
 
+@functools.cache
+def _split_gates(splits: tuple[Pattern, ...]) -> Any:
+    """An Aho-Corasick automaton of the splits' gates, each with the splits (their indexes)
+    it opens: one pass over a line says which splits may match it (None: no gate)."""
+    words: dict[str, list[int]] = {}
+    for k, sp in enumerate(splits):
+        for g in sp.gate or ():
+            words.setdefault(g, []).append(k)
+    if not words:
+        return None
+    auto = ahocorasick.Automaton()
+    for w, ks in words.items():
+        auto.add_word(w, tuple(ks))
+    auto.make_automaton()
+    return auto
+
+
 def views(m: Matching, s: str) -> list[str]:
     """The texts `s` is matched as: itself and the text after each `splits` match (with
     what its `keep` group matched), each with its log framing removed (at most MAX_VIEWS)."""
     out = [_strip_prefixes(m, s)]
-    for sp in m.splits:
-        if sp.gate is not None and not any_in(sp.gate, s):
+    gated = _split_gates(m.splits)
+    found = {k for _, ks in gated.iter(s) for k in ks} if gated is not None else set()
+    for k, sp in enumerate(m.splits):
+        if sp.gate is not None and k not in found:
             continue
         keep = KEEP in sp.rx.groupindex
         for mm in sp.rx.finditer(s):
