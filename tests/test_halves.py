@@ -38,7 +38,11 @@ def test_two_processes_find_what_one_finds(log: str, monkeypatch: pytest.MonkeyP
     real = halves.in_two
 
     def spy(work, text):  # type: ignore[no-untyped-def]
-        got = real(lambda lo, hi: calls.append((lo, hi)) or work(lo, hi), text)
+        def seen(lo: int, hi: int):  # type: ignore[no-untyped-def]
+            calls.append((lo, hi))
+            return work(lo, hi)
+
+        got = real(seen, text)
         assert got is not None, "the text was long enough to be read in two halves"
         return got
 
