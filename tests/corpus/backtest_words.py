@@ -65,6 +65,7 @@ BATCHES = [
     (33, "d444c7b"),
     (34, "817a813"),
     (35, "d920d75"),
+    (36, "dd0f6fd"),
 ]
 ANSWERS = """
 import json, sys
