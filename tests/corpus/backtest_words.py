@@ -66,6 +66,7 @@ BATCHES = [
     (34, "817a813"),
     (35, "d920d75"),
     (36, "dd0f6fd"),
+    (37, "05f6054"),
 ]
 ANSWERS = """
 import json, sys
