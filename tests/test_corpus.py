@@ -394,6 +394,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 120/151); its 21 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 38,
+        "n": 154,
+        "correct": 119,
+        "accuracy": 0.7727,
+        "new_projects": {"n": 82, "correct": 67},
+        "measured_at": "56c50a4",
+        "after": "with the words model (the rules alone: 114/154); its 35 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -620,8 +630,8 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 38 (154 texts) scored 119/154 (77.3 %; the rules alone 114/154; its texts from projects new to the "
-    "corpus 67/82); batch 37 (151 texts) scored 130/151 (86.1 %; the rules alone 120/151; its "
+    reason="no heldout batch is unread now; batch 38 (154 texts) scored 119/154 (77.3 %; the rules alone 114/154; its "
+    "texts from projects new to the corpus 67/82); batch 37 (151 texts) scored 130/151 (86.1 %; the rules alone 120/151; its "
     "texts from projects new to the corpus 68/79); batch 36 (156 texts) scored 133/156 (85.3 %; the rules alone 125/156; its "
     "texts from projects new to the corpus 62/72); batch 35 (161 texts) scored 129/161 (80.1 %; the rules alone 127/161; its texts "
     "from projects new to the corpus 61/76); batch 34 125/144 (86.8 %), batch 33 127/149 (85.2 %), batch 32 120/153 (78.4 %), batch 31 126/157 (80.3 %), batch 30 "

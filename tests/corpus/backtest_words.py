@@ -67,6 +67,7 @@ BATCHES = [
     (35, "d920d75"),
     (36, "dd0f6fd"),
     (37, "05f6054"),
+    (38, "56c50a4"),
 ]
 ANSWERS = """
 import json, sys
