@@ -404,6 +404,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 114/154); its 35 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 39,
+        "n": 145,
+        "correct": 113,
+        "accuracy": 0.7793,
+        "new_projects": {"n": 74, "correct": 63},
+        "measured_at": "14a2fcf",
+        "after": "with the words model (the rules alone: 104/145); its 32 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -630,8 +640,8 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 39 (145 texts) scored 113/145 (77.9 %; the rules alone 104/145; its texts from projects new to the "
-    "corpus 63/74); batch 38 (154 texts) scored 119/154 (77.3 %; the rules alone 114/154; its "
+    reason="no heldout batch is unread now; batch 39 (145 texts) scored 113/145 (77.9 %; the rules alone 104/145; its "
+    "texts from projects new to the corpus 63/74); batch 38 (154 texts) scored 119/154 (77.3 %; the rules alone 114/154; its "
     "texts from projects new to the corpus 67/82); batch 37 (151 texts) scored 130/151 (86.1 %; the rules alone 120/151; its "
     "texts from projects new to the corpus 68/79); batch 36 (156 texts) scored 133/156 (85.3 %; the rules alone 125/156; its "
     "texts from projects new to the corpus 62/72); batch 35 (161 texts) scored 129/161 (80.1 %; the rules alone 127/161; its texts "

@@ -68,6 +68,7 @@ BATCHES = [
     (36, "dd0f6fd"),
     (37, "05f6054"),
     (38, "56c50a4"),
+    (39, "14a2fcf"),
 ]
 ANSWERS = """
 import json, sys
