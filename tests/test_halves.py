@@ -93,7 +93,18 @@ def test_whole_log_answers_do_not_depend_on_the_processes(log: str, monkeypatch:
     big = log * 3  # a whole log (read with the gate pass)
     monkeypatch.setattr(halves, "FROM", 1000)
     monkeypatch.setattr(halves, "processors", lambda: 2)
+    used: list[bool] = []
+    real = halves.in_two
+
+    def spy(work, text):  # type: ignore[no-untyped-def]
+        got = real(work, text)
+        used.append(got is not None)
+        return got
+
+    monkeypatch.setattr(halves, "in_two", spy)
     two = [(m.slug, m.lineno, m.host, m.stage) for m in scan(cat, big)]
+    assert used == [True], "the scan's gate pass ran in two processes"
+    monkeypatch.setattr(halves, "in_two", real)
     _serial(monkeypatch)
     one = [(m.slug, m.lineno, m.host, m.stage) for m in scan(cat, big)]
     assert two == one

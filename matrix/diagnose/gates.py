@@ -101,10 +101,10 @@ def present_markers(cat: Catalog, src: str, stages: bool) -> set[Pattern]:
 @functools.cache
 def _marker_automaton(cat: Catalog, stages: bool) -> Any:
     """The automaton of the stage (or host) markers' gates, each with its patterns."""
-    return _automaton_of(_marker_index(cat, stages))
+    return automaton_of(_marker_index(cat, stages))
 
 
-def _automaton_of(words: Iterable[tuple[str, Any]]) -> Any:
+def automaton_of(words: Iterable[tuple[str, Any]]) -> Any:
     """An Aho-Corasick automaton finding each word (with its value) in one pass (None: no word)."""
     auto = ahocorasick.Automaton()
     for w, value in words:
@@ -143,7 +143,7 @@ def _hit_needs(cat: Catalog) -> dict[str, tuple[tuple[tuple[str, ...], ...], ...
 @functools.cache
 def _automaton(cat: Catalog) -> Any:
     """The automaton of every gate of a hit pattern."""
-    return _automaton_of((g, g) for g in _hit_needs(cat) or {})
+    return automaton_of((g, g) for g in _hit_needs(cat) or {})
 
 
 def holds(line: str, needs: tuple[tuple[str, ...], ...]) -> bool:

@@ -17,9 +17,8 @@ import functools
 import re
 from typing import Any
 
-import ahocorasick
-
 from matrix.core.matching import FRAMES, KEEP, MAX_PREFIX_ROUNDS, MAX_VIEWS, WS, Matching, Pattern
+from matrix.diagnose import gates
 
 
 @functools.cache
@@ -125,13 +124,7 @@ def _split_gates(splits: tuple[Pattern, ...]) -> Any:
     for k, sp in enumerate(splits):
         for g in sp.gate or ():
             words.setdefault(g, []).append(k)
-    if not words:
-        return None
-    auto = ahocorasick.Automaton()
-    for w, ks in words.items():
-        auto.add_word(w, tuple(ks))
-    auto.make_automaton()
-    return auto
+    return gates.automaton_of((w, tuple(ks)) for w, ks in words.items())
 
 
 def views(m: Matching, s: str) -> list[str]:
