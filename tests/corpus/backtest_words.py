@@ -69,6 +69,7 @@ BATCHES = [
     (37, "05f6054"),
     (38, "56c50a4"),
     (39, "14a2fcf"),
+    (40, "54e92d1"),
 ]
 ANSWERS = """
 import json, sys
