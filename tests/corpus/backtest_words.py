@@ -70,6 +70,7 @@ BATCHES = [
     (38, "56c50a4"),
     (39, "14a2fcf"),
     (40, "54e92d1"),
+    (41, "d8b5a05"),
 ]
 ANSWERS = """
 import json, sys
