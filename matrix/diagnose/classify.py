@@ -35,14 +35,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from matrix.core import words
 from matrix.core.catalog import STAGES, UNKNOWN, Alternative, Catalog, ErrorClass, load_catalog
 from matrix.core.matching import CONTEXT_LINES, MAX_LINE_SHOWN, WHOLE_LOG_FROM, WS, Pattern
 from matrix.diagnose import checks as C
-from matrix.diagnose import gates, unwrap
+from matrix.diagnose import gates, halfscan, unwrap
 from matrix.diagnose import hits as H
 from matrix.diagnose.checks import Check
 from matrix.diagnose.hits import Hit, TextError, drop_repeats, merged, ranked, stretch_errors, stretches
@@ -115,7 +115,8 @@ class _Scan:
             # a paste (a web page's spaces and quotes); a whole log is a program's output, read as it is
             text = text.translate(unwrap.translation(self.m))
         self.raw = text.splitlines()
-        self.found = gates.candidates(cat, self.raw, text) if self.whole_log else None
+        self.gap = self.m.gap
+        self.cands = gates.finder(cat, self.raw, text) if self.whole_log else None
         self._lines: dict[int, list[Line]] = {}
         self._views_of: dict[str, list[str]] = {}
         self.marks = Marks(cat, self.m, self.raw, self._lines)
@@ -154,10 +155,11 @@ class _Scan:
         fbs = H.fallbacks_of(self.cat, self.fallbacks, ln.views, present)
         return Hit(ln, None, fbs, None, None) if fbs else None
 
-    def hits(self) -> list[Hit]:
+    def hits(self, found: dict[int, set[str]] | None) -> list[Hit]:
+        """The hits of the lines `found` (gates.Candidates: a whole log's), else of every line."""
         out = []
         index = dict(gates.gate_index(self.cat))
-        which = sorted(self.found) if self.found is not None else range(len(self.raw))
+        which = sorted(found) if found is not None else range(len(self.raw))
         # a text read before (a log repeats lines): its parts hit as they did there
         memo: dict[str, list[tuple[Line, Hit | None]]] = {}
         for i in which:
@@ -171,7 +173,7 @@ class _Scan:
                     if h is not None:
                         out.append(Hit(ln, h.slug, h.fallbacks, h.match, h.view, h.header))
                 continue
-            held = self.found[i] if self.found is not None else None
+            held = found[i] if found is not None else None
             got = memo[raw] = []
             for ln in self.lines_of(i):
                 if held is None:
@@ -270,13 +272,21 @@ class _Scan:
     # -- everything
 
     def errors(self) -> list[Match]:
-        found: list[TextError] = []
-        for run in stretches(self.hits(), self.m.gap):
-            stage = self.context(run[0].line.lineno, run[-1].line.lineno, 0)
-            found += stretch_errors(self.cat, run, stage)
-        return [self._answer(err) for err in ranked(self.cat, merged(drop_repeats(self.cat, found)))]
+        # a whole log in two processes where it can be (matrix.diagnose.halfscan), else in one
+        found = halfscan.errors(self)
+        if found is None:
+            cands = self.cands.between(0, len(self.cands.text)) if self.cands is not None else None
+            found = [e for run in stretches(self.hits(cands), self.gap) for e in self.run_errors(run)]
+        return [
+            self.answer(e) if isinstance(e, TextError) else replace(e.answer, count=e.count)
+            for e in ranked(self.cat, merged(drop_repeats(self.cat, found)))
+        ]
 
-    def _answer(self, err: TextError) -> Match:
+    def run_errors(self, run: list[Hit]) -> list[TextError]:
+        """The errors of one stretch, with the stage its lines show."""
+        return stretch_errors(self.cat, run, self.context(run[0].line.lineno, run[-1].line.lineno, 0))
+
+    def answer(self, err: TextError) -> Match:
         error_class = self.cat.by_slug[err.slug]
         first = err.first
         linenos = [h.line.lineno for h in err.hits]

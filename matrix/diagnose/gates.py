@@ -153,26 +153,30 @@ def holds(line: str, needs: tuple[tuple[str, ...], ...]) -> bool:
     return True
 
 
-def candidates(cat: Catalog, lines: Sequence[str], text: str | None = None) -> dict[int, set[str]] | None:
-    """The lines that hold everything some hit pattern needs, with the gates each holds,
-    found in one pass over the text (an Aho-Corasick automaton); no other line can hit.
-    None: every line must be read. `text`: what `lines` was split from, read as it is when
-    its only line breaks are `\\n` (it is then the lines joined, and need not be built)."""
-    needs = _hit_needs(cat)
-    if needs is None:
-        return None
-    if not needs:
-        return {}
-    if text is None or not _joined(text, len(lines)):
-        text = "\n".join(lines)
-    starts = list(itertools.accumulate((len(ln) + 1 for ln in lines), initial=0))
-    auto = _automaton(cat)
+class Candidates:
+    """The candidate lines of a text, found by the part of the text they are in (`between`):
+    the lines that hold everything some hit pattern needs, with the gates each holds, found
+    in one pass over that part (an Aho-Corasick automaton); no other line can hit. `text`:
+    what `lines` was split from, read as it is when its only line breaks are `\\n` (it is
+    then the lines joined, and need not be built)."""
 
-    def held_in(lo: int, hi: int) -> dict[int, set[str]]:
-        """The candidate lines of text[lo:hi] (lo: a line's start)."""
+    def __init__(self, cat: Catalog, lines: Sequence[str], text: str | None = None) -> None:
+        self.needs = _hit_needs(cat) or {}
+        self.lines = lines
+        if text is None or not _joined(text, len(lines)):
+            text = "\n".join(lines)
+        self.text = text
+        self.starts = list(itertools.accumulate((len(ln) + 1 for ln in lines), initial=0))
+        self.auto = _automaton(cat) if self.needs else None
+
+    def between(self, lo: int, hi: int) -> dict[int, set[str]]:
+        """The candidate lines of text[lo:hi] (lo: a line's start), by 0-based line."""
+        if self.auto is None:
+            return {}
         held: dict[int, set[str]] = {}
+        starts, lines, needs = self.starts, self.lines, self.needs
         k, nxt, cur = bisect.bisect_right(starts, lo) - 1, -1, set()
-        for end, g in auto.iter(text, lo, hi):
+        for end, g in self.auto.iter(self.text, lo, hi):
             if end >= nxt:  # the ends come in order: a gate of a later line
                 k = bisect.bisect_right(starts, end, k) - 1
                 nxt = starts[k + 1]
@@ -180,10 +184,30 @@ def candidates(cat: Catalog, lines: Sequence[str], text: str | None = None) -> d
             cur.add(g)
         return {k: gs for k, gs in held.items() if any(holds(lines[k], n) for g in gs for n in needs[g])}
 
-    # two halves split at a line break find what one pass finds: no gate holds a line break
-    # (a line is matched on its own)
-    got = halves.in_two(held_in, text) if not any("\n" in g for g in needs) else None
-    return got if got is not None else held_in(0, len(text))
+    @property
+    def halvable(self) -> bool:
+        """Whether two halves split at a line break find what one pass finds: no gate holds
+        a line break (a line is matched on its own)."""
+        return not any("\n" in g for g in self.needs)
+
+    def everywhere(self) -> dict[int, set[str]]:
+        """The candidate lines of the whole text: the pass in two halves where there are two
+        processors (matrix.diagnose.halves)."""
+        got = halves.in_two(self.between, self.text) if self.halvable else None
+        return got if got is not None else self.between(0, len(self.text))
+
+
+def finder(cat: Catalog, lines: Sequence[str], text: str | None = None) -> Candidates | None:
+    """The text's Candidates; None: a hit pattern has no gate, so every line must be read."""
+    return None if _hit_needs(cat) is None else Candidates(cat, lines, text)
+
+
+def candidates(cat: Catalog, lines: Sequence[str], text: str | None = None) -> dict[int, set[str]] | None:
+    """The candidate lines of the whole text (Candidates), the Aho-Corasick pass in two
+    halves where there are two processors (matrix.diagnose.halves). None: every line must
+    be read."""
+    found = finder(cat, lines, text)
+    return None if found is None else found.everywhere()
 
 
 def _joined(text: str, n: int) -> bool:

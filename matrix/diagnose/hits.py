@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any, Generic, TypeVar
 
 from matrix.core.catalog import Catalog
 from matrix.core.matching import Pattern
 from matrix.diagnose import gates
 from matrix.diagnose.unwrap import Line
+
+A = TypeVar("A")
 
 
 class Hit:
@@ -55,6 +58,43 @@ class TextError:
         self.fallback = fallback
         self.count = 1
         self.stage = stage
+
+    # what the text-wide steps (drop_repeats, merged, ranked) read of an error
+    @property
+    def package(self) -> str | None:
+        return package_of(self.first)
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return self.first.line.order
+
+    @property
+    def norm(self) -> str:
+        return _norm(self.first)
+
+
+class Answered(Generic[A]):
+    """An error another process found and answered (matrix.diagnose.halfscan): what the
+    text-wide steps read of it, and its answer (its count is this error's at the end)."""
+
+    __slots__ = ("answer", "count", "norm", "order", "package", "slug")
+
+    def __init__(self, err: TextError, answer: A) -> None:
+        self.slug = err.slug
+        self.count = err.count
+        self.package = err.package
+        self.order = err.order
+        self.norm = err.norm
+        self.answer = answer
+
+    def __getstate__(self) -> tuple[object, ...]:
+        return (self.slug, self.count, self.package, self.order, self.norm, self.answer)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.slug, self.count, self.package, self.order, self.norm, self.answer = state
+
+
+Found = TypeVar("Found", bound="TextError | Answered[Any]")  # the text-wide steps take either
 
 
 def fallbacks_of(
@@ -136,27 +176,27 @@ def stretch_errors(cat: Catalog, run: list[Hit], stage: str | None) -> list[Text
     return errors + list(loose.values())
 
 
-def drop_repeats(cat: Catalog, found: list[TextError]) -> list[TextError]:
+def drop_repeats(cat: Catalog, found: list[Found]) -> list[Found]:
     """A repeat of a first failure that is in the text is not an error of its own."""
     by = cat.by_slug
     firsts = [e for e in found if not by[e.slug].repeats and not by[e.slug].generic]
     keep = []
     for err in found:
         if by[err.slug].repeats:
-            pkg = package_of(err.first)
+            pkg = err.package
             same = [e for e in firsts if by[e.slug].stage == by[err.slug].stage]
-            if any(package_of(e.first) == pkg for e in same) or (pkg is None and same):
+            if any(e.package == pkg for e in same) or (pkg is None and same):
                 continue
         keep.append(err)
     return keep
 
 
-def merged(errors: Iterable[TextError]) -> list[TextError]:
+def merged(errors: Iterable[Found]) -> list[Found]:
     """The same error in several stretches (same class, package and line but for its
     numbers) is one, counted."""
-    out: dict[tuple[str, str | None, str], TextError] = {}
+    out: dict[tuple[str, str | None, str], Found] = {}
     for err in errors:
-        key = (err.slug, package_of(err.first), _norm(err.first))
+        key = (err.slug, err.package, err.norm)
         if key in out:
             out[key].count += err.count
         else:
@@ -164,7 +204,7 @@ def merged(errors: Iterable[TextError]) -> list[TextError]:
     return list(out.values())
 
 
-def ranked(cat: Catalog, errors: list[TextError]) -> list[TextError]:
+def ranked(cat: Catalog, errors: list[Found]) -> list[Found]:
     """Text order, except: a repeat never comes before a first failure, and an error
     that follows a stage (a plugin file missing because its build failed) comes after
     that stage's errors printed before it (a cause is printed before its consequence)."""
@@ -173,14 +213,14 @@ def ranked(cat: Catalog, errors: list[TextError]) -> list[TextError]:
     first_of: dict[str, tuple[int, int]] = {}  # each stage's first error (not a repeat)
     for e in errors:
         st = by[e.slug].stage
-        if not by[e.slug].repeats and (st not in first_of or e.first.line.order < first_of[st]):
-            first_of[st] = e.first.line.order
+        if not by[e.slug].repeats and (st not in first_of or e.order < first_of[st]):
+            first_of[st] = e.order
 
-    def key(e: TextError) -> tuple[int, tuple[int, int]]:
+    def key(e: Found) -> tuple[int, tuple[int, int]]:
         c = by[e.slug]
         cause = first_of.get(c.follows) if c.follows is not None else None
-        late = (c.repeats and firsts) or (cause is not None and cause < e.first.line.order)
-        return (1 if late else 0, e.first.line.order)
+        late = (c.repeats and firsts) or (cause is not None and cause < e.order)
+        return (1 if late else 0, e.order)
 
     return sorted(errors, key=key)
 
