@@ -434,6 +434,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 134/152); its 13 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 42,
+        "n": 146,
+        "correct": 125,
+        "accuracy": 0.8562,
+        "new_projects": {"n": 90, "correct": 78},
+        "measured_at": "a1dd74b",
+        "after": "with the words model (the rules alone: 110/146); its 21 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -660,7 +670,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 42 (146 texts) scored 125/146 (85.6 %; the rules alone 110/146; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 42 (146 texts) scored 125/146 (85.6 %; the rules alone 110/146; its texts from projects new to the "
     "corpus 78/90); batch 41 (152 texts) scored 139/152 (91.4 %; the rules alone 134/152; its texts from projects new to the "
     "corpus 76/82); batch 40 (157 texts) scored 121/157 (77.1 %; the rules alone 108/157; its texts from projects new to the "
     "corpus 53/70); batch 39 (145 texts) scored 113/145 (77.9 %; the rules alone 104/145; its "

@@ -71,6 +71,7 @@ BATCHES = [
     (39, "14a2fcf"),
     (40, "54e92d1"),
     (41, "d8b5a05"),
+    (42, "a1dd74b"),
 ]
 ANSWERS = """
 import json, sys
