@@ -72,6 +72,7 @@ BATCHES = [
     (40, "54e92d1"),
     (41, "d8b5a05"),
     (42, "a1dd74b"),
+    (43, "0f36623"),
 ]
 ANSWERS = """
 import json, sys
