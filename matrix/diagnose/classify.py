@@ -45,7 +45,7 @@ from matrix.diagnose import checks as C
 from matrix.diagnose import gates, halfscan, unwrap
 from matrix.diagnose import hits as H
 from matrix.diagnose.checks import Check
-from matrix.diagnose.hits import Hit, TextError, drop_repeats, merged, ranked, stretch_errors, stretches
+from matrix.diagnose.hits import Hit, TextError, drop_repeats, merged, ranked, stretch_errors
 from matrix.diagnose.marks import Marks
 from matrix.diagnose.unwrap import Line, default_matching
 
@@ -272,11 +272,8 @@ class _Scan:
     # -- everything
 
     def errors(self) -> list[Match]:
-        # a whole log in two processes where it can be (matrix.diagnose.halfscan), else in one
+        # a whole log in two processes where that pays (matrix.diagnose.halfscan), else in one
         found = halfscan.errors(self)
-        if found is None:
-            cands = self.cands.between(0, len(self.cands.text)) if self.cands is not None else None
-            found = [e for run in stretches(self.hits(cands), self.gap) for e in self.run_errors(run)]
         return [
             self.answer(e) if isinstance(e, TextError) else replace(e.answer, count=e.count)
             for e in ranked(self.cat, merged(drop_repeats(self.cat, found)))

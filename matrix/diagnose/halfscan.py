@@ -45,14 +45,16 @@ Half = tuple[list[Answered[M]], list[Hit]]
 Theirs = tuple[list[Answered[M]], tuple[int, int] | None]
 
 
-def errors(scan: Scan[M]) -> list[TextError | Answered[M]] | None:
+def errors(scan: Scan[M]) -> list[TextError | Answered[M]]:
     """The text's errors in text order, before the text-wide steps (drop_repeats, merged,
-    ranked), all answered but those of the stretch at the middle; None: not worth reading
-    in halves (a short text, one processor, gates that hold a line break), so the caller
-    reads it in one pass."""
+    ranked); in two halves where that pays (a whole log, two processors, gates that hold
+    no line break), all answered but those of the stretch at the middle; else in this
+    process alone, none answered."""
     cands = scan.cands
-    if cands is None or not cands.halvable or not halves.worth(cands.text):
-        return None
+    if cands is None:  # not a whole log: every line is read
+        return _one(scan, None)
+    if not cands.halvable or not halves.worth(cands.text):
+        return _one(scan, cands.between(0, len(cands.text)))
     gap = scan.gap
     found = cands.everywhere()  # the gate pass (in two halves itself)
     lines = sorted(found)
@@ -91,6 +93,7 @@ def errors(scan: Scan[M]) -> list[TextError | Answered[M]] | None:
     return [*mine, *middle, *theirs]
 
 
-def _one(scan: Scan[M], found: dict[int, set[str]]) -> list[TextError | Answered[M]]:
-    """The errors of the candidate lines `found`, read in this process alone."""
+def _one(scan: Scan[M], found: dict[int, set[str]] | None) -> list[TextError | Answered[M]]:
+    """The errors of the candidate lines `found` (None: of every line), read in this
+    process alone."""
     return [e for run in stretches(scan.hits(found), scan.gap) for e in scan.run_errors(run)]

@@ -87,12 +87,6 @@ class Answered(Generic[A]):
         self.norm = err.norm
         self.answer = answer
 
-    def __getstate__(self) -> tuple[object, ...]:
-        return (self.slug, self.count, self.package, self.order, self.norm, self.answer)
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.slug, self.count, self.package, self.order, self.norm, self.answer = state
-
 
 Found = TypeVar("Found", bound="TextError | Answered[Any]")  # the text-wide steps take either
 
