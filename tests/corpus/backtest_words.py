@@ -73,6 +73,7 @@ BATCHES = [
     (41, "d8b5a05"),
     (42, "a1dd74b"),
     (43, "0f36623"),
+    (44, "07e4c96"),
 ]
 ANSWERS = """
 import json, sys
