@@ -17,6 +17,7 @@ from matrix.core import words
 from matrix.core.catalog import (
     DEFAULT_CATALOG,
     LINK_BASE,
+    Catalog,
     catalog_json,
     check_catalog,
     load_catalog,
@@ -189,6 +190,34 @@ def test_links_use_the_one_base() -> None:
 
 def test_catalog_is_cached() -> None:
     assert load_catalog() is load_catalog() is load_catalog(DEFAULT_CATALOG)
+
+
+def test_catalog_from_the_user_cache_has_the_same_literals_and_gates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh explain reads the packaged catalog from the user's cache directory with
+    every pattern's literals and gate as kept there: they must be what the TOML gives."""
+    from matrix.core import catalog as catalog_mod
+    from matrix.core import matching
+
+    def seen(cat: Catalog) -> list[tuple[str, str, object, object]]:
+        return [(where, p.source, p.needs, p.gate) for where, p in cat.all_patterns()]
+
+    monkeypatch.setenv("PLUGIN_MATRIX_CACHE", str(tmp_path / "cache"))
+    catalog_mod.clear_cache()
+    try:
+        parsed = seen(catalog_mod.load_catalog())  # parsed from the TOML, then kept
+        assert list((tmp_path / "cache" / "explain").glob("catalog-*.marshal"))
+        catalog_mod.clear_cache()
+
+        def not_again(*_: object) -> None:
+            raise AssertionError("literals or a gate worked out again: the cache was not used")
+
+        monkeypatch.setattr(matching, "literal_needs", not_again)
+        monkeypatch.setattr(matching, "_gate_score", not_again)
+        assert seen(catalog_mod.load_catalog()) == parsed
+    finally:
+        catalog_mod.clear_cache()
 
 
 GO_CHECK = r"""package main

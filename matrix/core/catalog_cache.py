@@ -20,7 +20,9 @@ from typing import Any, TypeVar
 
 from matrix.core import matching
 
-_CACHE_FORMAT = 2  # 2: the catalog's entry kept through `keep`, like any other file
+# 2: the catalog's entry kept through `keep`, like any other file; 3: each pattern's gate
+# kept with its literals
+_CACHE_FORMAT = 3
 
 T = TypeVar("T")
 
@@ -49,8 +51,8 @@ def _name(path: Path) -> str:
 
 
 def load(path: Path, code: Sequence[Path], build: Callable[[dict[str, Any]], T]) -> T | None:
-    """`build` of the cached document of the catalog at `path`, run while the literals of
-    its patterns are known (matching.KNOWN_NEEDS); None when nothing is cached for this
+    """`build` of the cached document of the catalog at `path`, run while the literals and
+    gates of its patterns are known (matching.KNOWN_NEEDS); None when nothing is cached for this
     catalog and this `code` (the modules that read it), or anything goes wrong."""
     kept = cached(_name(path), path, code)
     if kept is None:
@@ -65,8 +67,8 @@ def load(path: Path, code: Sequence[Path], build: Callable[[dict[str, Any]], T])
 
 
 def save(path: Path, code: Sequence[Path], doc: dict[str, Any], patterns: Iterable[matching.Pattern]) -> None:
-    """Keep the catalog's document and the literals of its patterns for `load`."""
-    keep(_name(path), path, code, {"doc": doc, "needs": {p.source: p.needs for p in patterns}})
+    """Keep the catalog's document and the literals and gate of its patterns for `load`."""
+    keep(_name(path), path, code, {"doc": doc, "needs": {p.source: (p.needs, p.gate) for p in patterns}})
 
 
 # ---------------------------------------------------------------- any packaged file

@@ -68,10 +68,12 @@ class Pattern:
 
     __slots__ = ("_rx", "gate", "needs", "source")
 
-    def __init__(self, source: str, needs: Any = False) -> None:
+    def __init__(self, source: str, needs: Any = False, gate: Any = False) -> None:
         self.source = source
         self.needs = literal_needs(source) if needs is False else needs
-        self.gate = max(self.needs, key=_gate_score) if self.needs else None
+        if gate is False:
+            gate = max(self.needs, key=_gate_score) if self.needs else None
+        self.gate = gate
         self._rx: re.Pattern[str] | None = None
 
     @property
@@ -98,14 +100,15 @@ def any_in(words: Iterable[str], text: str) -> bool:
     return False
 
 
-# Literals already worked out for a pattern source (from the catalog cache): Pattern
-# objects for them skip literal_needs.
+# Literals and gate already worked out for a pattern source (from the catalog cache):
+# (needs, gate). Pattern objects for them skip literal_needs and the choice of the gate.
 KNOWN_NEEDS: dict[str, Any] = {}
 
 
 def pattern_of(source: str) -> Pattern:
-    """The catalog's Pattern for a source (its literals from KNOWN_NEEDS when there)."""
-    return Pattern(source, KNOWN_NEEDS.get(source, False))
+    """The catalog's Pattern for a source (its literals and gate from KNOWN_NEEDS when there)."""
+    known = KNOWN_NEEDS.get(source)
+    return Pattern(source) if known is None else Pattern(source, *known)
 
 
 def patterns_of(sources: Iterable[str]) -> tuple[Pattern, ...]:

@@ -31,7 +31,6 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -155,7 +154,7 @@ def load_words() -> Words | None:
     """The packaged model, or None when the package has none (explain then never guesses).
     Kept, once read and checked, in the user's cache directory (catalog_cache): a fresh
     `explain` that guesses reads it from there in about a millisecond, not 10 ms of JSON."""
-    res = resources.files("matrix.catalog").joinpath(MODEL_FILE)
+    res = _packaged()
     src = res if isinstance(res, Path) else None  # a file on disk (not inside a zip)
     got = _from_cache(src) if src is not None else None
     if got is not None:
@@ -170,6 +169,18 @@ def load_words() -> Words | None:
         doc = {**model._asdict(), "weights": list(model.weights), "flat": flat.tobytes()}
         catalog_cache.keep(_CACHE_NAME, src, _CODE, doc)
     return model
+
+
+def _packaged() -> Any:
+    """The packaged model file: a Path where the package is a directory on disk (found
+    without importlib.resources, whose imports cost a fresh `explain` about 6 ms), else
+    importlib.resources' Traversable for it (a package inside a zip)."""
+    on_disk = Path(__file__).resolve().parent.parent / "catalog" / MODEL_FILE
+    if on_disk.is_file():
+        return on_disk
+    from importlib import resources
+
+    return resources.files("matrix.catalog").joinpath(MODEL_FILE)
 
 
 _CACHE_NAME = "words.marshal"
