@@ -464,6 +464,17 @@ RETIRED = [
         "after": "with the words model (the rules alone: 105/137); its 29 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 45,
+        "n": 152,
+        "correct": 113,
+        "accuracy": 0.7434,
+        "new_projects": {"n": 75, "correct": 58},
+        "measured_at": "2d5dc5d",
+        "after": "with the words model (the rules alone: 104/152); its 39 misses were read; two labels were "
+        "corrected to a precedent the settling had missed (the figure is the one measured); the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -690,7 +701,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 45 (152 texts) scored 113/152 (74.3 %; the rules alone 104/152; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 45 (152 texts) scored 113/152 (74.3 %; the rules alone 104/152; its texts from projects new to the "
     "corpus 58/75); batch 44 (137 texts) scored 108/137 (78.8 %; the rules alone 105/137; its texts from projects new to the "
     "corpus 41/53); batch 43 (150 texts) scored 130/150 (86.7 %; the rules alone 124/150; its texts from projects new to the "
     "corpus 67/84); batch 42 (146 texts) scored 125/146 (85.6 %; the rules alone 110/146; its texts from projects new to the "

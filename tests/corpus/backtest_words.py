@@ -74,6 +74,7 @@ BATCHES = [
     (42, "a1dd74b"),
     (43, "0f36623"),
     (44, "07e4c96"),
+    (45, "2d5dc5d"),
 ]
 ANSWERS = """
 import json, sys
