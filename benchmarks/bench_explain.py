@@ -6,6 +6,8 @@
   recorded cell read and classified once);
 - `plugin-matrix explain --json -` on a 10 MB log (a deterministic mix of ordinary log
   lines and every text of the public error corpus), with how many errors it reported;
+  and on a 10 MB log of the same lines holding only the first 50 corpus texts, as a real
+  failing log does (for scale: the target is the first log's);
 - the same scan in-process (matrix.diagnose.classify.scan), without process start-up;
 - `plugin-matrix explain TEXT` for the first corpus text no rule claims that the words
   model answers (it reads matrix/catalog/words.json).
@@ -46,6 +48,7 @@ from matrix.diagnose.classify import classify, scan
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus" / "public_errors.jsonl"
 TARGETS = {"explain_warm": 0.1, "explain_guessed_warm": 0.1, "log_10mb": 1.0}
+FEW = 50  # corpus texts in the second 10 MB log (no target of its own: the first one's is the target)
 NOISE = [
     "{ts} INFO  controller reconciling Application {w}/{w}-{n} revision={h}",
     "{ts} DEBUG http request served method=GET path=/api/v1/applications status=200 duration={n}ms",
@@ -79,10 +82,12 @@ WORDS = [
 ]
 
 
-def make_log(size: int, seed: int = 7) -> tuple[str, int]:
-    """(a log of `size` characters, how many corpus texts are in it)."""
+def make_log(size: int, seed: int = 7, texts_in: int | None = None) -> tuple[str, int]:
+    """(a log of `size` characters, how many corpus texts are in it): every corpus text,
+    or the first `texts_in` of them, spread evenly among ordinary log lines."""
     rnd = random.Random(seed)
     texts = [json.loads(ln)["text"] for ln in CORPUS.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    texts = texts[:texts_in] if texts_in is not None else texts
     every = max(1, (size // 120) // (len(texts) + 1))
     out, n, i, put = [], 0, 0, 0
     while n < size:
@@ -155,6 +160,9 @@ def main() -> int:
     log, embedded = make_log(int(args.log_mb * 1_000_000))
     log_file = Path(tempfile.mkstemp(prefix="bench-explain-", suffix=".log")[1])
     log_file.write_text(log, encoding="utf-8")
+    # the same size with the errors a real failing log has (a few dozen), not thousands
+    few_file = Path(tempfile.mkstemp(prefix="bench-explain-few-", suffix=".log")[1])
+    few_file.write_text(make_log(int(args.log_mb * 1_000_000), texts_in=FEW)[0], encoding="utf-8")
     try:
         rows: dict[str, Any] = {
             "bare_python": timed(run([sys.executable, "-c", "pass"]), args.n),
@@ -168,6 +176,10 @@ def main() -> int:
                 run([exe, "explain", "--json", "--data", str(args.data), "-"], stdin=log_file),
                 max(3, args.n // 4),
             ),
+            f"log_10mb_{FEW}_texts": timed(
+                run([exe, "explain", "--json", "--data", str(args.data), "-"], stdin=few_file),
+                max(3, args.n // 4),
+            ),
         }
         r = run([exe, "explain", "--json", "--data", str(args.data), "-"], stdin=log_file)()
         answers = json.loads(r.stdout)  # type: ignore[attr-defined]
@@ -177,6 +189,7 @@ def main() -> int:
         rows["log_10mb_in_process"] = {"median_s": round(time.perf_counter() - t, 4), "n": 1}
     finally:
         log_file.unlink(missing_ok=True)
+        few_file.unlink(missing_ok=True)
         shutil.rmtree(cold_cache, ignore_errors=True)
     verdict = {
         k: {
