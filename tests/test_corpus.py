@@ -475,6 +475,16 @@ RETIRED = [
         "corrected to a precedent the settling had missed (the figure is the one measured); the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 46,
+        "n": 151,
+        "correct": 120,
+        "accuracy": 0.7947,
+        "new_projects": {"n": 64, "correct": 48},
+        "measured_at": "9053a05",
+        "after": "with the words model (the rules alone: 115/151); its 31 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -701,7 +711,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 46 (151 texts) scored 120/151 (79.5 %; the rules alone 115/151; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 46 (151 texts) scored 120/151 (79.5 %; the rules alone 115/151; its texts from projects new to the "
     "corpus 48/64); batch 45 (152 texts) scored 113/152 (74.3 %; the rules alone 104/152; its texts from projects new to the "
     "corpus 58/75); batch 44 (137 texts) scored 108/137 (78.8 %; the rules alone 105/137; its texts from projects new to the "
     "corpus 41/53); batch 43 (150 texts) scored 130/150 (86.7 %; the rules alone 124/150; its texts from projects new to the "

@@ -75,6 +75,7 @@ BATCHES = [
     (43, "0f36623"),
     (44, "07e4c96"),
     (45, "2d5dc5d"),
+    (46, "9053a05"),
 ]
 ANSWERS = """
 import json, sys
