@@ -160,10 +160,10 @@ def main() -> int:
     log, embedded = make_log(int(args.log_mb * 1_000_000))
     log_file = Path(tempfile.mkstemp(prefix="bench-explain-", suffix=".log")[1])
     log_file.write_text(log, encoding="utf-8")
-    # the same size with the errors a real failing log has (a few dozen), not thousands
     few_file = Path(tempfile.mkstemp(prefix="bench-explain-few-", suffix=".log")[1])
-    few_file.write_text(make_log(int(args.log_mb * 1_000_000), texts_in=FEW)[0], encoding="utf-8")
     try:
+        # the same size with the errors a real failing log has (a few dozen), not thousands
+        few_file.write_text(make_log(int(args.log_mb * 1_000_000), texts_in=FEW)[0], encoding="utf-8")
         rows: dict[str, Any] = {
             "bare_python": timed(run([sys.executable, "-c", "pass"]), args.n),
             "explain_warm": timed(run([exe, "explain", "--data", str(args.data), text]), args.n),
