@@ -735,8 +735,17 @@ func first(raw string) (string, string) {
 			stage = s.stage(i)
 		}
 		specific, keyed, generic := []*errT{}, map[string]*errT{}, [][2]interface{}{}
+		leads := []*hit{} // a specific class's header (# runtime/cgo): the lines after it say more
+		later := func(a, b line) int {
+			if a.lineno != b.lineno {
+				return a.lineno - b.lineno
+			}
+			return a.part - b.part
+		}
 		for _, h := range run {
-			if h.slug != "" && !bySlug[h.slug].Generic {
+			if h.slug != "" && h.head && !bySlug[h.slug].Generic {
+				leads = append(leads, h)
+			} else if h.slug != "" && !bySlug[h.slug].Generic {
 				key := h.slug + "\x00" + h.pkg
 				if e, ok := keyed[key]; ok {
 					e.hits = append(e.hits, h)
@@ -768,6 +777,23 @@ func first(raw string) (string, string) {
 				}
 			}
 		}
+		// a header with nothing after it in the stretch is its class's error (earlier lines join it)
+		kept := []*hit{}
+		for _, h := range leads {
+			if later(h.ln, run[len(run)-1].ln) < 0 {
+				kept = append(kept, h)
+				continue
+			}
+			key := h.slug + "\x00" + h.pkg
+			if e, ok := keyed[key]; ok {
+				e.hits = append(e.hits, h)
+			} else {
+				e := &errT{h.slug, h, []*hit{h}, 1}
+				keyed[key] = e
+				specific = append(specific, e)
+			}
+		}
+		leads = kept
 		loose, looseBy := []*errT{}, map[string]*errT{}
 		heads := [][2]interface{}{}
 		for _, g := range generic {
@@ -821,7 +847,36 @@ func first(raw string) (string, string) {
 				loose = append(loose, e)
 			}
 		}
-		found = append(found, append(specific, loose...)...)
+		here := append(specific, loose...)
+		// a specific class's header with lines after it joins the first error after it (of
+		// any class), else the error next to it
+		for _, h := range leads {
+			after := []*errT{}
+			for _, e := range here {
+				if later(e.first.ln, h.ln) > 0 {
+					after = append(after, e)
+				}
+			}
+			if len(after) == 0 {
+				after = here
+			}
+			if len(after) == 0 {
+				here = append(here, &errT{h.slug, h, []*hit{h}, 1})
+				continue
+			}
+			best, bestD := after[0], 1<<30
+			for _, e := range after {
+				dd := e.first.ln.lineno - h.ln.lineno
+				if dd < 0 {
+					dd = -dd
+				}
+				if dd < bestD {
+					best, bestD = e, dd
+				}
+			}
+			best.hits = append(best.hits, h)
+		}
+		found = append(found, here...)
 	}
 	firsts := []*errT{}
 	for _, e := range found {

@@ -528,3 +528,31 @@ def test_a_boxed_message_the_terminal_wrapped_is_read_joined() -> None:
     assert classify(text).slug == "plugin-file-missing"
     unboxed = text.replace("│ ", "")  # the same lines without the frame: joined as before
     assert classify(unboxed).slug == "plugin-file-missing"
+
+
+def test_a_specific_class_header_yields_to_what_follows_it() -> None:
+    """`# runtime/cgo` is cgo-unavailable's header line: alone, or followed by the missing C
+    compiler, it is cgo-unavailable; followed by a C compiler that runs and fails, the lines
+    after it name the cause (public corpus texts of batches 8, 14, 18 and 47, RULES.md)."""
+    from matrix.diagnose.classify import scan
+
+    corpus = Path(__file__).resolve().parent / "corpus" / "public_errors.jsonl"
+    rows = {r["id"]: r for r in map(json.loads, corpus.read_text(encoding="utf-8").splitlines())}
+    for rid, slug in [
+        ("golang-47c11", "build-failed"),  # zig cc as CC, its own failure
+        ("golang-18c35", "build-failed"),  # cgo: cannot parse _cgo_.o
+        ("berty-14c32", "build-failed"),  # the linker: a duplicate symbol
+        ("muslcross-47c12", "missing-shared-library"),  # the cross gcc cannot start
+        ("rulesgo-8c41", "cgo-unavailable"),  # the C compiler wrapper is not there
+    ]:
+        text = rows[rid]["text"]
+        got = classify(text)
+        assert got.slug == slug, (rid, got.slug)
+        # the header is not an error of its own beside the cause
+        assert [m.slug for m in scan(load_catalog(), text)].count("cgo-unavailable") == (
+            slug == "cgo-unavailable"
+        )
+    alone = classify("# runtime/cgo")
+    assert (alone.slug, alone.line) == ("cgo-unavailable", "# runtime/cgo")
+    # earlier lines of the stretch join the header when nothing follows it
+    assert classify("go build -o x ./cmd/x: exit status 2\n# runtime/cgo").slug == "cgo-unavailable"

@@ -485,6 +485,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 115/151); its 31 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 47,
+        "n": 152,
+        "correct": 118,
+        "accuracy": 0.7763,
+        "new_projects": {"n": 63, "correct": 52},
+        "measured_at": "8a618f8",
+        "after": "with the words model (the rules alone: 111/152); its 34 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -711,7 +721,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 47 (152 texts) scored 118/152 (77.6 %; the rules alone 111/152; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 47 (152 texts) scored 118/152 (77.6 %; the rules alone 111/152; its texts from projects new to the "
     "corpus 52/63); batch 46 (151 texts) scored 120/151 (79.5 %; the rules alone 115/151; its texts from projects new to the "
     "corpus 48/64); batch 45 (152 texts) scored 113/152 (74.3 %; the rules alone 104/152; its texts from projects new to the "
     "corpus 58/75); batch 44 (137 texts) scored 108/137 (78.8 %; the rules alone 105/137; its texts from projects new to the "

@@ -438,9 +438,12 @@
   function norm(h) { return (h.view !== null ? h.view : h.line.views[0]).replace(/[0-9]+/g, "#"); }
 
   Scan.prototype.runErrors = function (run, stage) {
-    var R = this.R, by = R.bySlug, specific = [], keyed = {}, generic = [];
+    var R = this.R, by = R.bySlug, specific = [], keyed = {}, generic = [], leads = [];
+    var later = function (a, b) { return a[0] - b[0] || a[1] - b[1]; };
     run.forEach(function (h) {
-      if (h.slug !== null && !by[h.slug].generic) {
+      if (h.slug !== null && h.header && !by[h.slug].generic) {
+        leads.push(h);  // a specific class's header (`# runtime/cgo`): the lines after it say more
+      } else if (h.slug !== null && !by[h.slug].generic) {
         var key = h.slug + "\u0000" + pkgOf(h);
         if (keyed[key]) { keyed[key].hits.push(h); keyed[key].count++; }
         else { keyed[key] = { slug: h.slug, first: h, hits: [h], fallback: null, count: 1, stage: stage }; specific.push(keyed[key]); }
@@ -458,6 +461,15 @@
           if (fb.stage === null || fb.stage === stage) { generic.push([h, fb.slug, h.fallbacks[i]]); break; }
         }
       }
+    });
+    // a header with nothing after it in the stretch is its class's error (earlier lines join it)
+    var last = run[run.length - 1].line.order;
+    leads = leads.filter(function (h) {
+      if (later(h.line.order, last) < 0) return true;
+      var key = h.slug + "\u0000" + pkgOf(h);
+      if (keyed[key]) keyed[key].hits.push(h);
+      else { keyed[key] = { slug: h.slug, first: h, hits: [h], fallback: null, count: 1, stage: stage }; specific.push(keyed[key]); }
+      return false;
     });
     var loose = [], looseBy = {};
     // headers last: a header joins the error next to it, of any class, when its own stage has none
@@ -478,7 +490,22 @@
         loose.push(looseBy[slug]);
       }
     });
-    return specific.concat(loose);
+    var found = specific.concat(loose);
+    // a specific class's header with lines after it joins the first error after it (of any
+    // class: what those lines say is the cause), else the error next to it
+    leads.forEach(function (h) {
+      var after = found.filter(function (e) { return later(e.first.line.order, h.line.order) > 0; });
+      if (!after.length) after = found;
+      if (after.length) {
+        var dist = function (e) { return Math.abs(e.first.line.order[0] - h.line.order[0]); };
+        var best = after[0];
+        after.forEach(function (e) { if (dist(e) < dist(best)) best = e; });
+        best.hits.push(h);
+      } else {  // the lines after it made no error of this stage
+        found.push({ slug: h.slug, first: h, hits: [h], fallback: null, count: 1, stage: stage });
+      }
+    });
+    return found;
   };
 
   Scan.prototype.dropRepeats = function (found) {

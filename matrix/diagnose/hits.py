@@ -2,7 +2,8 @@
 
 Hits at most `gap` lines apart are one stretch. In a stretch, each specific class and
 package is one error; the lines of a generic class (a goroutine dump, `# pkg` headers)
-join the nearest specific error of the same stage; a fallback becomes its class when the
+join the nearest specific error of the same stage; a specific class's header (`# runtime/cgo`)
+joins the first error after it; a fallback becomes its class when the
 stage seen around it fits; a header line (`# pkg`) joins the error next to it, of any
 class, when its own stage has none; a repeat (`(previous failure)`) is dropped when what it
 repeats is in the text. The errors are listed in the order of their first line.
@@ -127,13 +128,20 @@ def stretches(hits: Iterable[Hit], gap: int) -> list[list[Hit]]:
 
 def stretch_errors(cat: Catalog, run: list[Hit], stage: str | None) -> list[TextError]:
     """The errors of one stretch whose lines show `stage`: one per specific class and
-    package; a generic class's or a fallback's hits join the nearest specific error of the
-    same stage, else make an error of their own."""
+        package; a generic class's or a fallback's hits join the nearest specific error of the
+        same stage, else make an error of their own. A specific class's header line (`# runtime/cgo`)
+    names no cause itself: it joins the first error after it in the stretch, of any class,
+    and is its class's error only when nothing follows it."""
     by = cat.by_slug
     specific: dict[tuple[str, str | None], TextError] = {}
     generic: list[tuple[Hit, str, int | None]] = []
+    leads: list[
+        tuple[Hit, str]
+    ] = []  # a specific class's header (`# runtime/cgo`): the lines after it say more
     for h in run:
-        if h.slug is not None and not by[h.slug].generic:
+        if h.slug is not None and h.header and not by[h.slug].generic:
+            leads.append((h, h.slug))
+        elif h.slug is not None and not by[h.slug].generic:
             key = (h.slug, package_of(h))
             if key in specific:
                 specific[key].hits.append(h)
@@ -152,6 +160,15 @@ def stretch_errors(cat: Catalog, run: list[Hit], stage: str | None) -> list[Text
                 if fb.stage is None or fb.stage == stage:
                     generic.append((h, fb.slug, fk))
                     break
+    # a header with nothing after it in the stretch is its class's error (earlier lines join it)
+    last = run[-1].line.order
+    for h, slug in [x for x in leads if x[0].line.order >= last]:
+        key = (slug, package_of(h))
+        if key in specific:
+            specific[key].hits.append(h)
+        else:
+            specific[key] = TextError(slug, h, [h], stage=stage)
+    leads = [x for x in leads if x[0].line.order < last]
     errors = list(specific.values())
     loose: dict[str, TextError] = {}
     # headers last: a header joins the error next to it, of any class, when its own stage has none
@@ -167,7 +184,16 @@ def stretch_errors(cat: Catalog, run: list[Hit], stage: str | None) -> list[Text
             loose[slug].hits.append(h)
         else:
             loose[slug] = TextError(slug, h, [h], fallback=k, stage=stage)
-    return errors + list(loose.values())
+    found = errors + list(loose.values())
+    # a specific class's header with lines after it joins the first error after it (of any
+    # class: what those lines say is the cause), else the error next to it
+    for h, slug in leads:
+        after = [e for e in found if e.first.line.order > h.line.order] or found
+        if after:
+            min(after, key=lambda e: abs(e.first.line.order[0] - h.line.order[0])).hits.append(h)
+        else:  # the lines after it made no error of this stage
+            found.append(TextError(slug, h, [h], stage=stage))
+    return found
 
 
 def drop_repeats(cat: Catalog, found: list[Found]) -> list[Found]:

@@ -76,6 +76,7 @@ BATCHES = [
     (44, "07e4c96"),
     (45, "2d5dc5d"),
     (46, "9053a05"),
+    (47, "8a618f8"),
 ]
 ANSWERS = """
 import json, sys
