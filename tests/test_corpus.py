@@ -495,6 +495,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 111/152); its 34 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 48,
+        "n": 157,
+        "correct": 126,
+        "accuracy": 0.8025,
+        "new_projects": {"n": 72, "correct": 57},
+        "measured_at": "6b8c86f",
+        "after": "with the words model (the rules alone: 114/157); its 31 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -721,7 +731,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 48 (157 texts) scored 126/157 (80.3 %; the rules alone 114/157; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 48 (157 texts) scored 126/157 (80.3 %; the rules alone 114/157; its texts from projects new to the "
     "corpus 57/72); batch 47 (152 texts) scored 118/152 (77.6 %; the rules alone 111/152; its texts from projects new to the "
     "corpus 52/63); batch 46 (151 texts) scored 120/151 (79.5 %; the rules alone 115/151; its texts from projects new to the "
     "corpus 48/64); batch 45 (152 texts) scored 113/152 (74.3 %; the rules alone 104/152; its texts from projects new to the "

@@ -77,6 +77,7 @@ BATCHES = [
     (45, "2d5dc5d"),
     (46, "9053a05"),
     (47, "8a618f8"),
+    (48, "6b8c86f"),
 ]
 ANSWERS = """
 import json, sys
