@@ -505,6 +505,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 114/157); its 31 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 49,
+        "n": 150,
+        "correct": 126,
+        "accuracy": 0.84,
+        "new_projects": {"n": 92, "correct": 79},
+        "measured_at": "763be8f",
+        "after": "with the words model (the rules alone: 122/150); its 24 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -731,7 +741,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 49 (150 texts) scored 126/150 (84.0 %; the rules alone 122/150; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 49 (150 texts) scored 126/150 (84.0 %; the rules alone 122/150; its texts from projects new to the "
     "corpus 79/92); batch 48 (157 texts) scored 126/157 (80.3 %; the rules alone 114/157; its texts from projects new to the "
     "corpus 57/72); batch 47 (152 texts) scored 118/152 (77.6 %; the rules alone 111/152; its texts from projects new to the "
     "corpus 52/63); batch 46 (151 texts) scored 120/151 (79.5 %; the rules alone 115/151; its texts from projects new to the "

@@ -78,6 +78,7 @@ BATCHES = [
     (46, "9053a05"),
     (47, "8a618f8"),
     (48, "6b8c86f"),
+    (49, "763be8f"),
 ]
 ANSWERS = """
 import json, sys
