@@ -515,6 +515,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 122/150); its 24 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 50,
+        "n": 149,
+        "correct": 124,
+        "accuracy": 0.8322,
+        "new_projects": {"n": 79, "correct": 67},
+        "measured_at": "eddea99",
+        "after": "with the words model (the rules alone: 117/149); its 25 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -741,7 +751,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 50 (149 texts) scored 124/149 (83.2 %; the rules alone 117/149; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 50 (149 texts) scored 124/149 (83.2 %; the rules alone 117/149; its texts from projects new to the "
     "corpus 67/79); batch 49 (150 texts) scored 126/150 (84.0 %; the rules alone 122/150; its texts from projects new to the "
     "corpus 79/92); batch 48 (157 texts) scored 126/157 (80.3 %; the rules alone 114/157; its texts from projects new to the "
     "corpus 57/72); batch 47 (152 texts) scored 118/152 (77.6 %; the rules alone 111/152; its texts from projects new to the "

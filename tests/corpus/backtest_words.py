@@ -79,6 +79,7 @@ BATCHES = [
     (47, "8a618f8"),
     (48, "6b8c86f"),
     (49, "763be8f"),
+    (50, "eddea99"),
 ]
 ANSWERS = """
 import json, sys
