@@ -2,8 +2,8 @@
 
 Hits at most `gap` lines apart are one stretch. In a stretch, each specific class and
 package is one error; the lines of a generic class (a goroutine dump, `# pkg` headers)
-join the nearest specific error of the same stage; a specific class's header (`# runtime/cgo`)
-joins the first error after it; a fallback becomes its class when the
+join the nearest specific error of the same stage; a specific class's header line
+(`# runtime/cgo`) joins the first error after it; a fallback becomes its class when the
 stage seen around it fits; a header line (`# pkg`) joins the error next to it, of any
 class, when its own stage has none; a repeat (`(previous failure)`) is dropped when what it
 repeats is in the text. The errors are listed in the order of their first line.
@@ -128,16 +128,15 @@ def stretches(hits: Iterable[Hit], gap: int) -> list[list[Hit]]:
 
 def stretch_errors(cat: Catalog, run: list[Hit], stage: str | None) -> list[TextError]:
     """The errors of one stretch whose lines show `stage`: one per specific class and
-        package; a generic class's or a fallback's hits join the nearest specific error of the
-        same stage, else make an error of their own. A specific class's header line (`# runtime/cgo`)
-    names no cause itself: it joins the first error after it in the stretch, of any class,
-    and is its class's error only when nothing follows it."""
+    package; a generic class's or a fallback's hits join the nearest specific error of the
+    same stage, else make an error of their own. A specific class's header line
+    (`# runtime/cgo`) names no cause itself: it joins the first error after it in the
+    stretch, of any class, and is its class's error only when nothing follows it."""
     by = cat.by_slug
     specific: dict[tuple[str, str | None], TextError] = {}
     generic: list[tuple[Hit, str, int | None]] = []
-    leads: list[
-        tuple[Hit, str]
-    ] = []  # a specific class's header (`# runtime/cgo`): the lines after it say more
+    # a specific class's header lines (`# runtime/cgo`), with their class: the lines after say more
+    leads: list[tuple[Hit, str]] = []
     for h in run:
         if h.slug is not None and h.header and not by[h.slug].generic:
             leads.append((h, h.slug))
