@@ -271,7 +271,9 @@ type fallback struct {
 	Class    string   `json:"class"`
 	Stage    *string  `json:"stage"`
 	Patterns []string `json:"patterns"`
+	Unless   []string `json:"unless"`
 	pats     []*regexp.Regexp
+	unless   []*regexp.Regexp
 }
 
 type marker struct {
@@ -579,7 +581,7 @@ func hitOf(ln line) *hit {
 func fallbacksOf(ln line, staged bool) []int {
 	fbs := []int{}
 	for k, fb := range d.Fallbacks {
-		if (fb.Stage != nil || !staged) && anyMatch(fb.pats, ln.views) {
+		if (fb.Stage != nil || !staged) && anyMatch(fb.pats, ln.views) && !anyMatch(fb.unless, ln.views) {
 			fbs = append(fbs, k)
 		}
 	}
@@ -734,7 +736,7 @@ func first(raw string) (string, string) {
 		for i := run[0].ln.lineno - 1; i < end && stage == ""; i++ {
 			stage = s.stage(i)
 		}
-		specific, keyed, generic := []*errT{}, map[string]*errT{}, [][2]interface{}{}
+		specific, keyed, generic := []*errT{}, map[string]*errT{}, [][3]interface{}{}
 		leads := []*hit{} // a specific class's header (# runtime/cgo): the lines after it say more
 		later := func(a, b line) int {
 			if a.lineno != b.lineno {
@@ -757,21 +759,21 @@ func first(raw string) (string, string) {
 				}
 			} else if h.slug != "" {
 				// a generic class's line in a stretch of another stage is that stage's fallback
-				slug := h.slug
+				slug, fk := h.slug, -1
 				if stage != "" && bySlug[h.slug].Stage != stage {
 					for _, k := range h.fbs {
 						if fb := d.Fallbacks[k]; fb.Stage != nil && *fb.Stage == stage {
-							slug = fb.Class
+							slug, fk = fb.Class, k
 							break
 						}
 					}
 				}
-				generic = append(generic, [2]interface{}{h, slug})
+				generic = append(generic, [3]interface{}{h, slug, fk})
 			} else {
 				for _, k := range h.fbs {
 					fb := d.Fallbacks[k]
 					if fb.Stage == nil || *fb.Stage == stage {
-						generic = append(generic, [2]interface{}{h, fb.Class})
+						generic = append(generic, [3]interface{}{h, fb.Class, k})
 						break
 					}
 				}
@@ -795,7 +797,7 @@ func first(raw string) (string, string) {
 		}
 		leads = kept
 		loose, looseBy := []*errT{}, map[string]*errT{}
-		heads := [][2]interface{}{}
+		heads := [][3]interface{}{}
 		for _, g := range generic {
 			if !g[0].(*hit).head {
 				heads = append(heads, g)
@@ -837,10 +839,24 @@ func first(raw string) (string, string) {
 					best, bestD = e, dist
 				}
 			}
+			// a line another fallback's error also matched joins it (a panic's goroutine dump
+			// joins the panic that the program raised itself)
+			var kin *errT
+			if fk := g[2].(int); fk >= 0 {
+				for _, e := range loose {
+					for _, k := range e.first.fbs {
+						if k == fk && kin == nil {
+							kin = e
+						}
+					}
+				}
+			}
 			if best != nil {
 				best.hits = append(best.hits, h)
 			} else if e, ok := looseBy[slug]; ok {
 				e.hits = append(e.hits, h)
+			} else if kin != nil {
+				kin.hits = append(kin.hits, h)
 			} else {
 				e := &errT{slug, h, []*hit{h}, 1}
 				looseBy[slug] = e
@@ -1073,7 +1089,7 @@ func main() {
 		}
 	}
 	for _, f := range d.Fallbacks {
-		f.pats = all(f.Patterns)
+		f.pats, f.unless = all(f.Patterns), all(f.Unless)
 	}
 	for _, m := range append(d.Stages, d.Hosts...) {
 		m.pats = all(m.Patterns)

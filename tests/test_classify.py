@@ -556,3 +556,42 @@ def test_a_specific_class_header_yields_to_what_follows_it() -> None:
     assert (alone.slug, alone.line) == ("cgo-unavailable", "# runtime/cgo")
     # earlier lines of the stretch join the header when nothing follows it
     assert classify("go build -o x ./cmd/x: exit status 2\n# runtime/cgo").slug == "cgo-unavailable"
+
+
+def test_a_program_s_own_panic_is_unknown_and_the_runtime_s_a_crash() -> None:
+    """A panic that only carries the program's own message names no cause a class owns
+    (`unknown`, with `runtime-crash` as the alternative); the Go runtime's own panics, and
+    any panic while a plugin is being opened, stay `runtime-crash` (RULES.md, runtime-crash,
+    as written with batch 51's reading; corpus texts of batches 3, 13, 41 and 51)."""
+    corpus = Path(__file__).resolve().parent / "corpus" / "public_errors.jsonl"
+    rows = {r["id"]: r for r in map(json.loads, corpus.read_text(encoding="utf-8").splitlines())}
+    for rid, slug in [
+        ("pterodactyl-51b22", "unknown"),  # a YAML config the program cannot read
+        ("chip8-51b35", "unknown"),  # SDL refusing a window flag
+        ("kong-3c01", "runtime-crash"),  # a plugin's init defining the host's flag again
+        ("yaegi-13a10", "runtime-crash"),  # the interpreter running a Traefik plugin
+        ("apptainer-41c49", "runtime-crash"),  # the toolchain's OpenSSL backend at init
+    ]:
+        assert classify(rows[rid]["text"]).slug == slug, rid
+    dump = "\n\ngoroutine 1 [running]:\nmain.main()\n\t/src/main.go:9 +0x25\nexit status 2"
+    own = classify("panic: failed to connect to device: no response" + dump)
+    assert own.slug == UNKNOWN
+    assert [a.slug for a in own.alternatives] == ["runtime-crash"]
+    # its goroutine dump joins it: one error, not a second one of the dump's
+    from matrix.diagnose.classify import scan
+
+    assert [
+        m.slug for m in scan(load_catalog(), "panic: failed to connect to device: no response" + dump)
+    ] == [UNKNOWN]
+    for message in [
+        "runtime error: index out of range [3] with length 3",
+        "assignment to entry in nil map",
+        "send on closed channel",
+        "interface conversion: interface {} is nil, not string",
+    ]:
+        assert classify(f"panic: {message}{dump}").slug == "runtime-crash", message
+    # the same panic of the program's own while a plugin is being opened is the plugin's crash
+    opening = "panic: failed to connect to device: no response\n\ngoroutine 1 [running]:\n"
+    opening += "example.com/p.init.0()\n\t/src/p/main.go:10 +0x25\nplugin.open({0x1, 0x4a})\n"
+    opening += "\t/go/src/plugin/plugin_dlopen.go:95 +0x53c"
+    assert classify(opening).slug == "runtime-crash"

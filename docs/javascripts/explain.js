@@ -81,7 +81,7 @@
       rules.bySlug[c.slug] = cls;
     });
     rules.fallbacks = doc.fallbacks.map(function (f) {
-      return { slug: f["class"], stage: f.stage || null, why: f.why, pats: f.patterns.map(rx), alternatives: alts(f.alternatives) };
+      return { slug: f["class"], stage: f.stage || null, why: f.why, pats: f.patterns.map(rx), unless: (f.unless || []).map(rx), alternatives: alts(f.alternatives) };
     });
     rules.words = doc.words || null;
     return rules;
@@ -318,7 +318,8 @@
   function fallbacksOf(R, ln, staged) {
     var fbs = [];
     R.fallbacks.forEach(function (fb, k) {
-      if ((fb.stage !== null || !staged) && fb.pats.some(function (p) { return anyMatch(p, ln.views); })) fbs.push(k);
+      if ((fb.stage !== null || !staged) && fb.pats.some(function (p) { return anyMatch(p, ln.views); }) &&
+          !fb.unless.some(function (p) { return anyMatch(p, ln.views); })) fbs.push(k);
     });
     return fbs;
   }
@@ -478,6 +479,9 @@
       var h = g[0], slug = g[1], own = by[slug].stage;
       var near = specific.filter(function (e) { return own === "fallback" || by[e.slug].stage === own; });
       if (!near.length && h.header) near = specific.concat(loose);
+      // a line another fallback's error also matched joins it (a panic's goroutine dump
+      // joins the panic that the program raised itself)
+      var kin = g[2] === null ? null : loose.filter(function (e) { return e.first.fallbacks.indexOf(g[2]) >= 0; })[0] || null;
       if (near.length) {
         var dist = function (e) { return Math.min.apply(null, e.hits.map(function (x) { return Math.abs(x.line.lineno - h.line.lineno); })); };
         var best = near[0];
@@ -485,6 +489,8 @@
         best.hits.push(h);
       } else if (looseBy[slug]) {
         looseBy[slug].hits.push(h);
+      } else if (kin) {
+        kin.hits.push(h);
       } else {
         looseBy[slug] = { slug: slug, first: h, hits: [h], fallback: g[2], count: 1, stage: stage };
         loose.push(looseBy[slug]);

@@ -110,6 +110,7 @@ class Fallback(NamedTuple):
     why: str
     pats: tuple[Pattern, ...]
     alternatives: tuple[Alternative, ...] = ()
+    unless: tuple[Pattern, ...] = ()  # a line matching one of these is not this fallback's
 
 
 class Marker(NamedTuple):
@@ -168,6 +169,8 @@ class Catalog:
         for k, fb in enumerate(self.fallbacks):
             for i, p in enumerate(fb.pats):
                 yield f"fallbacks[{k}] ({fb.slug}).patterns[{i}]", p
+            for i, p in enumerate(fb.unless):
+                yield f"fallbacks[{k}] ({fb.slug}).unless[{i}]", p
             for i, a in enumerate(fb.alternatives):
                 if a.when:
                     yield f"fallbacks[{k}] ({fb.slug}).alternatives[{i}].when", a.when
@@ -343,6 +346,7 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
             why=_para(f["why"]),
             pats=patterns_of(f["patterns"]),
             alternatives=_alternatives(f.get("alternatives", [])),
+            unless=patterns_of(f.get("unless", [])),
         )
         for f in doc.get("fallbacks", [])
     )
@@ -460,6 +464,7 @@ def catalog_json(catalog: Catalog | None = None) -> dict[str, Any]:
                 "stage": f.stage,
                 "why": f.why,
                 "patterns": _pattern_list(f.pats),
+                "unless": _pattern_list(f.unless),
                 "alternatives": _alts_json(f.alternatives),
             }
             for f in cat.fallbacks

@@ -80,6 +80,7 @@ BATCHES = [
     (48, "6b8c86f"),
     (49, "763be8f"),
     (50, "eddea99"),
+    (51, "10b1f93"),
 ]
 ANSWERS = """
 import json, sys
