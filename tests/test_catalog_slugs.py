@@ -96,7 +96,10 @@ def test_a_rename_without_redirect_is_caught_and_with_one_is_fine(tmp_path: Path
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda t: t.replace('stage = "load"', 'stage = "loading"', 1), "classes.0.stage"),
+        (
+            lambda t: t.replace('slug = "timeout"\nstage = "load"', 'slug = "timeout"\nstage = "loading"', 1),
+            "classes.0.stage",
+        ),
         (lambda t: t.replace('slug = "timeout"', 'slug = "timeout"\ncolour = "red"'), "classes.0"),
         (lambda t: t.replace('slug = "timeout"', 'slug = "Time Out"'), "classes.0.slug"),
         (lambda t: t.replace("[redirects]\n", "[redirects]\nold-name = 42\n"), "redirects.old-name"),
