@@ -535,6 +535,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 100/131); its 29 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 52,
+        "n": 137,
+        "correct": 111,
+        "accuracy": 0.8102,
+        "new_projects": {"n": 86, "correct": 69},
+        "measured_at": "0ee8536",
+        "after": "with the words model (the rules alone: 109/137); its 26 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -761,7 +771,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 52 (137 texts) scored 111/137 (81.0 %; the rules alone 109/137; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 52 (137 texts) scored 111/137 (81.0 %; the rules alone 109/137; its texts from projects new to the "
     "corpus 69/86); batch 51 (131 texts) scored 102/131 (77.9 %; the rules alone 100/131; its texts from projects new to the "
     "corpus 71/88); batch 50 (149 texts) scored 124/149 (83.2 %; the rules alone 117/149; its texts from projects new to the "
     "corpus 67/79); batch 49 (150 texts) scored 126/150 (84.0 %; the rules alone 122/150; its texts from projects new to the "

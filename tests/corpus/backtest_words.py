@@ -81,6 +81,7 @@ BATCHES = [
     (49, "763be8f"),
     (50, "eddea99"),
     (51, "10b1f93"),
+    (52, "0ee8536"),
 ]
 ANSWERS = """
 import json, sys
