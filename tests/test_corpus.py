@@ -545,6 +545,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 109/137); its 26 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 53,
+        "n": 146,
+        "correct": 124,
+        "accuracy": 0.8493,
+        "new_projects": {"n": 106, "correct": 94},
+        "measured_at": "dbbb123",
+        "after": "with the words model (the rules alone: 123/146); its 22 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -771,7 +781,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 53 (146 texts) scored 124/146 (84.9 %; the rules alone 123/146; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 53 (146 texts) scored 124/146 (84.9 %; the rules alone 123/146; its texts from projects new to the "
     "corpus 94/106); batch 52 (137 texts) scored 111/137 (81.0 %; the rules alone 109/137; its texts from projects new to the "
     "corpus 69/86); batch 51 (131 texts) scored 102/131 (77.9 %; the rules alone 100/131; its texts from projects new to the "
     "corpus 71/88); batch 50 (149 texts) scored 124/149 (83.2 %; the rules alone 117/149; its texts from projects new to the "

@@ -82,6 +82,7 @@ BATCHES = [
     (50, "eddea99"),
     (51, "10b1f93"),
     (52, "0ee8536"),
+    (53, "dbbb123"),
 ]
 ANSWERS = """
 import json, sys
