@@ -108,11 +108,22 @@ def fallbacks_of(
         if k in found or (staged and cat.fallbacks[k].stage is None):
             continue
         rx = p.rx
-        if any(rx.search(v) for v in views) and not any(
-            u.rx.search(v) for u in cat.fallbacks[k].unless for v in views
-        ):
-            found.add(k)
+        for v in views:
+            if rx.search(v):
+                if not _excluded(cat.fallbacks[k].unless, views):
+                    found.add(k)
+                break
     return tuple(sorted(found))
+
+
+def _excluded(unless: Sequence[Pattern], views: Sequence[str]) -> bool:
+    """Whether a view of the line matches one of a fallback's `unless` patterns."""
+    for u in unless:
+        rx = u.rx
+        for v in views:
+            if rx.search(v):
+                return True
+    return False
 
 
 def stretches(hits: Iterable[Hit], gap: int) -> list[list[Hit]]:
@@ -176,15 +187,14 @@ def stretch_errors(cat: Catalog, run: list[Hit], stage: str | None) -> list[Text
         near = [e for e in errors if own == "fallback" or by[e.slug].stage == own]
         if not near and h.header:
             near = errors + list(loose.values())
-        # a line another fallback's error also matched joins it (a panic's goroutine dump
-        # joins the panic that the program raised itself)
-        kin = next((e for e in loose.values() if k is not None and k in e.first.fallbacks), None)
         if near:
             best = min(near, key=lambda e: min(abs(x.line.lineno - h.line.lineno) for x in e.hits))
             best.hits.append(h)
         elif slug in loose:
             loose[slug].hits.append(h)
-        elif kin is not None:
+        # a line another fallback's error also matched joins it (a panic's goroutine dump
+        # joins the panic that the program raised itself)
+        elif k is not None and (kin := next((e for e in loose.values() if k in e.first.fallbacks), None)):
             kin.hits.append(h)
         else:
             loose[slug] = TextError(slug, h, [h], fallback=k, stage=stage)
