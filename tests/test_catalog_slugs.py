@@ -846,10 +846,12 @@ func first(raw string) (string, string) {
 			// joins the panic that the program raised itself)
 			var kin *errT
 			if fk := g[2].(int); fk >= 0 {
+			looking:
 				for _, e := range loose {
 					for _, k := range e.first.fbs {
-						if k == fk && kin == nil {
+						if k == fk {
 							kin = e
+							break looking
 						}
 					}
 				}

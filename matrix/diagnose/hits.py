@@ -110,20 +110,11 @@ def fallbacks_of(
         rx = p.rx
         for v in views:
             if rx.search(v):
-                if not _excluded(cat.fallbacks[k].unless, views):
+                # its `unless` is read as a class's is (classify.hit): only once a pattern matched
+                if not any(u.search(x) for u in cat.fallbacks[k].unless for x in views):
                     found.add(k)
                 break
     return tuple(sorted(found))
-
-
-def _excluded(unless: Sequence[Pattern], views: Sequence[str]) -> bool:
-    """Whether a view of the line matches one of a fallback's `unless` patterns."""
-    for u in unless:
-        rx = u.rx
-        for v in views:
-            if rx.search(v):
-                return True
-    return False
 
 
 def stretches(hits: Iterable[Hit], gap: int) -> list[list[Hit]]:
