@@ -83,6 +83,7 @@ BATCHES = [
     (51, "10b1f93"),
     (52, "0ee8536"),
     (53, "dbbb123"),
+    (54, "3e603c4"),
 ]
 ANSWERS = """
 import json, sys
