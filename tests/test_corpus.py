@@ -565,6 +565,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 132/150); its 16 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 55,
+        "n": 159,
+        "correct": 139,
+        "accuracy": 0.8742,
+        "new_projects": {"n": 79, "correct": 71},
+        "measured_at": "e62d26e",
+        "after": "with the words model (the rules alone: 136/159); its 20 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -791,7 +801,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 55 (159 texts) scored 139/159 (87.4 %; the rules alone 136/159; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 55 (159 texts) scored 139/159 (87.4 %; the rules alone 136/159; its texts from projects new to the "
     "corpus 71/79); batch 54 (150 texts) scored 134/150 (89.3 %; the rules alone 132/150; its texts from projects new to the "
     "corpus 69/79); batch 53 (146 texts) scored 124/146 (84.9 %; the rules alone 123/146; its texts from projects new to the "
     "corpus 94/106); batch 52 (137 texts) scored 111/137 (81.0 %; the rules alone 109/137; its texts from projects new to the "

@@ -84,6 +84,7 @@ BATCHES = [
     (52, "0ee8536"),
     (53, "dbbb123"),
     (54, "3e603c4"),
+    (55, "e62d26e"),
 ]
 ANSWERS = """
 import json, sys
