@@ -575,6 +575,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 136/159); its 20 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 56,
+        "n": 147,
+        "correct": 123,
+        "accuracy": 0.8367,
+        "new_projects": {"n": 77, "correct": 63},
+        "measured_at": "4968f44",
+        "after": "with the words model (the rules alone: 109/147); its 24 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -801,7 +811,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 56 (147 texts) scored 123/147 (83.7 %; the rules alone 109/147; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 56 (147 texts) scored 123/147 (83.7 %; the rules alone 109/147; its texts from projects new to the "
     "corpus 63/77); batch 55 (159 texts) scored 139/159 (87.4 %; the rules alone 136/159; its texts from projects new to the "
     "corpus 71/79); batch 54 (150 texts) scored 134/150 (89.3 %; the rules alone 132/150; its texts from projects new to the "
     "corpus 69/79); batch 53 (146 texts) scored 124/146 (84.9 %; the rules alone 123/146; its texts from projects new to the "

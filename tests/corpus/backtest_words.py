@@ -85,6 +85,7 @@ BATCHES = [
     (53, "dbbb123"),
     (54, "3e603c4"),
     (55, "e62d26e"),
+    (56, "4968f44"),
 ]
 ANSWERS = """
 import json, sys
