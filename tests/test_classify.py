@@ -592,3 +592,26 @@ def test_a_program_s_own_panic_is_unknown_and_the_runtime_s_a_crash() -> None:
     opening += "example.com/p.init.0()\n\t/src/p/main.go:10 +0x25\nplugin.open({0x1, 0x4a})\n"
     opening += "\t/go/src/plugin/plugin_dlopen.go:95 +0x53c"
     assert classify(opening).slug == "runtime-crash"
+
+
+def test_the_prefixes_as_one_alternation_strip_what_the_loop_strips() -> None:
+    """unwrap strips the log framing with one alternation of the catalog's prefixes; it
+    must take what the matching rule's loop over the prefixes takes, line by line, and
+    with a prefix that may match nothing (which would stop an alternation) the loop is
+    used instead."""
+    from matrix.core.matching import patterns_of
+    from matrix.diagnose import unwrap
+
+    m = load_catalog().matching
+    assert m is not None
+    assert m.prefixes
+    assert unwrap._any_prefix(m.prefixes) is not None
+    # a prefix that matches nothing but the empty start of a line
+    loop = m._replace(prefixes=(*m.prefixes, *patterns_of(["^(\x01\x02)?"])))
+    assert unwrap._any_prefix(loop.prefixes) is None  # the loop: each prefix in turn
+    corpus = ROOT / "tests" / "corpus" / "public_errors.jsonl"
+    rows = [json.loads(ln) for ln in corpus.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    lines = {ln for r in rows for ln in r["text"].splitlines()[:20]}
+    differ = [ln for ln in lines if unwrap._strip_prefixes(m, ln) != unwrap._strip_prefixes(loop, ln)]
+    assert not differ, differ[:5]
+    assert unwrap._strip_prefixes(loop, "2026-01-02T10:11:12Z panic: x") == "panic: x"
