@@ -595,6 +595,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 124/150); its 22 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 58,
+        "n": 150,
+        "correct": 125,
+        "accuracy": 0.8333,
+        "new_projects": {"n": 88, "correct": 74},
+        "measured_at": "902b1b1",
+        "after": "with the words model (the rules alone: 127/150); its 25 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -821,7 +831,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 58 (150 texts) scored 125/150 (83.3 %; the rules alone 127/150; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 58 (150 texts) scored 125/150 (83.3 %; the rules alone 127/150; its texts from projects new to the "
     "corpus 74/88); batch 57 (150 texts) scored 128/150 (85.3 %; the rules alone 124/150; its texts from projects new to the "
     "corpus 75/92); batch 56 (147 texts) scored 123/147 (83.7 %; the rules alone 109/147; its texts from projects new to the "
     "corpus 63/77); batch 55 (159 texts) scored 139/159 (87.4 %; the rules alone 136/159; its texts from projects new to the "
