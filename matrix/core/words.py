@@ -212,8 +212,8 @@ def _from_cache(src: Path) -> Words | None:
 
 class _FlatWeights(Mapping[str, Sequence[int]]):
     """The cached model's weights: one flat array, a word's row sliced out when asked for
-    (a guess reads the rows of a text's few words; slicing all 7,000-odd rows up front cost
-    a fresh `explain` about 7 ms)."""
+    (a guess reads the rows of a text's few words; slicing all 7,600-odd rows up front cost
+    a fresh `explain` about 5 ms, building this index about 1.3 ms)."""
 
     __slots__ = ("_flat", "_n", "_row")
 
@@ -224,6 +224,10 @@ class _FlatWeights(Mapping[str, Sequence[int]]):
     def __getitem__(self, word: str) -> Sequence[int]:
         k = self._row[word]
         return self._flat[k * self._n : (k + 1) * self._n]
+
+    def get(self, word: str, default: Any = None) -> Any:  # what `scores` calls: no KeyError per unknown word
+        k = self._row.get(word)
+        return default if k is None else self._flat[k * self._n : (k + 1) * self._n]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._row)
