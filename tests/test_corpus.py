@@ -605,6 +605,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 127/150); its 25 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 59,
+        "n": 155,
+        "correct": 137,
+        "accuracy": 0.8839,
+        "new_projects": {"n": 96, "correct": 87},
+        "measured_at": "46820ad",
+        "after": "with the words model (the rules alone: 132/155); its 18 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -831,7 +841,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 59 (155 texts) scored 137/155 (88.4 %; the rules alone 132/155; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 59 (155 texts) scored 137/155 (88.4 %; the rules alone 132/155; its texts from projects new to the "
     "corpus 87/96); batch 58 (150 texts) scored 125/150 (83.3 %; the rules alone 127/150; its texts from projects new to the "
     "corpus 74/88); batch 57 (150 texts) scored 128/150 (85.3 %; the rules alone 124/150; its texts from projects new to the "
     "corpus 75/92); batch 56 (147 texts) scored 123/147 (83.7 %; the rules alone 109/147; its texts from projects new to the "
