@@ -615,6 +615,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 132/155); its 18 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 60,
+        "n": 150,
+        "correct": 130,
+        "accuracy": 0.8667,
+        "new_projects": {"n": 63, "correct": 58},
+        "measured_at": "121c523",
+        "after": "with the words model (the rules alone: 126/150); its 20 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -841,7 +851,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 60 (150 texts) scored 130/150 (86.7 %; the rules alone 126/150; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 60 (150 texts) scored 130/150 (86.7 %; the rules alone 126/150; its texts from projects new to the "
     "corpus 58/63); batch 59 (155 texts) scored 137/155 (88.4 %; the rules alone 132/155; its texts from projects new to the "
     "corpus 87/96); batch 58 (150 texts) scored 125/150 (83.3 %; the rules alone 127/150; its texts from projects new to the "
     "corpus 74/88); batch 57 (150 texts) scored 128/150 (85.3 %; the rules alone 124/150; its texts from projects new to the "

@@ -82,6 +82,19 @@ PASTES: list[tuple[str, str, str | None]] = [
         "package-version-mismatch",
         "internal/abi",
     ),
+    # a fatal klog line keeps its severity, and its message is still read on its own
+    (
+        "F1104 17:37:44.690243       1 server.go:72] " + MISMATCH,
+        "package-version-mismatch",
+        "internal/abi",
+    ),
+    # a fatal glog line no class claims, then the dump glog prints: the program's own exit
+    (
+        "F0116 11:30:02 14267 mount_std.go:72] exit status 255\ngoroutine 1 [running]:\n"
+        "github.com/golang/glog.stacks(0xc00009d100)\n\t/go/glog/glog.go:767 +0xb1",
+        "unknown",
+        None,
+    ),
     # docker BuildKit and compose prefixes on every line of a Go build
     (
         "#12 0.345 # github.com/x/y\n#12 0.346 main.go:3:2: undefined: foo\n#12 0.350 note: module requires Go 1.23",
