@@ -437,6 +437,9 @@ def test_task_heatmaps_are_readable_clickable_and_fit(device: Any, real_url: str
     tip = many.locator("title").first.text_content()
     many.click()
     device.wait_for_load_state("networkidle")
+    # the filter note and the hidden rows are made by the same script run (tables.js), which
+    # may come after the network is idle on a busy machine: wait for its note, then read
+    device.locator("article .table-filter-keys").wait_for()
     assert "Only rows with" in device.locator("article").inner_text()
     shown = device.locator("article table.cells tbody tr:not([hidden])").count()
     assert f"{shown} cells" in tip
