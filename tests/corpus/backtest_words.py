@@ -90,6 +90,7 @@ BATCHES = [
     (58, "902b1b1"),
     (59, "46820ad"),
     (60, "121c523"),
+    (61, "2ee2889"),
 ]
 ANSWERS = """
 import json, sys
