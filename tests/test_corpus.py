@@ -635,6 +635,16 @@ RETIRED = [
         "after": "with the words model (the rules alone: 121/151); its 27 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 62,
+        "n": 144,
+        "correct": 128,
+        "accuracy": 0.8889,
+        "new_projects": {"n": 66, "correct": 55},
+        "measured_at": "123c60c",
+        "after": "with the words model (the rules alone: 123/144); its 16 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -861,7 +871,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="batch 62 (144 texts) scored 128/144 (88.9 %; the rules alone 123/144; its texts from projects new to the "
+    reason="no heldout batch is unread now; batch 62 (144 texts) scored 128/144 (88.9 %; the rules alone 123/144; its texts from projects new to the "
     "corpus 55/66); batch 61 (151 texts) scored 124/151 (82.1 %; the rules alone 121/151; its texts from projects new to the "
     "corpus 49/64); batch 60 (150 texts) scored 130/150 (86.7 %; the rules alone 126/150; its texts from projects new to the "
     "corpus 58/63); batch 59 (155 texts) scored 137/155 (88.4 %; the rules alone 132/155; its texts from projects new to the "

@@ -91,6 +91,7 @@ BATCHES = [
     (59, "46820ad"),
     (60, "121c523"),
     (61, "2ee2889"),
+    (62, "123c60c"),
 ]
 ANSWERS = """
 import json, sys
