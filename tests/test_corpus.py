@@ -871,7 +871,8 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="no heldout batch is unread now; batch 62 (144 texts) scored 128/144 (88.9 %; the rules alone 123/144; its texts from projects new to the "
+    reason="batch 63 (151 texts) scored 126/151 (83.4 %; the rules alone 120/151; its texts from projects new to the "
+    "corpus 67/79); batch 62 (144 texts) scored 128/144 (88.9 %; the rules alone 123/144; its texts from projects new to the "
     "corpus 55/66); batch 61 (151 texts) scored 124/151 (82.1 %; the rules alone 121/151; its texts from projects new to the "
     "corpus 49/64); batch 60 (150 texts) scored 130/150 (86.7 %; the rules alone 126/150; its texts from projects new to the "
     "corpus 58/63); batch 59 (155 texts) scored 137/155 (88.4 %; the rules alone 132/155; its texts from projects new to the "
