@@ -131,6 +131,11 @@ def test_a_rename_without_redirect_is_caught_and_with_one_is_fine(tmp_path: Path
             "patterns[0]: starts with 'FATAL: ', which the log framing (matching.prefixes) removes",
         ),
         (
+            # a pattern with no literal every match holds would make every line of a log be read
+            lambda t: t.replace("""  \'\'\'plugin load is disabled\'\'\',""", "  '''(^|x)[a-z]+-[0-9]+$''',"),
+            "(go-plugin-support-disabled).patterns[0]: holds no literal text every match must contain",
+        ),
+        (
             lambda t: t.replace('related = ["runtime-crash"]', 'related = ["no-such-class"]', 1),
             "classes[0] (timeout).related: no class 'no-such-class'",
         ),
@@ -282,7 +287,9 @@ type fallback struct {
 type marker struct {
 	Name     string   `json:"name"`
 	Patterns []string `json:"patterns"`
+	Commands []string `json:"commands"`
 	pats     []*regexp.Regexp
+	cmds     []*regexp.Regexp
 }
 
 // The words model (matrix.core.words): the guess for a text no line of which has a hit.
@@ -627,6 +634,25 @@ func (s *scanner) stage(i int) string {
 	return got
 }
 
+// The stage of the command line a stretch is the output of: the nearest non-blank line
+// at or before line i, read against the stages' commands.
+func (s *scanner) commandStage(i int) string {
+	for i >= 0 && trim(s.raw[i]) == "" {
+		i--
+	}
+	if i < 0 {
+		return ""
+	}
+	for _, mk := range d.Stages {
+		for _, ln := range s.linesOf(i) {
+			if anyMatch(mk.cmds, ln.views) {
+				return mk.Name
+			}
+		}
+	}
+	return ""
+}
+
 type errT struct {
 	slug  string
 	first *hit
@@ -738,6 +764,9 @@ func first(raw string) (string, string) {
 		}
 		for i := run[0].ln.lineno - 1; i < end && stage == ""; i++ {
 			stage = s.stage(i)
+		}
+		if stage == "" {
+			stage = s.commandStage(run[0].ln.lineno - 2)
 		}
 		specific, keyed, generic := []*errT{}, map[string]*errT{}, [][3]interface{}{}
 		leads := []*hit{} // a specific class's header (# runtime/cgo): the lines after it say more
@@ -1098,6 +1127,7 @@ func main() {
 	}
 	for _, m := range append(d.Stages, d.Hosts...) {
 		m.pats = all(m.Patterns)
+		m.cmds = all(m.Commands)
 	}
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()

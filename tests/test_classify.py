@@ -615,3 +615,36 @@ def test_the_prefixes_as_one_alternation_strip_what_the_loop_strips() -> None:
     differ = [ln for ln in lines if unwrap._strip_prefixes(m, ln) != unwrap._strip_prefixes(loop, ln)]
     assert not differ, differ[:5]
     assert unwrap._strip_prefixes(loop, "2026-01-02T10:11:12Z panic: x") == "panic: x"
+
+
+def test_the_command_line_above_a_crash_names_the_stage() -> None:
+    """A crash that shows no stage of its own is read by the command line right above it
+    (the nearest non-blank line, the stage's `commands`): the go command, TinyGo or
+    make.bash crashing is the build failing; a program run by hand, `go run`, `go test` or a
+    line that runs more after the build is not (public corpus texts of batches 62 and 63,
+    RULES.md)."""
+    cases = [
+        ("$ go version\nIllegal instruction", "build-failed"),
+        ("# env GO386=387 go version\nIllegal instruction (core dumped)", "build-failed"),
+        (
+            "$ GOOS=linux go build -o x .\n\npanic: runtime error: index out of range [3] with length 2",
+            "build-failed",
+        ),
+        (
+            "$ tinygo build -o t.elf -target=esp32 ./x\n    panic: runtime error: slice bounds out of range",
+            "build-failed",
+        ),
+        # not the build tool's crash
+        ("$ ./x\nIllegal instruction", "runtime-crash"),
+        ("$ go run .\npanic: runtime error: index out of range [3] with length 2", "runtime-crash"),
+        ("$ go test ./...\npanic: runtime error: index out of range [3] with length 2", "runtime-crash"),
+        ("$ go build -o x . && ./x\nIllegal instruction", "runtime-crash"),
+        # a line between the command and the crash: the command is not the one right above it
+        ("$ go version\nsome output\nIllegal instruction", "runtime-crash"),
+    ]
+    for text, slug in cases:
+        assert classify(text).slug == slug, text
+    corpus = Path(__file__).resolve().parent / "corpus" / "public_errors.jsonl"
+    rows = {r["id"]: r for r in map(json.loads, corpus.read_text(encoding="utf-8").splitlines())}
+    for rid in ("tinygo-62a43", "glide-63a16", "golang-63c08", "golang-63c27"):
+        assert classify(rows[rid]["text"]).slug == "build-failed", rid

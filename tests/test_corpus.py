@@ -646,6 +646,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 123/144); its 16 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 63,
+        "n": 151,
+        "correct": 126,
+        "accuracy": 0.8344,
+        "new_projects": {"n": 79, "correct": 67},
+        "measured_at": "6d67ec8",
+        "after": "with the words model (the rules alone: 120/151); its 25 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -871,10 +881,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 63 (151 texts) scored 126/151 (83.4 %; the rules alone 120/151; its texts from projects new to "
-    "the corpus 67/79)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

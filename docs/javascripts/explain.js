@@ -54,7 +54,7 @@
       classes: [],
       bySlug: {},
       fallbacks: [],
-      stages: doc.stages.map(function (s) { return { name: s.name, pats: s.patterns.map(rx) }; }),
+      stages: doc.stages.map(function (s) { return { name: s.name, pats: s.patterns.map(rx), commands: (s.commands || []).map(rx) }; }),
       hosts: doc.hosts.map(function (h) { return { name: h.name, stage: h.stage || null, pats: h.patterns.map(rx) }; }),
     };
     var alts = function (list) {
@@ -429,9 +429,23 @@
       return hs.length ? hs[0].name : null;
     };
     for (i = first - 1; i < end; i++) { got = look(i); if (got) return got; }
-    if (what === 0) return null;
+    if (what === 0) return this.commandStage(first - 2);
     for (var d = 1; d <= R.contextLines; d++) { got = look(first - 1 - d); if (got) return got; }
     for (i = end; i < Math.min(this.raw.length, end + R.contextLines); i++) { got = look(i); if (got) return got; }
+    return null;
+  };
+
+  // the stage of the command line a stretch is the output of: the nearest non-blank line
+  // at or before line i, read against the stages' commands
+  Scan.prototype.commandStage = function (i) {
+    while (i >= 0 && strip(this.raw[i], this.R.ws) === "") i--;
+    if (i < 0) return null;
+    var views = [];
+    this.linesOf(i).forEach(function (ln) { views = views.concat(ln.views); });
+    for (var k = 0; k < this.R.stages.length; k++) {
+      var mk = this.R.stages[k];
+      if (mk.commands.some(function (p) { return anyMatch(p, views); })) return mk.name;
+    }
     return null;
   };
 

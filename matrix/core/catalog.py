@@ -119,6 +119,8 @@ class Marker(NamedTuple):
     name: str
     pats: tuple[Pattern, ...]
     stage: str | None = None  # a host of errors of this stage only
+    # a stage's command lines: the command whose output follows (read on the line before a stretch)
+    commands: tuple[Pattern, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)  # compared (and cached) by identity
@@ -180,6 +182,8 @@ class Catalog:
             for k, mk in enumerate(markers):
                 for i, p in enumerate(mk.pats):
                     yield f"{kind}[{k}] ({mk.name}).patterns[{i}]", p
+                for i, p in enumerate(mk.commands):
+                    yield f"{kind}[{k}] ({mk.name}).commands[{i}]", p
         m = self.matching
         if m:
             yield "matching.strip", m.strip
@@ -369,16 +373,34 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
         classes,
         redirects,
         matching=unwrap,
-        stages=tuple(Marker(s["name"], patterns_of(s["patterns"])) for s in doc.get("stages", [])),
+        stages=tuple(
+            Marker(s["name"], patterns_of(s["patterns"]), commands=patterns_of(s.get("commands", [])))
+            for s in doc.get("stages", [])
+        ),
         hosts=hosts,
         fallbacks=fbs,
     )
     if strict:
         pats = list(cat.all_patterns())
         problems += pattern_problems(pats, cat.matching) + framing_problems(pats, cat.matching)
+        problems += gate_problems(pats)
     if problems:
         raise UserError("\n".join(f"{path}: {p}" for p in problems))
     return cat
+
+
+def gate_problems(patterns: Iterable[tuple[str, Pattern]]) -> list[str]:
+    """The class and fallback patterns with no gate (no literal text every match holds): a
+    whole log's lines are ruled out by the gates of these patterns, and one pattern
+    without a gate makes every line of every log be read (a 10 MB log: seconds, not one)."""
+    return [
+        f"{where}: holds no literal text every match must contain (a gate), so every line of a whole "
+        "log would be read for it; add one (an alternation of literals gives one gate each)"
+        for where, p in patterns
+        if where.startswith(("classes[", "fallbacks["))
+        and ".patterns[" in where
+        and (p.gate is None or p.needs is None)
+    ]
 
 
 def _para(text: str) -> str:
@@ -469,7 +491,10 @@ def catalog_json(catalog: Catalog | None = None) -> dict[str, Any]:
             }
             for f in cat.fallbacks
         ],
-        "stages": [{"name": s.name, "patterns": _pattern_list(s.pats)} for s in cat.stages],
+        "stages": [
+            {"name": s.name, "patterns": _pattern_list(s.pats), "commands": _pattern_list(s.commands)}
+            for s in cat.stages
+        ],
         "hosts": [{"name": h.name, "stage": h.stage, "patterns": _pattern_list(h.pats)} for h in cat.hosts],
     }
     if m:

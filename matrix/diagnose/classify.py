@@ -258,7 +258,7 @@ class _Scan:
             if got:
                 return got
         if what == 0:
-            return None
+            return self.command_stage(first - 2)
         for d in range(1, _CONTEXT + 1):
             got = look(first - 1 - d)
             if got:
@@ -268,6 +268,20 @@ class _Scan:
             if got:
                 return got
         return None
+
+    def command_stage(self, i: int) -> str | None:
+        """The stage of the command line a stretch is the output of: the nearest non-blank
+        line at or before line i (0-based), read against the stages' `commands` (`$ go
+        version` above `Illegal instruction`: the go command crashed)."""
+        while i >= 0 and not self.raw[i].strip(_WS):
+            i -= 1
+        if i < 0:
+            return None
+        views = [v for ln in self.lines_of(i) for v in ln.views]
+        return next(
+            (mk.name for mk in self.cat.stages if any(p.rx.search(v) for p in mk.commands for v in views)),
+            None,
+        )
 
     # -- everything
 

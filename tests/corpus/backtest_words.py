@@ -92,6 +92,7 @@ BATCHES = [
     (60, "121c523"),
     (61, "2ee2889"),
     (62, "123c60c"),
+    (63, "6d67ec8"),
 ]
 ANSWERS = """
 import json, sys
