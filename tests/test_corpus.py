@@ -656,6 +656,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 120/151); its 25 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 64,
+        "n": 150,
+        "correct": 119,
+        "accuracy": 0.7933,
+        "new_projects": {"n": 60, "correct": 42},
+        "measured_at": "3cf08a0",
+        "after": "with the words model (the rules alone: 109/150); its 31 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -881,10 +891,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 64 (150 texts) scored 119/150 (79.3 %; the rules alone 109/150; its texts from projects new to "
-    "the corpus 42/60)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

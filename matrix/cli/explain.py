@@ -289,20 +289,28 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_KNOWN if known else EXIT_UNKNOWN
 
 
-def _json_parts(answers: list[dict[str, Any]]) -> Iterator[tuple[str, str, str]]:
-    """json.dumps of each answer, byte for byte, in three pieces; but the cells and observed causes that
-    answers of the same class and package share are encoded once (a log repeats them)."""
+def _json_parts(answers: list[dict[str, Any]]) -> Iterator[tuple[str, str, str, str, str]]:
+    """json.dumps of each answer, byte for byte, in five pieces; but what answers share is
+    encoded once (a log repeats them): the class's cause and fix, and the cells and
+    observed causes of the same class and package."""
     done: dict[tuple[int, int], str] = {}
-    mark = '"cells": -1, "observed": -2'
+    prose: dict[tuple[int, int], str] = {}
+    marks = ('"cause": -3, "fix": -4', '"cells": -1, "observed": -2')
     for a in answers:
         cells, observed = a["cells"], a["observed"]
         key = (id(cells), id(observed))
         if key not in done:
             done[key] = json.dumps({"cells": cells, "observed": observed}, ensure_ascii=False)[1:-1]
-        # -1 and -2 stand in for them: inside a JSON string a quote is escaped, so the
-        # unquoted `"cells": -1, "observed": -2` occurs only as these two members
-        head, _, tail = json.dumps({**a, "cells": -1, "observed": -2}, ensure_ascii=False).partition(mark)
-        yield head, done[key], tail
+        words = (id(a["cause"]), id(a["fix"]))
+        if words not in prose:
+            prose[words] = json.dumps({"cause": a["cause"], "fix": a["fix"]}, ensure_ascii=False)[1:-1]
+        # negative numbers stand in for them: inside a JSON string a quote is escaped, so
+        # the unquoted `"cause": -3, "fix": -4` and `"cells": -1, "observed": -2` occur only
+        # as these members (cause and fix are neighbours, and so are cells and observed)
+        whole = json.dumps({**a, "cause": -3, "fix": -4, "cells": -1, "observed": -2}, ensure_ascii=False)
+        head, _, rest = whole.partition(marks[0])
+        middle, _, tail = rest.partition(marks[1])
+        yield head, prose[words], middle, done[key], tail
 
 
 def _width() -> int:
