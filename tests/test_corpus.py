@@ -891,7 +891,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 65 (153 texts) scored 131/153 (85.6 %; the rules alone 124/153; its texts from projects new to "
+    "the corpus 54/60)"
+)
 
 
 def retired_summary() -> str:
