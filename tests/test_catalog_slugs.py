@@ -18,12 +18,12 @@ from matrix.core.catalog import (
     DEFAULT_CATALOG,
     LINK_BASE,
     Catalog,
-    catalog_json,
     check_catalog,
     load_catalog,
     lost_slugs,
     published_slugs,
 )
+from matrix.core.catalog_json import catalog_json
 from matrix.core.matching import portability_problem, re2_problem
 from matrix.diagnose.classify import classify
 

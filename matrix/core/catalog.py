@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 from matrix import UserError
 from matrix.core import catalog_cache, facts, matching
-from matrix.core.framing import framing_problems
+from matrix.core.framing import framing_problems, gate_problems
 from matrix.core.matching import Matching, Pattern, pattern_of, pattern_problems, patterns_of
 
 LINK_BASE = facts.ERRORS_URL
@@ -389,20 +389,6 @@ def _build(path: Path, doc: dict[str, Any], strict: bool) -> Catalog:
     return cat
 
 
-def gate_problems(patterns: Iterable[tuple[str, Pattern]]) -> list[str]:
-    """The class and fallback patterns with no gate (no literal text every match holds): a
-    whole log's lines are ruled out by the gates of these patterns, and one pattern
-    without a gate makes every line of every log be read (a 10 MB log: seconds, not one)."""
-    return [
-        f"{where}: holds no literal text every match must contain (a gate), so every line of a whole "
-        "log would be read for it; add one (an alternation of literals gives one gate each)"
-        for where, p in patterns
-        if where.startswith(("classes[", "fallbacks["))
-        and ".patterns[" in where
-        and (p.gate is None or p.needs is None)
-    ]
-
-
 def _para(text: str) -> str:
     """Catalog prose is wrapped for editing: unwrap it into paragraphs."""
     paras = re.split(r"\n\s*\n", text.strip())
@@ -423,98 +409,3 @@ def lost_slugs(catalog: Catalog, published: Iterable[str] | None = None) -> list
     """Published slugs that are neither a class nor redirected to one: a permalink broken."""
     pub = published_slugs() if published is None else published
     return [s for s in pub if s not in catalog.by_slug and catalog.redirects.get(s) not in catalog.by_slug]
-
-
-def _pattern_list(pats: Iterable[Pattern]) -> list[str]:
-    return [p.source for p in pats]
-
-
-def _alts_json(alts: Iterable[Alternative]) -> list[dict[str, Any]]:
-    return [
-        {
-            "when": a.when.source if a.when else None,
-            "class": a.slug,
-            "why": a.why,
-            "check": a.check,
-            "evidence": a.evidence.source if a.evidence else None,
-            "evidence_why": a.evidence_why,
-        }
-        for a in alts
-    ]
-
-
-def catalog_json(catalog: Catalog | None = None) -> dict[str, Any]:
-    """What the site publishes as errors.json, so other tools (and the site's own
-    explainer) can classify and link errors without this package: every pattern is
-    RE2- and JavaScript-compatible; `matching_rule` says how they are applied."""
-    cat = catalog or load_catalog()
-    m = cat.matching
-    doc: dict[str, Any] = {
-        "schema": 1,
-        "base_url": LINK_BASE,
-        "matching": "search each line; the first class (in this order) with a matching pattern wins",
-        "matching_rule": matching.MATCHING_RULE,
-        "classes": [
-            {
-                "slug": c.slug,
-                "title": c.title,
-                "stage": c.stage,
-                "patterns": list(c.patterns),
-                "unless": list(c.unless),
-                "headers": sorted(c.headers),
-                "url": c.link,
-                "related": list(c.related),
-                "owns": c.owns,
-                "cause": c.cause,
-                "fix": c.fix,
-                "generic": c.generic,
-                "repeats": c.repeats,
-                "follows": c.follows,
-                "families": dict(c.families),
-                "alternatives": _alts_json(c.alternatives),
-                "contexts": [
-                    {"when": x.when.source if x.when else None, "host": x.host, "fix": x.fix}
-                    for x in c.contexts
-                ],
-            }
-            for c in cat.classes
-        ],
-        "redirects": {old: {"slug": new, "url": link(new)} for old, new in sorted(cat.redirects.items())},
-        "fallbacks": [
-            {
-                "class": f.slug,
-                "stage": f.stage,
-                "why": f.why,
-                "patterns": _pattern_list(f.pats),
-                "unless": _pattern_list(f.unless),
-                "alternatives": _alts_json(f.alternatives),
-            }
-            for f in cat.fallbacks
-        ],
-        "stages": [
-            {"name": s.name, "patterns": _pattern_list(s.pats), "commands": _pattern_list(s.commands)}
-            for s in cat.stages
-        ],
-        "hosts": [{"name": h.name, "stage": h.stage, "patterns": _pattern_list(h.pats)} for h in cat.hosts],
-    }
-    if m:
-        doc["unwrap"] = {
-            "strip": m.strip.source,
-            "decode_when": m.decode_when.source,
-            "decode": m.decode.source,
-            "decode_map": dict(m.decode_map),
-            "prefixes": _pattern_list(m.prefixes),
-            "splits": _pattern_list(m.splits),
-            "gap": m.gap,
-            "max_line": m.max_line,
-            "placeholders": dict(m.placeholders),
-            "translate": dict(m.translate),
-            "whitespace": matching.WS,
-            "max_views": matching.MAX_VIEWS,
-            "max_prefix_rounds": matching.MAX_PREFIX_ROUNDS,
-            "frames": matching.FRAMES,
-            "whole_log_from": matching.WHOLE_LOG_FROM,
-            "context_lines": matching.CONTEXT_LINES,
-            "max_line_shown": matching.MAX_LINE_SHOWN,
-        }
-    return doc

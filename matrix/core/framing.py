@@ -47,3 +47,17 @@ def _framed(matching: Matching, lead: str) -> int:
     sample = lead + "x"
     ends = (mm.end() for p in matching.prefixes if (mm := p.rx.match(sample)) is not None)
     return max((e for e in ends if e <= len(lead)), default=0)
+
+
+def gate_problems(patterns: Iterable[tuple[str, Pattern]]) -> list[str]:
+    """The class and fallback patterns with no gate (no literal text every match holds): a
+    whole log's lines are ruled out by the gates of these patterns, and one pattern
+    without a gate makes every line of every log be read (a 10 MB log: seconds, not one)."""
+    return [
+        f"{where}: holds no literal text every match must contain (a gate), so every line of a whole "
+        "log would be read for it; add one (an alternation of literals gives one gate each)"
+        for where, p in patterns
+        if where.startswith(("classes[", "fallbacks["))
+        and ".patterns[" in where
+        and (p.gate is None or p.needs is None)
+    ]

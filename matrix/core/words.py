@@ -36,7 +36,8 @@ from typing import Any, NamedTuple
 
 from matrix import UserError
 from matrix.core import catalog_cache
-from matrix.core.catalog import UNKNOWN, Catalog, catalog_json
+from matrix.core.catalog import UNKNOWN, Catalog
+from matrix.core.catalog_json import catalog_json
 
 MODEL_FILE = "words.json"
 _RUN = re.compile(r"[A-Za-z0-9_]+")
@@ -267,7 +268,7 @@ def published(model: Words | None = None) -> dict[str, Any] | None:
 
 
 def errors_json(catalog: Catalog | None = None) -> dict[str, Any]:
-    """errors.json: the catalog (matrix.core.catalog.catalog_json) and, when the package has
+    """errors.json: the catalog (matrix.core.catalog_json) and, when the package has
     a words model, the model under `words` with its rule added to `matching_rule`."""
     doc = catalog_json(catalog)
     model = published()
