@@ -1,4 +1,5 @@
-"""A catalog pattern that the log framing makes unreachable at a line's start.
+"""A catalog pattern that the log framing makes unreachable at a line's start, and one
+without a gate (a literal every match holds) that would make every line of a log be read.
 
 Lines are matched after `matching.prefixes` removed their log framing (a level such as
 `FATAL: ` or `Error: `, a timestamp...). A class or fallback pattern that begins with such a
