@@ -666,6 +666,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 109/150); its 31 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 65,
+        "n": 153,
+        "correct": 131,
+        "accuracy": 0.8562,
+        "new_projects": {"n": 60, "correct": 54},
+        "measured_at": "79d1d8c",
+        "after": "with the words model (the rules alone: 124/153); its 22 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -891,10 +901,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 65 (153 texts) scored 131/153 (85.6 %; the rules alone 124/153; its texts from projects new to "
-    "the corpus 54/60)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

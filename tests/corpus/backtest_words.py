@@ -94,6 +94,7 @@ BATCHES = [
     (62, "123c60c"),
     (63, "6d67ec8"),
     (64, "3cf08a0"),
+    (65, "79d1d8c"),
 ]
 ANSWERS = """
 import json, sys
