@@ -901,7 +901,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 66 (154 texts) scored 130/154 (84.4 %; the rules alone 122/154; its texts from projects new to "
+    "the corpus 46/56)"
+)
 
 
 def retired_summary() -> str:
