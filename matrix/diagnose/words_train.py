@@ -61,33 +61,60 @@ def fit(texts: Sequence[str], labels: Sequence[str], params: dict[str, Any] = PA
             df[word] = df.get(word, 0) + 1
     vocab = sorted(word for word, k in df.items() if k >= params["min_df"])
     col = {word: i for i, word in enumerate(vocab)}
-    x = np.zeros((len(texts), len(vocab) + 1))
-    x[:, -1] = 1.0  # the bias
-    for r, ws in enumerate(seen):
-        for word in ws:
-            if word in col:
-                x[r, col[word]] = 1.0
+    # x (a text's words present, then the bias) is sparse: held as its nonzero cells, row
+    # by row (rows, cols) and column by column, so a product costs the cells, not N x V
+    cells = [sorted({col[word] for word in ws if word in col} | {len(vocab)}) for ws in seen]
+    rows = np.repeat(np.arange(len(texts)), [len(c) for c in cells])
+    cols = np.fromiter((k for c in cells for k in c), dtype=np.int64, count=len(rows))
+    row_starts = np.concatenate(([0], np.cumsum([len(c) for c in cells])[:-1]))
+    by_col = np.argsort(cols, kind="stable")
+    col_rows = rows[by_col]
+    col_starts = np.searchsorted(cols[by_col], np.arange(len(vocab) + 1))
+
+    def times(m: Any) -> Any:  # x @ m
+        return np.add.reduceat(m[cols], row_starts, axis=0)
+
+    def t_times(m: Any) -> Any:  # x.T @ m (every column has a cell: min_df >= 1, the bias all)
+        return np.add.reduceat(m[col_rows], col_starts, axis=0)
+
     y = np.zeros((len(texts), len(classes)))
     for r, label in enumerate(labels):
         y[r, classes.index(label)] = 1.0
     lam = 1.0 / params["c"]
-    reg = np.ones((x.shape[1], 1))
+    reg = np.ones((len(vocab) + 1, 1))
     reg[-1] = 0.0  # the bias is not regularised
-    step = 1.0 / (0.25 * np.linalg.norm(x, 2) ** 2 + lam)
-    w = np.zeros((x.shape[1], len(classes)))
+    step = 1.0 / (0.25 * _largest_singular(times, t_times, len(vocab) + 1) ** 2 + lam)
+    w = np.zeros((len(vocab) + 1, len(classes)))
     v, t = w.copy(), 1.0  # Nesterov's momentum: v is where the gradient is taken
     for _ in range(params["steps"]):
-        z = x @ v
+        z = times(v)
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
-        w_next = v - step * (x.T @ (p - y) + lam * reg * v)
+        w_next = v - step * (t_times(p - y) + lam * reg * v)
         t_next = (1 + (1 + 4 * t * t) ** 0.5) / 2
         v = w_next + (t - 1) / t_next * (w_next - w)
         w, t = w_next, t_next
     q = np.rint(w * params["scale"]).astype(int)
     weights = {word: [int(a) for a in q[i]] for i, word in enumerate(vocab) if q[i].any()}
     return {"classes": classes, "bias": [int(a) for a in q[-1]], "weights": weights}
+
+
+def _largest_singular(times: Any, t_times: Any, n: int) -> float:
+    """x's largest singular value (its 2-norm), by power iteration on x.T @ x from a fixed
+    start until it no longer changes in the 12th digit."""
+    import numpy as np
+
+    u = np.ones((n, 1)) / n**0.5
+    sigma = 0.0
+    for _ in range(10_000):
+        g = t_times(times(u))
+        norm = float(np.linalg.norm(g))
+        u = g / norm
+        if abs(norm - sigma) <= 1e-12 * norm:
+            break
+        sigma = norm
+    return float(norm**0.5)
 
 
 def train(corpus: Path) -> dict[str, Any]:
