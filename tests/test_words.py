@@ -196,59 +196,24 @@ def test_the_check_fails_when_the_tune_split_changed(tmp_path: Path) -> None:
     assert words_train.main(["--root", str(tmp_path / "nowhere")]) == 2
 
 
-def _dense_fit(texts: list[str], labels: list[str], params: dict[str, Any]) -> dict[str, Any]:
-    """The model fitted with x as a dense matrix and its exact 2-norm (how words_train fitted
-    it before its sparse products): the reference the sparse fit must equal."""
-    import numpy as np
-
-    classes = sorted(set(labels))
-    seen = [words.words(t, words.MAX_RUNS) for t in texts]
-    df: dict[str, int] = {}
-    for ws in seen:
-        for word in ws:
-            df[word] = df.get(word, 0) + 1
-    vocab = sorted(word for word, k in df.items() if k >= params["min_df"])
-    col = {word: i for i, word in enumerate(vocab)}
-    x = np.zeros((len(texts), len(vocab) + 1))
-    x[:, -1] = 1.0
-    for r, ws in enumerate(seen):
-        for word in ws:
-            if word in col:
-                x[r, col[word]] = 1.0
-    y = np.zeros((len(texts), len(classes)))
-    for r, label in enumerate(labels):
-        y[r, classes.index(label)] = 1.0
-    lam = 1.0 / params["c"]
-    reg = np.ones((x.shape[1], 1))
-    reg[-1] = 0.0
-    step = 1.0 / (0.25 * np.linalg.norm(x, 2) ** 2 + lam)
-    w = np.zeros((x.shape[1], len(classes)))
-    v, t = w.copy(), 1.0
-    for _ in range(params["steps"]):
-        z = x @ v
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        w_next = v - step * (x.T @ (p - y) + lam * reg * v)
-        t_next = (1 + (1 + 4 * t * t) ** 0.5) / 2
-        v = w_next + (t - 1) / t_next * (w_next - w)
-        w, t = w_next, t_next
-    q = np.rint(w * params["scale"]).astype(int)
-    weights = {word: [int(a) for a in q[i]] for i, word in enumerate(vocab) if q[i].any()}
-    return {"classes": classes, "bias": [int(a) for a in q[-1]], "weights": weights}
-
-
 def test_the_sparse_fit_equals_the_dense_one() -> None:
     """words_train.fit multiplies by x through its nonzero cells and finds x's 2-norm by
-    power iteration: on real corpus texts it gives the model the dense products and the
-    exact norm give, weight for weight."""
+    power iteration: on real corpus texts it gives the model that dense products and the
+    exact norm (numpy's) give, weight for weight."""
+    import numpy as np
+
     rows = words_train.tune_rows(ROOT / words_train.CORPUS)[::23][:400]
     texts, labels = [r["text"] for r in rows], [r["label"] for r in rows]
-    params = {**words_train.PARAMS, "steps": 120}
+    params: dict[str, Any] = {**words_train.PARAMS, "steps": 120}
+    classes, vocab, cells, y = words_train.design(texts, labels, params["min_df"])
+    x = np.zeros((len(cells), len(vocab) + 1))
+    for r, c in enumerate(cells):
+        x[r, c] = 1.0
+    dense = words_train.descend(lambda m: x @ m, lambda m: x.T @ m, float(np.linalg.norm(x, 2)), y, params)
     got = words_train.fit(texts, labels, params)
-    assert len(set(labels)) > 5
+    assert len(classes) > 5
     assert len(got["weights"]) > 100
-    assert got == _dense_fit(texts, labels, params)
+    assert got == words_train.rounded(dense, vocab, classes, params["scale"])
 
 
 def _corpus_text(id_: str) -> str:

@@ -51,6 +51,17 @@ def fingerprint(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def fit(texts: Sequence[str], labels: Sequence[str], params: dict[str, Any] = PARAMS) -> dict[str, Any]:
+    classes, vocab, cells, y = design(texts, labels, params["min_df"])
+    times, t_times = sparse_products(cells, len(vocab) + 1)
+    w = descend(times, t_times, _largest_singular(times, t_times, len(vocab) + 1), y, params)
+    return rounded(w, vocab, classes, params["scale"])
+
+
+def design(
+    texts: Sequence[str], labels: Sequence[str], min_df: int
+) -> tuple[list[str], list[str], list[list[int]], Any]:
+    """(classes, vocabulary, each text's columns of x (its words present, then the bias),
+    y: each text's class as a one-hot row)."""
     import numpy as np
 
     classes = sorted(set(labels))
@@ -59,32 +70,49 @@ def fit(texts: Sequence[str], labels: Sequence[str], params: dict[str, Any] = PA
     for ws in seen:
         for word in ws:
             df[word] = df.get(word, 0) + 1
-    vocab = sorted(word for word, k in df.items() if k >= params["min_df"])
+    vocab = sorted(word for word, k in df.items() if k >= min_df)
     col = {word: i for i, word in enumerate(vocab)}
-    # x (a text's words present, then the bias) is sparse: held as its nonzero cells, row
-    # by row (rows, cols) and column by column, so a product costs the cells, not N x V
     cells = [sorted({col[word] for word in ws if word in col} | {len(vocab)}) for ws in seen]
-    rows = np.repeat(np.arange(len(texts)), [len(c) for c in cells])
+    y = np.zeros((len(texts), len(classes)))
+    for r, label in enumerate(labels):
+        y[r, classes.index(label)] = 1.0
+    return classes, vocab, cells, y
+
+
+def sparse_products(cells: list[list[int]], width: int) -> tuple[Any, Any]:
+    """(m -> x @ m, m -> x.T @ m) for the 0/1 matrix x whose rows have ones in `cells`:
+    x is held as its nonzero cells, row by row and column by column, so a product costs
+    the cells, not rows x width (every column must have a cell: min_df >= 1, the bias all)."""
+    import numpy as np
+
+    rows = np.repeat(np.arange(len(cells)), [len(c) for c in cells])
     cols = np.fromiter((k for c in cells for k in c), dtype=np.int64, count=len(rows))
     row_starts = np.concatenate(([0], np.cumsum([len(c) for c in cells])[:-1]))
     by_col = np.argsort(cols, kind="stable")
     col_rows = rows[by_col]
-    col_starts = np.searchsorted(cols[by_col], np.arange(len(vocab) + 1))
+    col_starts = np.searchsorted(cols[by_col], np.arange(width))
 
-    def times(m: Any) -> Any:  # x @ m
+    def times(m: Any) -> Any:
         return np.add.reduceat(m[cols], row_starts, axis=0)
 
-    def t_times(m: Any) -> Any:  # x.T @ m (every column has a cell: min_df >= 1, the bias all)
+    def t_times(m: Any) -> Any:
         return np.add.reduceat(m[col_rows], col_starts, axis=0)
 
-    y = np.zeros((len(texts), len(classes)))
-    for r, label in enumerate(labels):
-        y[r, classes.index(label)] = 1.0
+    return times, t_times
+
+
+def descend(times: Any, t_times: Any, norm: float, y: Any, params: dict[str, Any]) -> Any:
+    """The weights (one row per column of x, the bias last): accelerated gradient descent on
+    the L2-regularised multinomial log-loss, `params["steps"]` steps from zeros, with the
+    step 1 / (norm(x)^2 / 4 + 1/C)."""
+    import numpy as np
+
     lam = 1.0 / params["c"]
-    reg = np.ones((len(vocab) + 1, 1))
+    n = t_times(y).shape[0]
+    reg = np.ones((n, 1))
     reg[-1] = 0.0  # the bias is not regularised
-    step = 1.0 / (0.25 * _largest_singular(times, t_times, len(vocab) + 1) ** 2 + lam)
-    w = np.zeros((len(vocab) + 1, len(classes)))
+    step = 1.0 / (0.25 * norm**2 + lam)
+    w = np.zeros((n, y.shape[1]))
     v, t = w.copy(), 1.0  # Nesterov's momentum: v is where the gradient is taken
     for _ in range(params["steps"]):
         z = times(v)
@@ -95,7 +123,15 @@ def fit(texts: Sequence[str], labels: Sequence[str], params: dict[str, Any] = PA
         t_next = (1 + (1 + 4 * t * t) ** 0.5) / 2
         v = w_next + (t - 1) / t_next * (w_next - w)
         w, t = w_next, t_next
-    q = np.rint(w * params["scale"]).astype(int)
+    return w
+
+
+def rounded(w: Any, vocab: list[str], classes: list[str], scale: int) -> dict[str, Any]:
+    """The model as words.json holds it: weights scaled and rounded to integers, words whose
+    weights are all zero left out."""
+    import numpy as np
+
+    q = np.rint(w * scale).astype(int)
     weights = {word: [int(a) for a in q[i]] for i, word in enumerate(vocab) if q[i].any()}
     return {"classes": classes, "bias": [int(a) for a in q[-1]], "weights": weights}
 
