@@ -676,6 +676,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 124/153); its 22 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 66,
+        "n": 154,
+        "correct": 130,
+        "accuracy": 0.8442,
+        "new_projects": {"n": 56, "correct": 46},
+        "measured_at": "e66a6fa",
+        "after": "with the words model (the rules alone: 122/154); its 24 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -901,10 +911,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 66 (154 texts) scored 130/154 (84.4 %; the rules alone 122/154; its texts from projects new to "
-    "the corpus 46/56)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

@@ -95,6 +95,7 @@ BATCHES = [
     (63, "6d67ec8"),
     (64, "3cf08a0"),
     (65, "79d1d8c"),
+    (66, "e66a6fa"),
 ]
 ANSWERS = """
 import json, sys
