@@ -911,7 +911,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 67 (139 texts) scored 111/139 (79.9 %; the rules alone 106/139; its texts from projects new to "
+    "the corpus 37/43)"
+)
 
 
 def retired_summary() -> str:
