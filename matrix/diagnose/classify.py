@@ -294,7 +294,11 @@ class _Scan:
         ]
 
     def run_errors(self, run: list[Hit]) -> list[TextError]:
-        """The errors of one stretch, with the stage its lines show."""
+        """The errors of one stretch, with the stage its lines show: read only when a line
+        is a generic class's or a fallback's (a specific class's error has its class's)."""
+        by = self.cat.by_slug
+        if all(h.slug is not None and not by[h.slug].generic for h in run):
+            return stretch_errors(self.cat, run, None)
         return stretch_errors(self.cat, run, self.context(run[0].line.lineno, run[-1].line.lineno, 0))
 
     def answer(self, err: TextError) -> Match:
