@@ -686,6 +686,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 122/154); its 24 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 67,
+        "n": 139,
+        "correct": 111,
+        "accuracy": 0.7986,
+        "new_projects": {"n": 43, "correct": 37},
+        "measured_at": "8a0c310",
+        "after": "with the words model (the rules alone: 106/139); its 28 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -911,10 +921,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 67 (139 texts) scored 111/139 (79.9 %; the rules alone 106/139; its texts from projects new to "
-    "the corpus 37/43)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

@@ -96,6 +96,7 @@ BATCHES = [
     (64, "3cf08a0"),
     (65, "79d1d8c"),
     (66, "e66a6fa"),
+    (67, "8a0c310"),
 ]
 ANSWERS = """
 import json, sys
