@@ -921,7 +921,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 68 (142 texts) scored 121/142 (85.2 %; the rules alone 118/142; its texts from projects new to "
+    "the corpus 38/47)"
+)
 
 
 def retired_summary() -> str:
