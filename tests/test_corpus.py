@@ -696,6 +696,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 106/139); its 28 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 68,
+        "n": 142,
+        "correct": 121,
+        "accuracy": 0.8521,
+        "new_projects": {"n": 47, "correct": 38},
+        "measured_at": "f274d30",
+        "after": "with the words model (the rules alone: 118/142); its 21 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -921,10 +931,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 68 (142 texts) scored 121/142 (85.2 %; the rules alone 118/142; its texts from projects new to "
-    "the corpus 38/47)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

@@ -97,6 +97,7 @@ BATCHES = [
     (65, "79d1d8c"),
     (66, "e66a6fa"),
     (67, "8a0c310"),
+    (68, "f274d30"),
 ]
 ANSWERS = """
 import json, sys
