@@ -931,7 +931,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 69 (151 texts) scored 140/151 (92.7 %; the rules alone 139/151; its texts from projects new to "
+    "the corpus 49/52)"
+)
 
 
 def retired_summary() -> str:
