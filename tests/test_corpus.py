@@ -706,6 +706,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 118/142); its 21 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 69,
+        "n": 151,
+        "correct": 140,
+        "accuracy": 0.9272,
+        "new_projects": {"n": 52, "correct": 49},
+        "measured_at": "c7f3901",
+        "after": "with the words model (the rules alone: 139/151); its 11 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -931,10 +941,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 69 (151 texts) scored 140/151 (92.7 %; the rules alone 139/151; its texts from projects new to "
-    "the corpus 49/52)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

@@ -98,6 +98,7 @@ BATCHES = [
     (66, "e66a6fa"),
     (67, "8a0c310"),
     (68, "f274d30"),
+    (69, "c7f3901"),
 ]
 ANSWERS = """
 import json, sys
