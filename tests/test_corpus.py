@@ -941,7 +941,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 70 (153 texts) scored 132/153 (86.3 %; the rules alone 128/153; its texts from projects new to "
+    "the corpus 49/56)"
+)
 
 
 def retired_summary() -> str:
