@@ -4,7 +4,8 @@ user's cache directory (and any other packaged file a fresh `explain` reads: `ca
 
 Keyed by the catalog's and the reading code's size and modification time: a fresh
 `plugin-matrix explain` then reads it in a millisecond instead of parsing TOML and
-working out ~400 patterns' literals. It is only an optimisation: any problem with it
+working out ~400 patterns' literals, and its patterns compile from the code kept with
+it (matrix.core.rxcode). It is only an optimisation: any problem with it
 (missing, old, unwritable) means the catalog is read as usual (matrix.core.catalog).
 """
 
@@ -18,11 +19,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from matrix.core import matching
+from matrix.core import matching, rxcode
 
 # 2: the catalog's entry kept through `keep`, like any other file; 3: each pattern's gate
-# kept with its literals
-_CACHE_FORMAT = 3
+# kept with its literals; 4: each pattern's compiled code (matrix.core.rxcode)
+_CACHE_FORMAT = 4
 
 T = TypeVar("T")
 
@@ -59,6 +60,7 @@ def load(path: Path, code: Sequence[Path], build: Callable[[dict[str, Any]], T])
         return None
     try:
         matching.KNOWN_NEEDS.update(kept["needs"])
+        rxcode.use(kept.get("rx"))
         return build(kept["doc"])
     except Exception:  # anything wrong with the cache: read the catalog itself
         return None
@@ -67,8 +69,10 @@ def load(path: Path, code: Sequence[Path], build: Callable[[dict[str, Any]], T])
 
 
 def save(path: Path, code: Sequence[Path], doc: dict[str, Any], patterns: Iterable[matching.Pattern]) -> None:
-    """Keep the catalog's document and the literals and gate of its patterns for `load`."""
-    keep(_name(path), path, code, {"doc": doc, "needs": {p.source: (p.needs, p.gate) for p in patterns}})
+    """Keep the catalog's document, and the literals, gate and compiled code of its
+    patterns, for `load`."""
+    needs = {p.source: (p.needs, p.gate) for p in patterns}
+    keep(_name(path), path, code, {"doc": doc, "needs": needs, "rx": rxcode.codes(needs)})
 
 
 # ---------------------------------------------------------------- any packaged file

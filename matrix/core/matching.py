@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from matrix.core import rxcode
+
 # The fixed numbers of the matching rule (errors.json publishes them with the rules, so
 # the site's explainer uses the same): spaces stripped around a view; at most this many
 # views per line and rounds of prefix removal; texts from this long (in characters) are
@@ -79,7 +81,7 @@ class Pattern:
     @property
     def rx(self) -> re.Pattern[str]:
         if self._rx is None:
-            self._rx = re.compile(self.source)
+            self._rx = rxcode.compiled(self.source)
         return self._rx
 
     def search(self, text: str) -> re.Match[str] | None:

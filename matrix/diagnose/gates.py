@@ -4,8 +4,10 @@ Every catalog pattern knows literal strings every text it matches holds (`Patter
 the rarest-looking of them its `gate`; matrix.core.matching). A line that holds none of a
 pattern's gate is not tried against it. A long log (from matching.WHOLE_LOG_FROM
 characters) is first narrowed to the lines that hold everything some hit pattern needs
-(`candidates`), found in one pass by an Aho-Corasick automaton (pyahocorasick), so a 10 MB
-log costs little more than reading it; the answer is the same as without the narrowing.
+(`candidates`), found in one pass by an Aho-Corasick automaton over the text's UTF-8 bytes
+(ahocorasick-rs), so a 10 MB log costs little more than reading it; the answer is the
+same as without the narrowing. A line's own gates (`present_markers`) are found by another
+automaton (pyahocorasick), which reads a short string faster.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 import ahocorasick
+import ahocorasick_rs
 
 from matrix.core.catalog import Catalog, ErrorClass, Marker
 from matrix.core.matching import Pattern, any_in
@@ -141,9 +144,17 @@ def _hit_needs(cat: Catalog) -> dict[str, tuple[tuple[tuple[str, ...], ...], ...
 
 
 @functools.cache
-def _automaton(cat: Catalog) -> Any:
-    """The automaton of every gate of a hit pattern."""
-    return automaton_of((g, g) for g in _hit_needs(cat) or {})
+def _automaton(cat: Catalog) -> tuple[Any, tuple[str, ...]] | None:
+    """The automaton of every gate of a hit pattern (over UTF-8 bytes), with the gates
+    by their index (None: no gate)."""
+    words = tuple(_hit_needs(cat) or {})
+    if not words:
+        return None
+    auto = ahocorasick_rs.BytesAhoCorasick(
+        [w.encode("utf-8", "surrogatepass") for w in words],
+        implementation=ahocorasick_rs.Implementation.ContiguousNFA,
+    )
+    return auto, words
 
 
 def holds(line: str, needs: tuple[tuple[str, ...], ...]) -> bool:
@@ -173,15 +184,22 @@ class Candidates:
         """The candidate lines of text[lo:hi] (lo: a line's start), by 0-based line."""
         if self.auto is None:
             return {}
+        auto, words = self.auto
+        lines, needs = self.lines, self.needs
+        # UTF-8 is self-synchronising: a gate's bytes are found where the gate is; a gate
+        # is the line's whose line break ends at or after the gate's last byte (the
+        # matches come in the order of their ends)
+        data = self.text[lo:hi].encode("utf-8", "surrogatepass")
         held: dict[int, set[str]] = {}
-        starts, lines, needs = self.starts, self.lines, self.needs
-        k, nxt, cur = bisect.bisect_right(starts, lo) - 1, -1, set()
-        for end, g in self.auto.iter(self.text, lo, hi):
-            if end >= nxt:  # the ends come in order: a gate of a later line
-                k = bisect.bisect_right(starts, end, k) - 1
-                nxt = starts[k + 1]
+        k = bisect.bisect_right(self.starts, lo) - 1  # the line of the first byte
+        brk, cur = data.find(b"\n"), None  # the break that ends line k (-1: the last line)
+        for g, _, end in auto.find_matches_as_indexes(data, overlapping=True):
+            if 0 <= brk < end - 1:  # a later line
+                k += 1 + data.count(b"\n", brk + 1, end - 1)
+                brk, cur = data.find(b"\n", end - 1), None
+            if cur is None:
                 cur = held[k] = set()
-            cur.add(g)
+            cur.add(words[g])
         return {k: gs for k, gs in held.items() if any(holds(lines[k], n) for g in gs for n in needs[g])}
 
     @property
