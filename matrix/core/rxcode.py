@@ -57,8 +57,6 @@ def codes(sources: Iterable[str]) -> dict[str, Any] | None:
     out: dict[str, tuple[Any, ...]] = {}
     try:
         for s in sources:
-            if s in out:
-                continue
             p = _parser.parse(s, 0)
             code = _compiler._code(p, 0)
             groupindex = dict(p.state.groupdict)
