@@ -716,6 +716,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 139/151); its 11 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 70,
+        "n": 153,
+        "correct": 132,
+        "accuracy": 0.8627,
+        "new_projects": {"n": 56, "correct": 49},
+        "measured_at": "f9100d2",
+        "after": "with the words model (the rules alone: 128/153); its 21 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -941,10 +951,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 70 (153 texts) scored 132/153 (86.3 %; the rules alone 128/153; its texts from projects new to "
-    "the corpus 49/56)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

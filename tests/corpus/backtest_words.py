@@ -99,6 +99,7 @@ BATCHES = [
     (67, "8a0c310"),
     (68, "f274d30"),
     (69, "c7f3901"),
+    (70, "f9100d2"),
 ]
 ANSWERS = """
 import json, sys
