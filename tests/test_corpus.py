@@ -951,7 +951,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 71 (150 texts) scored 125/150 (83.3 %; the rules alone 125/150; its texts from projects new to "
+    "the corpus 66/80)"
+)
 
 
 def retired_summary() -> str:
