@@ -726,6 +726,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 128/153); its 21 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 71,
+        "n": 150,
+        "correct": 125,
+        "accuracy": 0.8333,
+        "new_projects": {"n": 80, "correct": 66},
+        "measured_at": "91fc235",
+        "after": "with the words model (the rules alone: 125/150); its 25 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -951,10 +961,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 71 (150 texts) scored 125/150 (83.3 %; the rules alone 125/150; its texts from projects new to "
-    "the corpus 66/80)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

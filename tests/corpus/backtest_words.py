@@ -100,6 +100,7 @@ BATCHES = [
     (68, "f274d30"),
     (69, "c7f3901"),
     (70, "f9100d2"),
+    (71, "91fc235"),
 ]
 ANSWERS = """
 import json, sys
