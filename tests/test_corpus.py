@@ -961,7 +961,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 72 (147 texts) scored 128/147 (87.1 %; the rules alone 120/147; its texts from projects new to "
+    "the corpus 65/75)"
+)
 
 
 def retired_summary() -> str:
