@@ -736,6 +736,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 125/150); its 25 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 72,
+        "n": 147,
+        "correct": 128,
+        "accuracy": 0.8707,
+        "new_projects": {"n": 75, "correct": 65},
+        "measured_at": "bd3de55",
+        "after": "with the words model (the rules alone: 120/147); its 19 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -961,10 +971,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 72 (147 texts) scored 128/147 (87.1 %; the rules alone 120/147; its texts from projects new to "
-    "the corpus 65/75)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

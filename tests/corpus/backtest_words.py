@@ -101,6 +101,7 @@ BATCHES = [
     (69, "c7f3901"),
     (70, "f9100d2"),
     (71, "91fc235"),
+    (72, "bd3de55"),
 ]
 ANSWERS = """
 import json, sys
