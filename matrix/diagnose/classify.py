@@ -383,7 +383,18 @@ def _file_name(path: str) -> str:
 def _names(raw: str, name: str) -> bool:
     """Whether `raw` names the file `name` itself: not a longer name (`x.so` for `x`) nor
     a directory of that name (`x/`)."""
-    return re.search(rf"(?<![A-Za-z0-9_.-]){re.escape(name)}(?![A-Za-z0-9_./\\-])", raw) is not None
+    # a loop over its places, not a regular expression per name (a log names hundreds)
+    i = raw.find(name)
+    while i >= 0:
+        j = i + len(name)
+        if (i == 0 or raw[i - 1] not in _NAME_CHARS) and (j == len(raw) or raw[j] not in _NAME_AFTER):
+            return True
+        i = raw.find(name, i + 1)
+    return False
+
+
+_NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+_NAME_AFTER = _NAME_CHARS + "/\\"
 
 
 # ---------------------------------------------------------------- the API

@@ -240,8 +240,14 @@ def _joined(text: str, n: int) -> bool:
 T = TypeVar("T")
 # (place in catalog order, what the pattern belongs to, the pattern)
 Placed = tuple[Any, T, Pattern]
-# the patterns without a gate, and those with one by pattern
-ByGate = tuple[tuple[Placed[T], ...], dict[Pattern, tuple[Placed[T], ...]]]
+# the patterns without a gate, those with one by pattern, and what `allowed` answered
+# (by the gated patterns present: a log's lines hold the same few sets again and again)
+ByGate = tuple[
+    tuple[Placed[T], ...],
+    dict[Pattern, tuple[Placed[T], ...]],
+    dict[frozenset[Pattern], tuple[Placed[T], ...]],
+]
+_ALLOWED_KEPT = 4096  # answers `allowed` keeps per index (a log holds a few thousand sets)
 
 
 def by_gate(placed: Iterable[Placed[T]]) -> ByGate[T]:
@@ -252,13 +258,20 @@ def by_gate(placed: Iterable[Placed[T]]) -> ByGate[T]:
             ungated.append(x)
         else:
             gated.setdefault(x[2], []).append(x)
-    return tuple(ungated), {p: tuple(xs) for p, xs in gated.items()}
+    return tuple(ungated), {p: tuple(xs) for p, xs in gated.items()}, {}
 
 
-def allowed(index: ByGate[T], present: set[Pattern]) -> list[Placed[T]]:
+def allowed(index: ByGate[T], present: set[Pattern]) -> tuple[Placed[T], ...]:
     """The patterns a line may match (no gate, or a gate it holds), in catalog order."""
-    ungated, gated = index
-    return sorted([*ungated, *(x for p in present for x in gated.get(p, ()))], key=lambda x: x[0])
+    ungated, gated, known = index
+    key = frozenset(present)
+    got = known.get(key)
+    if got is None:
+        got = tuple(sorted([*ungated, *(x for p in key for x in gated.get(p, ()))], key=lambda x: x[0]))
+        if len(known) >= _ALLOWED_KEPT:
+            known.clear()
+        known[key] = got
+    return got
 
 
 def wanted_classes(cat: Catalog, wanted: Iterable[str]) -> list[ErrorClass]:
