@@ -971,7 +971,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 73 (136 texts) scored 113/136 (83.1 %; the rules alone 97/136; its texts from projects new to "
+    "the corpus 50/57)"
+)
 
 
 def retired_summary() -> str:
