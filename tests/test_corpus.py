@@ -746,6 +746,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 120/147); its 19 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 73,
+        "n": 136,
+        "correct": 113,
+        "accuracy": 0.8309,
+        "new_projects": {"n": 57, "correct": 50},
+        "measured_at": "0a155d8",
+        "after": "with the words model (the rules alone: 97/136); its 23 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -971,10 +981,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 73 (136 texts) scored 113/136 (83.1 %; the rules alone 97/136; its texts from projects new to "
-    "the corpus 50/57)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:
