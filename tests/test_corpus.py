@@ -756,6 +756,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 97/136); its 23 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 74,
+        "n": 146,
+        "correct": 121,
+        "accuracy": 0.8288,
+        "new_projects": {"n": 80, "correct": 65},
+        "measured_at": "154330e",
+        "after": "with the words model (the rules alone: 117/146); its 25 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -981,10 +991,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 74 (146 texts) scored 121/146 (82.9 %; the rules alone 117/146; its texts from projects new to "
-    "the corpus 65/80)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

@@ -103,6 +103,7 @@ BATCHES = [
     (71, "91fc235"),
     (72, "bd3de55"),
     (73, "0a155d8"),
+    (74, "154330e"),
 ]
 ANSWERS = """
 import json, sys
