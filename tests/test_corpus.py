@@ -991,7 +991,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 75 (131 texts) scored 111/131 (84.7 %; the rules alone 112/131; its texts from projects new to "
+    "the corpus 57/66)"
+)
 
 
 def retired_summary() -> str:
