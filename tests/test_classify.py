@@ -9,12 +9,18 @@ colour codes and CRLF line ends.
 from __future__ import annotations
 
 import json
+import random
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from matrix.core.catalog import LINK_BASE, UNKNOWN, load_catalog
+from matrix.core.catalog import LINK_BASE, STAGES, UNKNOWN, load_catalog
+from matrix.diagnose import classify as C
+from matrix.diagnose import gates
 from matrix.diagnose.classify import classify, classify_record, package_family
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -648,3 +654,35 @@ def test_the_command_line_above_a_crash_names_the_stage() -> None:
     rows = {r["id"]: r for r in map(json.loads, corpus.read_text(encoding="utf-8").splitlines())}
     for rid in ("tinygo-62a43", "glide-63a16", "golang-63c08", "golang-63c27"):
         assert classify(rows[rid]["text"]).slug == "build-failed", rid
+
+
+# ---------------------------------------------------------------- kept answers and loops
+
+
+_NAME_ALPHABET = "ab.-_/\\ x1é"
+
+
+@given(
+    st.text(alphabet=_NAME_ALPHABET, max_size=14),
+    st.text(alphabet=_NAME_ALPHABET, min_size=1, max_size=3),
+)
+def test_a_file_name_is_found_as_the_lookaround_expression_finds_it(raw: str, name: str) -> None:
+    # the loop over the name's places (no expression compiled per name) answers what the
+    # expression it replaced answers, and what explain.js's namesFile answers
+    expected = re.search(rf"(?<![A-Za-z0-9_.-]){re.escape(name)}(?![A-Za-z0-9_./\\-])", raw) is not None
+    assert C._names(raw, name) is expected
+
+
+def test_allowed_patterns_kept_by_gate_set_are_those_computed_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    cat = load_catalog()
+    monkeypatch.setattr(gates, "_ALLOWED_KEPT", 10)  # kept answers are dropped often: still the same
+    index = gates.class_patterns(cat, frozenset(STAGES))
+    ungated, gated, _ = index
+    pats = sorted(gated, key=lambda p: p.source)
+    rng = random.Random(7)
+    for _ in range(300):
+        present = set(rng.sample(pats, rng.randint(0, 6)))
+        fresh = sorted([*ungated, *(x for p in present for x in gated[p])], key=lambda x: x[0])
+        assert list(gates.allowed(index, present)) == fresh
+        assert list(gates.allowed(index, set(present))) == fresh  # the kept answer
+        assert len(index[2]) <= 10
