@@ -766,6 +766,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 117/146); its 25 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 75,
+        "n": 131,
+        "correct": 111,
+        "accuracy": 0.8473,
+        "new_projects": {"n": 66, "correct": 57},
+        "measured_at": "6c3bb96",
+        "after": "with the words model (the rules alone: 112/131); its 20 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -991,10 +1001,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 75 (131 texts) scored 111/131 (84.7 %; the rules alone 112/131; its texts from projects new to "
-    "the corpus 57/66)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

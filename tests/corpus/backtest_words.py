@@ -104,6 +104,7 @@ BATCHES = [
     (72, "bd3de55"),
     (73, "0a155d8"),
     (74, "154330e"),
+    (75, "6c3bb96"),
 ]
 ANSWERS = """
 import json, sys
