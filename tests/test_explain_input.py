@@ -150,6 +150,19 @@ PASTES: list[tuple[str, str, str | None]] = [
         None,
     ),
     ("/ # certbot", "unknown", None),  # a shell prompt is no package header
+    # OpenWrt's logread (date, facility.level, program[pid]): a panic keeps its place at the line's start
+    (
+        "Sun Mar 31 13:03:26 2024 daemon.err adguard[1234]: panic: qtls.ClientSessionState doesn't match\n"
+        "Sun Mar 31 13:03:26 2024 daemon.err adguard[1234]: goroutine 1 [running]:",
+        "unknown",
+        None,
+    ),
+    (
+        "Sun Mar 31 13:03:26 2024 daemon.err nebula[1234]: panic: lighthouse.hosts must be a list\n"
+        "Sun Mar 31 13:03:26 2024 daemon.err nebula[1234]: goroutine 1 [running]:",
+        "unknown",
+        None,
+    ),
     # a JSON log line's decoded text is read first: the pattern and its `unless` see plain quotes
     (
         '{"level":"error","error":"# example.com/x\\ncgo: exec gcc: exec: \\"gcc\\": executable file not found in $PATH"}',
