@@ -1001,7 +1001,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 76 (139 texts) scored 118/139 (84.9 %; the rules alone 108/139; its texts from projects new to "
+    "the corpus 65/76)"
+)
 
 
 def retired_summary() -> str:
