@@ -776,6 +776,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 112/131); its 20 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 76,
+        "n": 139,
+        "correct": 118,
+        "accuracy": 0.8489,
+        "new_projects": {"n": 76, "correct": 65},
+        "measured_at": "4d92ab9",
+        "after": "with the words model (the rules alone: 108/139); its 21 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -1001,10 +1011,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 76 (139 texts) scored 118/139 (84.9 %; the rules alone 108/139; its texts from projects new to "
-    "the corpus 65/76)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

@@ -105,6 +105,7 @@ BATCHES = [
     (73, "0a155d8"),
     (74, "154330e"),
     (75, "6c3bb96"),
+    (76, "4d92ab9"),
 ]
 ANSWERS = """
 import json, sys
