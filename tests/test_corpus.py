@@ -1011,7 +1011,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 77 (115 texts) scored 90/115 (78.3 %; the rules alone 81/115; its texts from projects new to "
+    "the corpus 41/52)"
+)
 
 
 def retired_summary() -> str:
