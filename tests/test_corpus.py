@@ -786,6 +786,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 108/139); its 21 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 77,
+        "n": 115,
+        "correct": 90,
+        "accuracy": 0.7826,
+        "new_projects": {"n": 52, "correct": 41},
+        "measured_at": "604d836",
+        "after": "with the words model (the rules alone: 81/115); its 25 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -1011,10 +1021,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 77 (115 texts) scored 90/115 (78.3 %; the rules alone 81/115; its texts from projects new to "
-    "the corpus 41/52)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

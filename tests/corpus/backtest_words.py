@@ -106,6 +106,7 @@ BATCHES = [
     (74, "154330e"),
     (75, "6c3bb96"),
     (76, "4d92ab9"),
+    (77, "604d836"),
 ]
 ANSWERS = """
 import json, sys
