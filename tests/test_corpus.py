@@ -1021,7 +1021,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 78 (139 texts) scored 115/139 (82.7 %; the rules alone 107/139; its texts from projects new to "
+    "the corpus 52/60)"
+)
 
 
 def retired_summary() -> str:
