@@ -796,6 +796,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 81/115); its 25 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 78,
+        "n": 139,
+        "correct": 115,
+        "accuracy": 0.8273,
+        "new_projects": {"n": 60, "correct": 52},
+        "measured_at": "9f3eed0",
+        "after": "with the words model (the rules alone: 107/139); its 24 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -1021,10 +1031,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 78 (139 texts) scored 115/139 (82.7 %; the rules alone 107/139; its texts from projects new to "
-    "the corpus 52/60)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

@@ -107,6 +107,7 @@ BATCHES = [
     (75, "6c3bb96"),
     (76, "4d92ab9"),
     (77, "604d836"),
+    (78, "9f3eed0"),
 ]
 ANSWERS = """
 import json, sys
