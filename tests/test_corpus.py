@@ -1031,7 +1031,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 79 (141 texts) scored 120/141 (85.1 %; the rules alone 111/141; its texts from projects new to "
+    "the corpus 39/47)"
+)
 
 
 def retired_summary() -> str:
