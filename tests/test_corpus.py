@@ -806,6 +806,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 107/139); its 24 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 79,
+        "n": 141,
+        "correct": 120,
+        "accuracy": 0.8511,
+        "new_projects": {"n": 47, "correct": 39},
+        "measured_at": "3dbad4a",
+        "after": "with the words model (the rules alone: 111/141); its 21 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -1031,10 +1041,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 79 (141 texts) scored 120/141 (85.1 %; the rules alone 111/141; its texts from projects new to "
-    "the corpus 39/47)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

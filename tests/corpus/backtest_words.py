@@ -108,6 +108,7 @@ BATCHES = [
     (76, "4d92ab9"),
     (77, "604d836"),
     (78, "9f3eed0"),
+    (79, "3dbad4a"),
 ]
 ANSWERS = """
 import json, sys
