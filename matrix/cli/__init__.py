@@ -16,8 +16,8 @@ import argparse
 import importlib
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from matrix import UserError, __version__
 
@@ -25,8 +25,7 @@ EXIT_USAGE = 2
 EXIT_BUG = 3
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     module: str  # matrix.cli.<module>
     summary: str
 

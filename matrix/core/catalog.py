@@ -23,8 +23,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from matrix import UserError
@@ -71,8 +71,7 @@ class ContextFix(NamedTuple):
     fix: str
 
 
-@dataclass(frozen=True)
-class ErrorClass:
+class ErrorClass(NamedTuple):
     slug: str
     title: str
     patterns: tuple[str, ...]
@@ -81,7 +80,7 @@ class ErrorClass:
     related: tuple[str, ...]
     stage: str  # "load" | "build" | "fallback"
     examples: tuple[str, ...] = ()
-    families: Mapping[str, str] = field(default_factory=dict)
+    families: Mapping[str, str] = MappingProxyType({})
     owns: str = ""
     generic: bool = False  # its lines join a specific error of the same stage next to them
     repeats: bool = False  # it repeats another error: dropped when that error is in the text
@@ -90,8 +89,8 @@ class ErrorClass:
     contexts: tuple[ContextFix, ...] = ()
     unless: tuple[str, ...] = ()  # a line matching one of these is not this class's
     headers: frozenset[str] = frozenset()  # patterns (of `patterns`) of header lines
-    pats: tuple[Pattern, ...] = field(default=(), repr=False, compare=False)
-    unless_pats: tuple[Pattern, ...] = field(default=(), repr=False, compare=False)
+    pats: tuple[Pattern, ...] = ()  # `patterns` compiled (made by load_catalog)
+    unless_pats: tuple[Pattern, ...] = ()
 
     @property
     def link(self) -> str:
@@ -123,15 +122,30 @@ class Marker(NamedTuple):
     commands: tuple[Pattern, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)  # compared (and cached) by identity
 class Catalog:
-    path: Path
-    classes: list[ErrorClass]
-    redirects: dict[str, str]
-    matching: Matching | None = None
-    stages: tuple[Marker, ...] = ()
-    hosts: tuple[Marker, ...] = ()
-    fallbacks: tuple[Fallback, ...] = ()
+    """A loaded catalog, compared (and cached) by identity. A plain class, as ErrorClass is a
+    NamedTuple: `explain` starts without importing dataclasses (and inspect), a few ms."""
+
+    def __init__(
+        self,
+        path: Path,
+        classes: list[ErrorClass],
+        redirects: dict[str, str],
+        matching: Matching | None = None,
+        stages: tuple[Marker, ...] = (),
+        hosts: tuple[Marker, ...] = (),
+        fallbacks: tuple[Fallback, ...] = (),
+    ) -> None:
+        self.path = path
+        self.classes = classes
+        self.redirects = redirects
+        self.matching = matching
+        self.stages = stages
+        self.hosts = hosts
+        self.fallbacks = fallbacks
+
+    def __repr__(self) -> str:
+        return f"Catalog({str(self.path)!r}, {len(self.classes)} classes)"
 
     @functools.cached_property
     def by_slug(self) -> dict[str, ErrorClass]:

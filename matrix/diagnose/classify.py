@@ -35,8 +35,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from matrix.core import words
 from matrix.core.catalog import STAGES, UNKNOWN, Alternative, Catalog, ErrorClass, load_catalog
@@ -56,8 +55,11 @@ _CONTEXT = CONTEXT_LINES  # lines before and after an error where its host progr
 JOIN_LINES = 3  # at most this many neighbouring lines are matched joined (a wrapped message)
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
+    """One error of a text, answered. A NamedTuple, not a dataclass: `explain` starts
+    without importing dataclasses (and inspect), a few ms; it is pickled from the child
+    that reads half of a long log (matrix.diagnose.halves)."""
+
     slug: str
     title: str
     package: str | None
@@ -65,10 +67,10 @@ class Match:
     line: str | None  # the line that matched (for unknown: the line that looks most like an error)
     link: str
     lineno: int | None = None  # 1-based line of the text where this error starts
-    count: int = 1  # how many times the same error is in the text
+    count: int = 1  # type: ignore[assignment]  # how many times the same error is in the text (not tuple.count)
     stage: str | None = None  # "build" | "load": what the text shows, else the class's stage
     host: str | None = None  # the host program, where the text shows it
-    groups: Mapping[str, str] = field(default_factory=dict)  # what the patterns read from the text
+    groups: Mapping[str, str] = {}  # what the patterns read from the text (a Mapping: never changed)
     alternatives: tuple[Check, ...] = ()
     fixes: tuple[str, ...] = ()  # fixes for this text's context, most specific first
     why: str | None = None  # for an answer a fallback gave: the fallback's reason
@@ -289,7 +291,7 @@ class _Scan:
         # a whole log in two processes where that pays (matrix.diagnose.halfscan), else in one
         found = halfscan.errors(self)
         return [
-            self.answer(e) if isinstance(e, TextError) else replace(e.answer, count=e.count)
+            self.answer(e) if isinstance(e, TextError) else e.answer._replace(count=e.count)
             for e in ranked(self.cat, merged(drop_repeats(self.cat, found)))
         ]
 
