@@ -1041,7 +1041,10 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = "no heldout batch is unread now"
+HELDOUT_NOW = (
+    "batch 80 (125 texts) scored 112/125 (89.6 %; the rules alone 109/125; its texts from projects new to "
+    "the corpus 63/70)"
+)
 
 
 def retired_summary() -> str:
