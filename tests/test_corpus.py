@@ -816,6 +816,16 @@ RETIRED: list[dict[str, Any]] = [
         "after": "with the words model (the rules alone: 111/141); its 21 misses were read; the rules were "
         "changed for those the text decides and the batch moved to tune",
     },
+    {
+        "batch": 80,
+        "n": 125,
+        "correct": 112,
+        "accuracy": 0.896,
+        "new_projects": {"n": 70, "correct": 63},
+        "measured_at": "aa26961",
+        "after": "with the words model (the rules alone: 109/125); its 13 misses were read; the rules were "
+        "changed for those the text decides and the batch moved to tune",
+    },
 ]
 
 
@@ -1041,10 +1051,7 @@ def test_the_backtest_reuses_a_batch_only_with_the_same_parameters_and_code(
 
 
 # The heldout batch now, as measured when it was added (its misses unread); written with the batch.
-HELDOUT_NOW = (
-    "batch 80 (125 texts) scored 112/125 (89.6 %; the rules alone 109/125; its texts from projects new to "
-    "the corpus 63/70)"
-)
+HELDOUT_NOW = "no heldout batch is unread now"
 
 
 def retired_summary() -> str:

@@ -109,6 +109,7 @@ BATCHES = [
     (77, "604d836"),
     (78, "9f3eed0"),
     (79, "3dbad4a"),
+    (80, "aa26961"),
 ]
 ANSWERS = """
 import json, sys
